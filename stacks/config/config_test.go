@@ -1,0 +1,277 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/platformeng/coder-platform/sizing"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const project = "coder-platform"
+
+func repoFile(t testing.TB, name string) string {
+	_, here, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(here), "..", "..", name)
+}
+
+func readStack(t testing.TB, name string) *StackFile {
+	sf, err := ReadStackFile(repoFile(t, "Pulumi."+name+".yaml"), project)
+	require.NoError(t, err)
+	return sf
+}
+
+func TestCommittedStacksAreValid(t *testing.T) {
+	for _, name := range []string{"prod", "workshop"} {
+		t.Run(name, func(t *testing.T) {
+			s, err := Load(project, name, readStack(t, name).Source())
+			require.NoError(t, err)
+			for _, r := range s.Regions {
+				require.NotNil(t, r.Plan, r.Name)
+			}
+		})
+	}
+}
+
+func TestProdDerivedValues(t *testing.T) {
+	s, err := Load(project, "prod", readStack(t, "prod").Source())
+	require.NoError(t, err)
+	r := s.ControlPlane()
+	assert.Equal(t, 3000, r.Workspaces)
+	assert.Equal(t, 14, s.NetworkWorkload(r).WorkspacePodsPerNode)
+	assert.Equal(t, "35 6 * * 1,2,3,4,5", mustDaily(t, s))
+}
+
+func mustDaily(t *testing.T, s *Stack) string {
+	require.NotNil(t, s.Scaling.Daily)
+	up, _ := sizing.DailyActions(*s.Scaling.Daily)
+	return up.Recurrence
+}
+
+// mutate loads a committed stack file, applies edit to one key's decoded
+// value and returns the problems Load reports.
+func mutate(t *testing.T, stack, key string, edit func(v any) any) []string {
+	t.Helper()
+	sf := readStack(t, stack)
+	var v any
+	if raw, ok := sf.Values[key]; ok {
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			v = raw
+		}
+	}
+	nv := edit(v)
+	switch x := nv.(type) {
+	case nil:
+		delete(sf.Values, key)
+	case string:
+		sf.Values[key] = x
+	default:
+		b, err := json.Marshal(x)
+		require.NoError(t, err)
+		sf.Values[key] = string(b)
+	}
+	_, err := Load(project, stack, sf.Source())
+	if err == nil {
+		return nil
+	}
+	ve, ok := err.(*ValidationError)
+	require.True(t, ok, "want *ValidationError, got %T: %v", err, err)
+	out := make([]string, len(ve.Problems))
+	for i, p := range ve.Problems {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func set(path string, value any) func(any) any {
+	return func(v any) any {
+		if path == "" {
+			return value
+		}
+		cur := v
+		parts := strings.Split(path, ".")
+		for i, p := range parts {
+			last := i == len(parts)-1
+			switch c := cur.(type) {
+			case map[string]any:
+				if last {
+					if value == nil {
+						delete(c, p)
+					} else {
+						c[p] = value
+					}
+				} else {
+					cur = c[p]
+				}
+			case []any:
+				var idx int
+				_, _ = fmt.Sscan(p, &idx)
+				if last {
+					c[idx] = value
+				} else {
+					cur = c[idx]
+				}
+			}
+		}
+		return v
+	}
+}
+
+// Every config rule, with the exact message a user sees.
+func TestValidationRules(t *testing.T) {
+	cases := []struct {
+		name  string
+		stack string
+		key   string
+		edit  func(any) any
+		want  string
+	}{
+		{"malformed cidr", "prod", "regions", set("0.vpcCidr", "10.40.0/16"),
+			`regions[0].vpcCidr: got "10.40.0/16"; must be an IPv4 CIDR such as 10.40.0.0/16`},
+		{"cidr host bits", "prod", "regions", set("0.vpcCidr", "10.40.1.0/16"),
+			`regions[0].vpcCidr: got "10.40.1.0/16"; has host bits set; did you mean 10.40.0.0/16?`},
+		{"public cidr", "prod", "regions", set("0.vpcCidr", "8.8.0.0/16"),
+			`regions[0].vpcCidr: got "8.8.0.0/16"; must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)`},
+		{"overlapping cidrs across regions", "workshop", "regions", set("2.vpcCidr", "10.20.0.0/16"),
+			`regions[2].vpcCidr: got "10.20.0.0/16"; overlaps regions[1].vpcCidr "10.20.0.0/16"; VPCs of one stack must not overlap`},
+		{"tgw overlaps vpc", "prod", "regions", set("0.transitGateway.cidrs", []any{"10.40.128.0/17"}),
+			`regions[0].transitGateway.cidrs[0]: got "10.40.128.0/17"; overlaps regions[0].vpcCidr "10.40.0.0/16"; routed networks must not overlap the VPCs`},
+		{"one az", "prod", "regions", set("0.availabilityZones", []any{"us-east-1a"}),
+			`regions[0].availabilityZones: got ["us-east-1a"]; list 2 to 6 availability zones (NAT, Aurora and the NLB span them)`},
+		{"seven azs", "prod", "regions", set("0.availabilityZones", []any{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f", "us-east-1a"}),
+			`regions[0].availabilityZones: got ["us-east-1a" "us-east-1b" "us-east-1c" "us-east-1d" "us-east-1e" "us-east-1f" "us-east-1a"]; list 2 to 6 availability zones (NAT, Aurora and the NLB span them)`},
+		{"az of another region", "prod", "regions", set("0.availabilityZones", []any{"us-east-1a", "us-east-1b", "us-west-2c"}),
+			`regions[0].availabilityZones[2]: got "us-west-2c"; is not an availability zone of us-east-1; use one of us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f`},
+		{"workspaces do not fit", "prod", "regions", set("0.vpcCidr", "10.40.0.0/20"),
+			`regions[0].vpcCidr: got "10.40.0.0/20"; cannot hold 3000 workspaces: the subnet plan needs 26784 addresses (public 3 × /26, private-control 3 × /25, private-provisioner 3 × /23, private-workspace 3 × /19, database 3 × /27); use a /17 or larger, or lower workload.workspaces`},
+		{"unknown instance family", "prod", "cluster", set("nodeGroups.workspace.instanceTypes", []any{"q9.2xlarge"}),
+			`cluster.nodeGroups.workspace.instanceTypes[0]: got "q9.2xlarge"; unknown instance-type family "q9"; known families: [c5 c5a c6a c6g c6i c7a c7g c7i g4dn g5 m5 m5a m5n m6a m6g m6i m7a m7g m7i m8g m8i p3 p4d r5 r6g r6i r7i t3 t3a]`},
+		{"burstable control", "prod", "cluster", set("nodeGroups.control.instanceTypes", []any{"t3.large"}),
+			`cluster.nodeGroups.control.instanceTypes[0]: got "t3.large"; burstable families run out of CPU credits; Coder's guidance is m5/c5-class instances`},
+		{"missing access url", "prod", "coder", set("accessUrl", nil),
+			`coder.accessUrl: got nothing; an https URL such as https://coder.example.com is required`},
+		{"http access url", "prod", "coder", set("accessUrl", "http://coder.acme-corp.com"),
+			`coder.accessUrl: got "http://coder.acme-corp.com"; must use https (Coder serves sessions and DERP over TLS only)`},
+		{"access url outside domain", "prod", "coder", set("accessUrl", "https://coder.example.org"),
+			`coder.accessUrl: got "https://coder.example.org"; host must be within dns.baseDomain "acme-corp.com" so its records and certificate can be managed`},
+		{"proxy access url http", "workshop", "regions", set("1.accessUrl", "http://oregon-proxy.coder-workshop.dev"),
+			`regions[1].accessUrl: got "http://oregon-proxy.coder-workshop.dev"; must use https (Coder serves sessions and DERP over TLS only)`},
+		{"bad base domain", "prod", "dns", set("baseDomain", "acme_corp.com."),
+			`dns.baseDomain: got "acme_corp.com."; must be a valid DNS name such as example.com (lower-case labels, no trailing dot)`},
+		{"unknown region", "prod", "regions", set("0.name", "us-north-9"),
+			`regions[0].name: got "us-north-9"; must be a commercial AWS region: ` + regionList()},
+		{"proxy without control plane", "workshop", "regions", set("0.role", "proxy"),
+			`regions[0].accessUrl: got nothing; an https URL such as https://coder.example.com is required`},
+		{"bad dns provider", "prod", "dns", set("provider", "godaddy"),
+			`dns.provider: got "godaddy"; must be "route53" or "cloudflare" (one DNS provider per stack)`},
+		{"version not semver", "prod", "coder", set("version", "latest"),
+			`coder.version: got "latest"; must be a Coder release tag such as v2.28.3; one version is used by coderd, proxies and provisioners`},
+		{"users zero", "prod", "workload", set("users", 0),
+			`workload.users: got 0; must be at least 1`},
+		{"running fraction", "prod", "workload", set("runningFraction", 1.5),
+			`workload.runningFraction: got 1.5; must be a fraction in (0, 1]`},
+		{"workspace cpu", "prod", "workload", set("workspaceCpu", "lots"),
+			`workload.workspaceCpu: got "lots"; must be a Kubernetes CPU quantity such as 500m or 2`},
+		{"workspace memory", "prod", "workload", set("workspaceMemory", "2GB"),
+			`workload.workspaceMemory: got "2GB"; must be a Kubernetes memory quantity with a binary suffix such as 2Gi or 512Mi`},
+		{"flow log retention", "prod", "network", set("flowLogRetentionDays", 100),
+			`network.flowLogRetentionDays: got 100; must be ` + logRetentionAllowed},
+		{"egress cidr", "prod", "network", set("egress.allowedCidrs.0.cidr", "anywhere"),
+			`network.egress.allowedCidrs[0].cidr: got "anywhere"; must be an IPv4 CIDR such as 203.0.113.0/24`},
+		{"egress port", "prod", "network", set("egress.allowedCidrs.0.ports", []any{0}),
+			`network.egress.allowedCidrs[0].ports[0]: got 0; must be a TCP port 1–65535`},
+		{"egress domain", "prod", "network", set("egress.allowedDomains", []any{"not a domain"}),
+			`network.egress.allowedDomains[0]: got "not a domain"; must be a DNS name, optionally with a leading *.`},
+		{"k8s version", "prod", "cluster", set("kubernetesVersion", "1.9"),
+			`cluster.kubernetesVersion: got "1.9"; must be an EKS Kubernetes version such as 1.33`},
+		{"public endpoint open", "prod", "cluster", set("endpointPublicAccess", true),
+			`cluster.publicAccessCidrs: got nothing; list the CIDRs allowed to reach the public API endpoint, or set cluster.endpointPublicAccess to false`},
+		{"public endpoint world", "workshop", "cluster", set("publicAccessCidrs", []any{"0.0.0.0/0"}),
+			`cluster.publicAccessCidrs[0]: got "0.0.0.0/0"; must not open the API endpoint to the whole internet`},
+		{"admin role arn", "prod", "cluster", set("adminRoleArns", []any{"platform-admin"}),
+			`cluster.adminRoleArns[0]: got "platform-admin"; must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin`},
+		{"addon version", "prod", "cluster", set("addons.vpcCni", "latest"),
+			`cluster.addons.vpcCni: got "latest"; must be an EKS add-on version such as v1.19.2-eksbuild.1, or empty for the EKS default`},
+		{"min greater than max", "prod", "cluster", set("nodeGroups.workspace.minSize", 300),
+			`cluster.nodeGroups.workspace.maxSize: got 200; must be at least 1 and at least minSize (300)`},
+		{"control min", "prod", "cluster", set("nodeGroups.control.minSize", 1),
+			`cluster.nodeGroups.control.minSize: got 1; must be at least 2`},
+		{"spot provisioners", "prod", "cluster", set("nodeGroups.provisioner.spot", true),
+			`cluster.nodeGroups.provisioner.spot: got true; must be false: a spot reclaim kills running Terraform builds`},
+		{"gpu node group", "prod", "cluster", set("nodeGroups.workspace.instanceTypes", []any{"g5.2xlarge"}),
+			`cluster.nodeGroups.workspace.instanceTypes[0]: got "g5.2xlarge"; GPU families are for workspace templates (base-ec2-gpu), not node groups`},
+		{"disk too small", "prod", "cluster", set("nodeGroups.workspace.diskSizeGiB", 8),
+			`cluster.nodeGroups.workspace.diskSizeGiB: got 8; must be 20–16384 GiB (gp3)`},
+		{"time zone", "prod", "scaling", set("timeZone", "Eastern"),
+			`scaling.timeZone: got "Eastern"; must be an IANA time zone such as America/New_York`},
+		{"scale up too late", "prod", "scaling", set("scaleUpAt", "06:50"),
+			`scaling.scaleUpAt: got "06:50"; scale-up capacity is in service at 06:50, less than 15m0s before the business day starts at 07:00; capacity must be in service 15m0s before the business day (scale-up fires scaling.nodeWarmupMinutes earlier)`},
+		{"clock format", "prod", "scaling", set("scaleDownAt", "6pm"),
+			`scaling.scaleDownAt: got "6pm"; must be a 24-hour time HH:MM`},
+		{"weekday", "prod", "scaling", set("weekdays", []any{"monday"}),
+			`scaling.weekdays: got ["monday"]; must list days as sun, mon, tue, wed, thu, fri, sat`},
+		{"event end before start", "workshop", "scaling", set("event.end", "2026-12-10T08:00"),
+			`scaling.event.end: got "2026-12-10T08:00"; must be after scaling.event.start "2026-12-10T09:00"`},
+		{"warmup", "prod", "scaling", set("nodeWarmupMinutes", 500),
+			`scaling.nodeWarmupMinutes: got 500; must be 1–120 minutes (EC2 launch to node Ready)`},
+		{"owner tag", "prod", "tags", set("owner", ""),
+			`tags.owner: got nothing; a team or person that owns the stack is required (default tag "owner")`},
+		{"profile", "prod", "profile", set("", "startup"),
+			`profile: got "startup"; must be "enterprise" or "workshop"`},
+		{"unknown nested key", "prod", "cluster", set("nodeGroup", map[string]any{}),
+			`cluster.nodeGroup: got "set"; unknown key; allowed keys here: addons, adminRoleArns, endpointPublicAccess, kubernetesVersion, nodeGroups, publicAccessCidrs`},
+		{"wrong type", "prod", "workload", set("users", "many"),
+			`workload.users: got a string; must be of type integer`},
+		{"shares do not sum", "workshop", "regions", set("0.share", 0.9),
+			`regions[*].share: got "1.400 in total"; region shares must sum to 1`},
+		{"duplicate region", "workshop", "regions", set("1.name", "us-east-2"),
+			`regions[1].name: got "us-east-2"; duplicates regions[0]; one entry per region`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := mutate(t, c.stack, c.key, c.edit)
+			assert.Contains(t, got, c.want)
+		})
+	}
+}
+
+// A proxy with no control plane in the stack is named on its role.
+func TestProxyWithoutControlPlane(t *testing.T) {
+	got := mutate(t, "workshop", "regions", func(v any) any {
+		regions := v.([]any)
+		return regions[1:] // drop the control plane
+	})
+	assert.Contains(t, got, `regions[0].role: got "proxy"; a proxy region needs a region with role "control-plane" in the same stack to register with`)
+	assert.Contains(t, got, `regions[1].role: got "proxy"; a proxy region needs a region with role "control-plane" in the same stack to register with`)
+}
+
+// Every problem is reported in one pass.
+func TestAllProblemsAtOnce(t *testing.T) {
+	sf := readStack(t, "prod")
+	sf.Values["coder"] = `{"version":"latest","accessUrl":"http://x"}`
+	sf.Values["dns"] = `{"baseDomain":"-bad-"}`
+	_, err := Load(project, "prod", sf.Source())
+	require.Error(t, err)
+	ve := err.(*ValidationError)
+	assert.Len(t, ve.Problems, 3)
+	assert.True(t, strings.HasPrefix(err.Error(), `stack "prod" config is invalid (3 problem(s)); nothing was created:`))
+}
+
+func TestUnknownTopLevelKey(t *testing.T) {
+	got := mutate(t, "prod", "clusters", set("", `{}`))
+	require.Len(t, got, 1)
+	assert.True(t, strings.HasPrefix(got[0], `clusters: got "set"; unknown key; allowed keys: `), got[0])
+}
+
+func TestSecureValueForPlainKeyIsRejected(t *testing.T) {
+	sf := readStack(t, "prod")
+	sf.Secrets["dns"] = true
+	_, err := Load(project, "prod", sf.Source())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `dns: got [secret]; is not a secret setting; set it with pulumi config set (without --secret)`)
+}

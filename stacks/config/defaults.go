@@ -1,0 +1,101 @@
+package config
+
+// Defaults for the enterprise profile come from the implementation plan
+// (tasks 4.2–4.4); the workshop profile follows ai.coder.com. Anything the
+// stack file sets wins.
+
+func applyDefaults(s *Stack) {
+	if s.Profile == "" {
+		s.Profile = ProfileEnterprise
+	}
+	if s.DNS.Provider == "" {
+		s.DNS.Provider = "route53"
+	}
+	w := &s.Workload
+	if w.Workspaces == 0 {
+		w.Workspaces = w.Users
+	}
+	if w.RunningFraction == nil {
+		w.RunningFraction = ptr(0.6) // 1,800 of 3,000 in the validated architectures
+	}
+	if w.BuildConcurrency == nil {
+		if s.Profile == ProfileWorkshop {
+			w.BuildConcurrency = ptr(0.5) // everyone builds at once in a workshop
+		} else {
+			w.BuildConcurrency = ptr(0.06) // 180 builds at 3,000 users
+		}
+	}
+	if w.WorkspaceCPU == "" {
+		w.WorkspaceCPU = "500m"
+	}
+	if w.WorkspaceMemory == "" {
+		w.WorkspaceMemory = "2Gi" // "workspace user needs ~2 GB memory"
+	}
+	if len(s.Regions) == 1 && s.Regions[0].Share == nil {
+		s.Regions[0].Share = ptr(1.0)
+	}
+	if s.Network.FlowLogRetentionDays == 0 {
+		s.Network.FlowLogRetentionDays = 365
+	}
+
+	c := &s.Cluster
+	if c.KubernetesVersion == "" {
+		c.KubernetesVersion = "1.33"
+	}
+	ng := &c.NodeGroups
+	if s.Profile == ProfileWorkshop {
+		defaultGroup(&ng.Control, []string{"m5.xlarge"}, 2, 3, 50)
+		defaultGroup(&ng.Provisioner, []string{"c5.2xlarge"}, 0, 4, 100)
+		defaultGroup(&ng.Workspace, []string{"m5.2xlarge", "m5a.2xlarge", "m6i.2xlarge"}, 2, 20, 200)
+	} else {
+		defaultGroup(&ng.Control, []string{"m5.large"}, 2, 3, 50)
+		defaultGroup(&ng.Provisioner, []string{"c5.2xlarge"}, 0, 20, 100)
+		defaultGroup(&ng.Workspace, []string{"m5.2xlarge", "m5a.2xlarge", "m6i.2xlarge"}, 10, 200, 200)
+	}
+
+	if ng.Workspace.Spot == nil {
+		ng.Workspace.Spot = ptr(true)
+	}
+
+	sc := &s.Scaling
+	if sc.Event == nil {
+		if sc.TimeZone == "" {
+			sc.TimeZone = "America/New_York"
+		}
+		if sc.BusinessDayStart == "" {
+			sc.BusinessDayStart = "07:00"
+		}
+		if sc.ScaleUpAt == "" {
+			sc.ScaleUpAt = "06:45"
+		}
+		if sc.ScaleDownAt == "" {
+			sc.ScaleDownAt = "18:15"
+		}
+		if len(sc.Weekdays) == 0 {
+			sc.Weekdays = []string{"mon", "tue", "wed", "thu", "fri"}
+		}
+	} else if sc.Event.GraceMinutes == 0 {
+		sc.Event.GraceMinutes = 30
+	}
+	if sc.NodeWarmupMinutes == 0 {
+		sc.NodeWarmupMinutes = 10
+	}
+	if sc.MorningLoadFraction == nil {
+		sc.MorningLoadFraction = ptr(0.75)
+	}
+}
+
+func defaultGroup(g *NodeGroup, types []string, minSize, maxSize, disk int) {
+	if len(g.InstanceTypes) == 0 {
+		g.InstanceTypes = types
+	}
+	if g.MinSize == nil {
+		g.MinSize = ptr(minSize)
+	}
+	if g.MaxSize == nil {
+		g.MaxSize = ptr(maxSize)
+	}
+	if g.DiskSizeGiB == 0 {
+		g.DiskSizeGiB = disk
+	}
+}

@@ -1,0 +1,110 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/platformeng/coder-platform/sizing"
+)
+
+// validate checks every key and derives the values later stages use. Each
+// check adds a Problem instead of returning, so one run reports everything.
+func validate(s *Stack, p *problems) {
+	if s.Profile != ProfileEnterprise && s.Profile != ProfileWorkshop {
+		p.add("profile", string(s.Profile), "must be %q or %q", ProfileEnterprise, ProfileWorkshop)
+	}
+	if strings.TrimSpace(s.Tags.Owner) == "" {
+		p.add("tags.owner", s.Tags.Owner, "a team or person that owns the stack is required (default tag \"owner\")")
+	}
+	if strings.TrimSpace(s.Tags.CostCenter) == "" {
+		p.add("tags.costCenter", s.Tags.CostCenter, "a cost center is required (default tag \"cost-center\")")
+	}
+	validateDNS(s, p)
+	validateCoder(s, p)
+	validateWorkload(s, p)
+	validateNetwork(s, p)
+	validateCluster(s, p)
+	validateScaling(s, p)
+	validateRegions(s, p)
+}
+
+func validateDNS(s *Stack, p *problems) {
+	if s.DNS.Provider != "route53" && s.DNS.Provider != "cloudflare" {
+		p.add("dns.provider", s.DNS.Provider, "must be \"route53\" or \"cloudflare\" (one DNS provider per stack)")
+	}
+	if !validDNSName(s.DNS.BaseDomain) {
+		p.add("dns.baseDomain", s.DNS.BaseDomain, "must be a valid DNS name such as example.com (lower-case labels, no trailing dot)")
+	}
+}
+
+func validateCoder(s *Stack, p *problems) {
+	if !semverTag.MatchString(s.Coder.Version) {
+		p.add("coder.version", s.Coder.Version, "must be a Coder release tag such as v2.28.3; one version is used by coderd, proxies and provisioners")
+	}
+	checkAccessURL(s, "coder.accessUrl", s.Coder.AccessURL, p)
+}
+
+// checkAccessURL validates an access URL and that it sits under the base domain.
+func checkAccessURL(s *Stack, key, raw string, p *problems) {
+	u, why := parseHTTPSURL(raw)
+	if why != "" {
+		p.add(key, raw, "%s", why)
+		return
+	}
+	if validDNSName(s.DNS.BaseDomain) && !withinDomain(u.Hostname(), s.DNS.BaseDomain) {
+		p.add(key, raw, "host must be within dns.baseDomain %q so its records and certificate can be managed", s.DNS.BaseDomain)
+	}
+}
+
+func validateWorkload(s *Stack, p *problems) {
+	w := &s.Workload
+	if w.Users < 1 {
+		p.add("workload.users", w.Users, "must be at least 1")
+	}
+	if w.Workspaces < 1 {
+		p.add("workload.workspaces", w.Workspaces, "must be at least 1")
+	}
+	fraction(p, "workload.runningFraction", *w.RunningFraction)
+	fraction(p, "workload.buildConcurrency", *w.BuildConcurrency)
+	cpu, ok := parseCPU(w.WorkspaceCPU)
+	if !ok {
+		p.add("workload.workspaceCpu", w.WorkspaceCPU, "must be a Kubernetes CPU quantity such as 500m or 2")
+	}
+	mem, ok := parseMemory(w.WorkspaceMemory)
+	if !ok {
+		p.add("workload.workspaceMemory", w.WorkspaceMemory, "must be a Kubernetes memory quantity with a binary suffix such as 2Gi or 512Mi")
+	}
+	w.Request = sizing.Resources{MilliCPU: cpu, MiB: mem}
+}
+
+func fraction(p *problems, key string, v float64) {
+	if v <= 0 || v > 1 {
+		p.add(key, v, "must be a fraction in (0, 1]")
+	}
+}
+
+func validateNetwork(s *Stack, p *problems) {
+	n := s.Network
+	if !logRetained[n.FlowLogRetentionDays] {
+		p.add("network.flowLogRetentionDays", n.FlowLogRetentionDays, "must be %s", logRetentionAllowed)
+	}
+	for i, r := range n.Egress.AllowedCIDRs {
+		key := fmt.Sprintf("network.egress.allowedCidrs[%d]", i)
+		if _, err := parsePrefix(r.CIDR); err != nil {
+			p.add(key+".cidr", r.CIDR, "must be an IPv4 CIDR such as 203.0.113.0/24")
+		}
+		if len(r.Ports) == 0 {
+			p.add(key+".ports", r.Ports, "list at least one TCP port")
+		}
+		for j, port := range r.Ports {
+			if port < 1 || port > 65535 {
+				p.add(fmt.Sprintf("%s.ports[%d]", key, j), port, "must be a TCP port 1–65535")
+			}
+		}
+	}
+	for i, d := range n.Egress.AllowedDomains {
+		if !validDNSName(strings.TrimPrefix(d, "*.")) {
+			p.add(fmt.Sprintf("network.egress.allowedDomains[%d]", i), d, "must be a DNS name, optionally with a leading *.")
+		}
+	}
+}

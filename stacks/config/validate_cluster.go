@@ -1,0 +1,171 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/platformeng/coder-platform/sizing"
+)
+
+func validateCluster(s *Stack, p *problems) {
+	c := &s.Cluster
+	if !k8sVersion.MatchString(c.KubernetesVersion) {
+		p.add("cluster.kubernetesVersion", c.KubernetesVersion, "must be an EKS Kubernetes version such as 1.33")
+	}
+	if c.EndpointPublicAccess && len(c.PublicAccessCIDRs) == 0 {
+		p.add("cluster.publicAccessCidrs", c.PublicAccessCIDRs,
+			"list the CIDRs allowed to reach the public API endpoint, or set cluster.endpointPublicAccess to false")
+	}
+	if !c.EndpointPublicAccess && len(c.PublicAccessCIDRs) > 0 {
+		p.add("cluster.publicAccessCidrs", c.PublicAccessCIDRs, "must be empty while cluster.endpointPublicAccess is false")
+	}
+	for i, cidr := range c.PublicAccessCIDRs {
+		pf, err := parsePrefix(cidr)
+		if err != nil {
+			p.add(fmt.Sprintf("cluster.publicAccessCidrs[%d]", i), cidr, "must be an IPv4 CIDR")
+		} else if pf.Bits() == 0 {
+			p.add(fmt.Sprintf("cluster.publicAccessCidrs[%d]", i), cidr, "must not open the API endpoint to the whole internet")
+		}
+	}
+	if len(c.AdminRoleArns) == 0 {
+		p.add("cluster.adminRoleArns", c.AdminRoleArns, "list at least one IAM role ARN to map to cluster admin through an access entry")
+	}
+	for i, arn := range c.AdminRoleArns {
+		if !roleArn.MatchString(arn) {
+			p.add(fmt.Sprintf("cluster.adminRoleArns[%d]", i), arn, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin")
+		}
+	}
+	for key, v := range map[string]string{"vpcCni": c.Addons.VpcCni, "coreDns": c.Addons.CoreDNS,
+		"kubeProxy": c.Addons.KubeProxy, "ebsCsi": c.Addons.EbsCsi} {
+		if v != "" && !addonVer.MatchString(v) {
+			p.add("cluster.addons."+key, v, "must be an EKS add-on version such as v1.19.2-eksbuild.1, or empty for the EKS default")
+		}
+	}
+	groups := []struct {
+		key        string
+		g          *NodeGroup
+		noBurst    bool
+		minAtLeast int
+	}{
+		{"cluster.nodeGroups.control", &c.NodeGroups.Control, true, 2},
+		{"cluster.nodeGroups.provisioner", &c.NodeGroups.Provisioner, true, 0},
+		{"cluster.nodeGroups.workspace", &c.NodeGroups.Workspace, false, 0},
+	}
+	for _, x := range groups {
+		validateGroup(x.key, x.g, x.noBurst, x.minAtLeast, p)
+	}
+	if c.NodeGroups.Control.IsSpot() {
+		p.add("cluster.nodeGroups.control.spot", true, "must be false: the control group is static and must never lose coderd to a spot reclaim")
+	}
+	if c.NodeGroups.Provisioner.IsSpot() {
+		p.add("cluster.nodeGroups.provisioner.spot", true, "must be false: a spot reclaim kills running Terraform builds")
+	}
+}
+
+func validateGroup(key string, g *NodeGroup, noBurst bool, minAtLeast int, p *problems) {
+	if len(g.InstanceTypes) == 0 {
+		p.add(key+".instanceTypes", g.InstanceTypes, "list at least one instance type")
+	}
+	g.Types = nil
+	var arch sizing.Arch
+	for i, name := range g.InstanceTypes {
+		k := fmt.Sprintf("%s.instanceTypes[%d]", key, i)
+		it, err := sizing.ParseInstanceType(name)
+		switch {
+		case err != nil:
+			p.add(k, name, "%v; known families: %v", err, sizing.KnownFamilies())
+			continue
+		case it.Family.GPU:
+			p.add(k, name, "GPU families are for workspace templates (base-ec2-gpu), not node groups")
+			continue
+		case noBurst && it.Family.Burstable:
+			p.add(k, name, "burstable families run out of CPU credits; Coder's guidance is m5/c5-class instances")
+			continue
+		case arch != "" && it.Family.Arch != arch:
+			p.add(k, name, "mixes %s with %s; one node group runs one architecture", it.Family.Arch, arch)
+			continue
+		}
+		arch = it.Family.Arch
+		g.Types = append(g.Types, it)
+	}
+	if g.Min() < minAtLeast {
+		p.add(key+".minSize", g.Min(), "must be at least %d", minAtLeast)
+	}
+	if g.Max() < 1 || g.Max() < g.Min() {
+		p.add(key+".maxSize", g.Max(), "must be at least 1 and at least minSize (%d)", g.Min())
+	}
+	if g.DiskSizeGiB < 20 || g.DiskSizeGiB > 16384 {
+		p.add(key+".diskSizeGiB", g.DiskSizeGiB, "must be 20–16384 GiB (gp3)")
+	}
+	if len(g.Types) == 0 && len(g.InstanceTypes) > 0 {
+		// Keep later arithmetic safe; the problem is already reported.
+		g.Types = []sizing.InstanceType{{Name: "invalid", VCPU: 1, MemGiB: 1}}
+	}
+}
+
+func validateScaling(s *Stack, p *problems) {
+	sc := &s.Scaling
+	if sc.NodeWarmupMinutes < 1 || sc.NodeWarmupMinutes > 120 {
+		p.add("scaling.nodeWarmupMinutes", sc.NodeWarmupMinutes, "must be 1–120 minutes (EC2 launch to node Ready)")
+	}
+	fraction(p, "scaling.morningLoadFraction", *sc.MorningLoadFraction)
+	if sc.Event != nil {
+		validateEvent(sc.Event, p)
+		return
+	}
+	loc, err := time.LoadLocation(sc.TimeZone)
+	if err != nil || sc.TimeZone == "" {
+		p.add("scaling.timeZone", sc.TimeZone, "must be an IANA time zone such as America/New_York")
+		return
+	}
+	clocks := map[string]*sizing.Clock{}
+	for key, raw := range map[string]string{"businessDayStart": sc.BusinessDayStart, "scaleUpAt": sc.ScaleUpAt, "scaleDownAt": sc.ScaleDownAt} {
+		c, err := sizing.ParseClock(raw)
+		if err != nil {
+			p.add("scaling."+key, raw, "must be a 24-hour time HH:MM")
+			continue
+		}
+		clocks[key] = &c
+	}
+	days, err := sizing.ParseWeekdays(sc.Weekdays)
+	if err != nil || len(days) == 0 {
+		p.add("scaling.weekdays", sc.Weekdays, "must list days as sun, mon, tue, wed, thu, fri, sat")
+		return
+	}
+	if len(clocks) < 3 {
+		return
+	}
+	d := sizing.DailySchedule{Location: loc, BusinessDayStart: *clocks["businessDayStart"],
+		ScaleUpAt: *clocks["scaleUpAt"], ScaleDownAt: *clocks["scaleDownAt"], Weekdays: days,
+		NodeWarmup: time.Duration(sc.NodeWarmupMinutes) * time.Minute}
+	// Two years from today: covers every DST rule the zone will apply soon.
+	if err := sizing.CheckDaily(d, time.Now(), 731); err != nil {
+		p.add("scaling.scaleUpAt", sc.ScaleUpAt, "%v; capacity must be in service %s before the business day (scale-up fires scaling.nodeWarmupMinutes earlier)", err, sizing.ReadyBefore)
+		return
+	}
+	sc.Daily = &d
+}
+
+func validateEvent(e *Event, p *problems) {
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil || e.TimeZone == "" {
+		p.add("scaling.event.timeZone", e.TimeZone, "must be an IANA time zone such as America/New_York")
+		return
+	}
+	const layout = "2006-01-02T15:04"
+	start, err1 := time.ParseInLocation(layout, e.Start, loc)
+	if err1 != nil {
+		p.add("scaling.event.start", e.Start, "must be a local date-time YYYY-MM-DDTHH:MM")
+	}
+	end, err2 := time.ParseInLocation(layout, e.End, loc)
+	if err2 != nil {
+		p.add("scaling.event.end", e.End, "must be a local date-time YYYY-MM-DDTHH:MM")
+	}
+	if err1 == nil && err2 == nil && !end.After(start) {
+		p.add("scaling.event.end", e.End, "must be after scaling.event.start %q", e.Start)
+	}
+	if e.GraceMinutes < 0 || e.GraceMinutes > 24*60 {
+		p.add("scaling.event.graceMinutes", e.GraceMinutes, "must be 0–1440 minutes")
+	}
+	e.StartTime, e.EndTime = start, end
+}

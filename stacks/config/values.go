@@ -1,0 +1,128 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// validDNSName reports whether name is a fully qualified DNS name of at
+// least two labels (RFC 1123, lower case, no trailing dot).
+func validDNSName(name string) bool {
+	if len(name) == 0 || len(name) > 253 || strings.HasSuffix(name, ".") {
+		return false
+	}
+	labels := strings.Split(name, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !dnsLabel.MatchString(l) {
+			return false
+		}
+	}
+	// The top-level label is never all digits.
+	_, err := strconv.Atoi(labels[len(labels)-1])
+	return err != nil
+}
+
+// parseHTTPSURL checks an access URL: https, a host, no path or query.
+func parseHTTPSURL(raw string) (*url.URL, string) {
+	if raw == "" {
+		return nil, "an https URL such as https://coder.example.com is required"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, "must be an absolute URL such as https://coder.example.com"
+	}
+	if u.Scheme != "https" {
+		return nil, "must use https (Coder serves sessions and DERP over TLS only)"
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, "must be a bare origin: https://host with no path, query or credentials"
+	}
+	if u.Port() != "" {
+		return nil, "must not name a port; the load balancer listens on 443"
+	}
+	if !validDNSName(u.Hostname()) {
+		return nil, "host must be a valid DNS name"
+	}
+	return u, ""
+}
+
+// withinDomain reports whether host is domain or a subdomain of it.
+func withinDomain(host, domain string) bool {
+	return host == domain || strings.HasSuffix(host, "."+domain)
+}
+
+var rfc1918 = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+// parseVpcCIDR parses an IPv4 VPC CIDR: private, /16 to /28 (AWS limits).
+func parseVpcCIDR(raw string) (netip.Prefix, string) {
+	p, err := netip.ParsePrefix(raw)
+	if err != nil || !p.Addr().Is4() {
+		return netip.Prefix{}, "must be an IPv4 CIDR such as 10.40.0.0/16"
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, fmt.Sprintf("has host bits set; did you mean %s?", p.Masked())
+	}
+	if p.Bits() < 16 || p.Bits() > 28 {
+		return netip.Prefix{}, "must be between /16 and /28 (AWS VPC limits)"
+	}
+	for _, r := range rfc1918 {
+		if r.Contains(p.Addr()) && r.Bits() <= p.Bits() {
+			return p, ""
+		}
+	}
+	return netip.Prefix{}, "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"
+}
+
+// parseCPU parses a Kubernetes CPU quantity ("500m", "2", "1.5") to millicores.
+func parseCPU(s string) (int, bool) {
+	if v, ok := strings.CutSuffix(s, "m"); ok {
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n > 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		return 0, false
+	}
+	return int(f * 1000), true
+}
+
+// parseMemory parses a Kubernetes memory quantity with a binary suffix to MiB.
+func parseMemory(s string) (int, bool) {
+	for suffix, mult := range map[string]float64{"Gi": 1024, "Mi": 1, "Ti": 1024 * 1024} {
+		if v, ok := strings.CutSuffix(s, suffix); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 {
+				return 0, false
+			}
+			return int(f * mult), true
+		}
+	}
+	return 0, false
+}
+
+var (
+	semverTag   = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+	k8sVersion  = regexp.MustCompile(`^1\.(2[89]|3[0-9])$`)
+	addonVer    = regexp.MustCompile(`^v\d+\.\d+\.\d+-eksbuild\.\d+$`)
+	roleArn     = regexp.MustCompile(`^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	tgwID       = regexp.MustCompile(`^tgw-[0-9a-f]{8,17}$`)
+	logRetained = map[int]bool{1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true,
+		120: true, 150: true, 180: true, 365: true, 400: true, 545: true, 731: true, 1096: true,
+		1827: true, 2192: true, 2557: true, 2922: true, 3288: true, 3653: true}
+)
+
+// logRetentionAllowed lists CloudWatch Logs' permitted retention values.
+const logRetentionAllowed = "one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"
