@@ -97,9 +97,9 @@ type NetworkPlan struct {
 
 // PlanError says the VPC cannot hold the workload.
 type PlanError struct {
-	VpcCIDR  netip.Prefix
-	Need     int
-	Have     int
+	VpcCIDR   netip.Prefix
+	Need      int
+	Have      int
 	Breakdown string
 }
 

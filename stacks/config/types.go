@@ -78,12 +78,12 @@ type Workload struct {
 
 // Region is one AWS region of the stack.
 type Region struct {
-	Name              string         `json:"name"`
-	Role              Role           `json:"role"`
-	VpcCIDR           string         `json:"vpcCidr"`
-	AvailabilityZones []string       `json:"availabilityZones"`
-	Share             *float64       `json:"share"`
-	AccessURL         string         `json:"accessUrl"` // proxies only
+	Name              string          `json:"name"`
+	Role              Role            `json:"role"`
+	VpcCIDR           string          `json:"vpcCidr"`
+	AvailabilityZones []string        `json:"availabilityZones"`
+	Share             *float64        `json:"share"`
+	AccessURL         string          `json:"accessUrl"` // proxies only
 	TransitGateway    *TransitGateway `json:"transitGateway"`
 
 	VPC  netip.Prefix        `json:"-"`
