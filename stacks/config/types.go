@@ -113,6 +113,14 @@ type Egress struct {
 	// AllowedDomains, when set, turn on a Route 53 Resolver DNS Firewall that
 	// answers only these domains (plus the AWS service domains the nodes need).
 	AllowedDomains []string `json:"allowedDomains"`
+	// DirectConnections allows workspaces UDP to any address so Coder can
+	// upgrade from DERP relays to direct WireGuard connections (default true).
+	DirectConnections *bool `json:"directConnections"`
+}
+
+// DirectConnectionsEnabled reports the effective setting.
+func (e Egress) DirectConnectionsEnabled() bool {
+	return e.DirectConnections == nil || *e.DirectConnections
 }
 
 // EgressRule is one allowed outbound destination.

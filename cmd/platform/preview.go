@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/platformeng/coder-platform/internal/preview"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+func runPreview(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("preview", stderr)
+	stack := fs.String("stack", "", "stack to preview: prod or workshop (reads Pulumi.<stack>.yaml)")
+	configFile := fs.String("config-file", "", "read this stack file instead of the committed one, as pulumi --config-file does")
+	jsonOut := fs.String("json", "", "also write the result in the shape of `pulumi preview --json` to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if *stack == "" {
+		return exitUsage, usageError{"--stack is required (prod or workshop)"}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return exitFailure, err
+	}
+	proj, err := preview.FindProject(wd)
+	if err != nil {
+		return exitUsage, usageError{err.Error()}
+	}
+	file := *configFile
+	if file == "" {
+		file = proj.StackFile(*stack)
+	}
+	if _, err := os.Stat(file); err != nil {
+		return exitUsage, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
+	}
+	res, err := preview.Run(proj, *stack, file)
+	if config.IsValidationError(err) {
+		return exitUsage, err
+	}
+	if err != nil {
+		if res != nil {
+			res.WriteText(stdout)
+		}
+		return exitFailure, err
+	}
+	res.WriteText(stdout)
+	if *jsonOut != "" {
+		if err := preview.WriteJSON(*jsonOut, res.JSON()); err != nil {
+			return exitFailure, fmt.Errorf("writing %s: %w", *jsonOut, err)
+		}
+		fmt.Fprintf(stdout, "Wrote %s (%d steps)\n", *jsonOut, len(res.Resources)+1)
+	}
+	return exitOK, nil
+}

@@ -1,0 +1,165 @@
+// Package preview runs the real Pulumi program under the SDK's mock monitor
+// and reports what it registered: the resource tree, the network plan, the
+// diagnostics and a `pulumi preview --json`-shaped file.
+package preview
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Resource is one registration the program made.
+type Resource struct {
+	URN                  string
+	Type                 string
+	Name                 string
+	Custom               bool
+	Parent               string
+	Provider             string // provider reference "urn::id"
+	ID                   string
+	Inputs               resource.PropertyMap
+	Dependencies         []string
+	PropertyDependencies map[string][]string
+	Protect              bool
+	RetainOnDelete       bool
+}
+
+// Input returns the input at a dotted path ("scalingConfig.minSize").
+func (r *Resource) Input(path string) (resource.PropertyValue, bool) {
+	return r.InputAt(strings.Split(path, ".")...)
+}
+
+// InputAt returns the input at a path of keys, for keys that contain dots.
+func (r *Resource) InputAt(keys ...string) (resource.PropertyValue, bool) {
+	v := resource.NewObjectProperty(r.Inputs)
+	for _, part := range keys {
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if !v.IsObject() {
+			return resource.PropertyValue{}, false
+		}
+		next, ok := v.ObjectValue()[resource.PropertyKey(part)]
+		if !ok {
+			return resource.PropertyValue{}, false
+		}
+		v = next
+	}
+	return v, true
+}
+
+// Recorder is the mock resource monitor of the offline preview.
+type Recorder struct {
+	Project, Stack string
+	// AccountID is the account the mocks answer getCallerIdentity with.
+	AccountID string
+
+	mu        sync.Mutex
+	resources []*Resource
+	byURN     map[string]*Resource
+	regions   map[string]string // provider reference → region
+}
+
+// NewRecorder returns an empty recorder.
+func NewRecorder(project, stack string) *Recorder {
+	return &Recorder{Project: project, Stack: stack, AccountID: "123456789012",
+		byURN: map[string]*Resource{}, regions: map[string]string{}}
+}
+
+var _ pulumi.MockResourceMonitor = (*Recorder)(nil)
+
+// RootURN is the URN of the stack resource.
+func (r *Recorder) RootURN() string {
+	return string(resource.NewURN(tokens.QName(r.Stack), tokens.PackageName(r.Project), "",
+		resource.RootStackType, r.Project+"-"+r.Stack))
+}
+
+// NewResource records a registration and answers with plausible state.
+func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	res := &Resource{Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Inputs: args.Inputs, Provider: args.Provider}
+	parent := ""
+	if rpc := args.RegisterRPC; rpc != nil {
+		parent = rpc.GetParent()
+		res.Dependencies = rpc.GetDependencies()
+		res.Protect = rpc.GetProtect()
+		res.RetainOnDelete = rpc.GetRetainOnDelete()
+		if pd := rpc.GetPropertyDependencies(); len(pd) > 0 {
+			res.PropertyDependencies = map[string][]string{}
+			for k, v := range pd {
+				if len(v.GetUrns()) > 0 {
+					res.PropertyDependencies[k] = v.GetUrns()
+				}
+			}
+		}
+	}
+	if parent == "" {
+		parent = r.RootURN()
+	}
+	res.Parent = parent
+	res.URN = r.newURN(parent, args.TypeToken, args.Name)
+
+	r.mu.Lock()
+	region := r.regions[args.Provider]
+	r.mu.Unlock()
+	id, state := mockState(res, region, r.AccountID)
+	if args.ID != "" {
+		id = args.ID
+	}
+	res.ID = id
+	if strings.HasPrefix(args.TypeToken, "pulumi:providers:") {
+		r.mu.Lock()
+		if reg, ok := args.Inputs["region"]; ok && reg.IsString() {
+			r.regions[res.URN+"::"+id] = reg.StringValue()
+		}
+		r.mu.Unlock()
+	}
+
+	r.mu.Lock()
+	r.resources = append(r.resources, res)
+	r.byURN[res.URN] = res
+	r.mu.Unlock()
+	return id, state, nil
+}
+
+// Call answers provider functions (invokes).
+func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return mockCall(args, r.AccountID)
+}
+
+// Resources returns the registrations in the order they were made.
+func (r *Recorder) Resources() []*Resource {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*Resource(nil), r.resources...)
+}
+
+// Lookup returns the resource with urn.
+func (r *Recorder) Lookup(urn string) *Resource {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byURN[urn]
+}
+
+// newURN mirrors the engine: the qualified type chains the parent's type.
+func (r *Recorder) newURN(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(r.Stack), tokens.PackageName(r.Project), parentType, tokens.Type(typ), name))
+}
+
+// shortHash is a stable hex digest for mock identifiers.
+func shortHash(s string, n int) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:n]
+}
+
+func mockID(prefix, urn string) string { return fmt.Sprintf("%s-%s", prefix, shortHash(urn, 17)) }

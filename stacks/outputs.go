@@ -1,0 +1,22 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// exportOutputs publishes per-region outputs: what operators and the
+// runbooks look up (VPC and subnet IDs, the CIDR plan).
+func exportOutputs(ctx *pulumi.Context, p *Platform) {
+	regions := pulumi.Map{}
+	for _, r := range p.Regions {
+		regions[r.Config.Name] = pulumi.Map{
+			"role":               pulumi.String(string(r.Config.Role)),
+			"vpcId":              r.Network.VpcID,
+			"workspaceSubnetIds": r.Network.WorkspaceSubnetIDs,
+			"networkPlan":        r.Network.Plan,
+			"flowLogGroup":       r.Network.FlowLogGroupName,
+			"kmsKeys":            r.Keys.Arns,
+		}
+	}
+	ctx.Export("regions", regions)
+}

@@ -1,0 +1,103 @@
+// Package stacks assembles the platform's components for every region of a
+// stack from its typed config. main.go runs Program under the Pulumi engine;
+// the offline preview runs the very same Program under the mock monitor.
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// Options are hooks for callers other than the Pulumi engine.
+type Options struct {
+	// Config, when set, is used instead of loading the stack config again
+	// (the offline preview validates it before running the program).
+	Config *config.Stack
+	// Report receives every diagnostic in addition to the engine log.
+	Report func(Diagnostic)
+}
+
+// Program is the Pulumi program of this project.
+func Program(opts Options) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		cfg := opts.Config
+		if cfg == nil {
+			var err error
+			cfg, err = config.Load(ctx.Project(), ctx.Stack(), contextSource{ctx})
+			if err != nil {
+				_ = ctx.Log.Error(err.Error(), nil)
+				return err
+			}
+		}
+		_, err := Deploy(ctx, cfg, opts)
+		return err
+	}
+}
+
+// Platform is everything a stack deployed, per region.
+type Platform struct {
+	Regions []*Region
+}
+
+// Deploy registers every component of the stack.
+func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, error) {
+	d := &diagnostics{ctx: ctx, report: opts.Report}
+	p := &Platform{}
+	// The control plane first: proxies register with it.
+	order := make([]int, len(cfg.Regions))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return cfg.Regions[order[a]].Role == config.RoleControlPlane && cfg.Regions[order[b]].Role != config.RoleControlPlane
+	})
+	for _, i := range order {
+		r, err := deployRegion(ctx, cfg, &cfg.Regions[i], d)
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", cfg.Regions[i].Name, err)
+		}
+		p.Regions = append(p.Regions, r)
+	}
+	exportOutputs(ctx, p)
+	return p, nil
+}
+
+// contextSource reads config the way the Pulumi engine hands it over.
+type contextSource struct{ ctx *pulumi.Context }
+
+func (c contextSource) Get(key string) (string, bool) {
+	return c.ctx.GetConfig(c.ctx.Project() + ":" + key)
+}
+
+func (c contextSource) IsSecret(key string) bool {
+	return c.ctx.IsConfigSecret(c.ctx.Project() + ":" + key)
+}
+
+// Keys lists the project's keys from PULUMI_CONFIG, which the language host
+// sets for every program run, so unknown (mistyped) keys are reported.
+func (c contextSource) Keys() []string {
+	raw := os.Getenv("PULUMI_CONFIG")
+	if raw == "" {
+		return nil
+	}
+	var all map[string]string
+	if json.Unmarshal([]byte(raw), &all) != nil {
+		return nil
+	}
+	prefix := c.ctx.Project() + ":"
+	var out []string
+	for k := range all {
+		if key, ok := strings.CutPrefix(k, prefix); ok {
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,91 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/network"
+	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// Region is what one region of the stack deployed. It is a component so
+// that every resource of a region sits under one node of the tree.
+type Region struct {
+	pulumi.ResourceState
+
+	Config   *config.Region
+	Provider *aws.Provider
+	Keys     *security.Keys
+	Network  *network.Vpc
+}
+
+// regionKeys lists the key purposes a region needs.
+func regionKeys(r *config.Region) []security.Purpose {
+	keys := []security.Purpose{security.KeyLogs, security.KeyEKS, security.KeyEBS, security.KeySecrets, security.KeyS3, security.KeySNS}
+	if r.Role == config.RoleControlPlane {
+		keys = append(keys, security.KeyDatabase, security.KeyBackup)
+	}
+	return keys
+}
+
+func deployRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region, d *diagnostics) (*Region, error) {
+	r := &Region{Config: rc}
+	if err := ctx.RegisterComponentResourceV2("coder:stacks:Region", rc.Name, pulumi.Map{
+		"role": pulumi.String(string(rc.Role)), "share": pulumi.Float64(*rc.Share),
+		"users": pulumi.Int(rc.Users), "workspaces": pulumi.Int(rc.Workspaces),
+	}, r); err != nil {
+		return nil, err
+	}
+	prov, err := newAWSProvider(ctx, cfg, rc.Name, r)
+	if err != nil {
+		return nil, err
+	}
+	r.Provider = prov
+	opts := []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(prov)}
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(prov)).AccountId()
+	prefix := fmt.Sprintf("coder-%s-%s", cfg.Name, rc.Name)
+
+	r.Keys, err = security.NewKeys(ctx, prefix, &security.KeysArgs{
+		Region: rc.Name, AccountID: account, Purposes: regionKeys(rc),
+		AliasPrefix: fmt.Sprintf("coder/%s/%s", cfg.Name, rc.Name),
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+
+	r.Network, err = network.NewVpc(ctx, prefix, networkArgs(cfg, rc, account, r.Keys), opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"vpcId": r.Network.VpcID, "keys": r.Keys.Arns}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func networkArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutput, keys *security.Keys) *network.VpcArgs {
+	egress := network.EgressArgs{
+		AllowedDomains:    cfg.Network.Egress.AllowedDomains,
+		DirectConnections: cfg.Network.Egress.DirectConnectionsEnabled(),
+	}
+	for _, r := range cfg.Network.Egress.AllowedCIDRs {
+		egress.AllowedCIDRs = append(egress.AllowedCIDRs, network.EgressRule{CIDR: r.CIDR, Ports: r.Ports, Description: r.Description})
+	}
+	var tgw *network.TransitGatewayArgs
+	if rc.TransitGateway != nil {
+		tgw = &network.TransitGatewayArgs{ID: rc.TransitGateway.ID, CIDRs: rc.TransitGateway.CIDRs}
+	}
+	return &network.VpcArgs{
+		Region:               rc.Name,
+		AccountID:            account,
+		Plan:                 rc.Plan,
+		Egress:               egress,
+		TransitGateway:       tgw,
+		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
+		LogsKeyArn:           keys.Arn(security.KeyLogs),
+		BaseDomain:           cfg.DNS.BaseDomain,
+	}
+}

@@ -1,0 +1,162 @@
+// Package tests runs both stacks whole through the real program under the
+// Pulumi mock monitor and asserts on the inputs the program registered.
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/internal/preview"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+func project(t testing.TB) *preview.Project {
+	_, here, _, _ := runtime.Caller(0)
+	p, err := preview.FindProject(filepath.Dir(here))
+	require.NoError(t, err)
+	return p
+}
+
+var (
+	cacheMu sync.Mutex
+	cache   = map[string]*preview.Result{}
+)
+
+// stack runs a committed stack once per test binary; results are read-only.
+func stack(t testing.TB, name string) *preview.Result {
+	t.Helper()
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if r, ok := cache[name]; ok {
+		return r
+	}
+	p := project(t)
+	r, err := preview.Run(p, name, "")
+	require.NoError(t, err)
+	cache[name] = r
+	return r
+}
+
+// stackFile reads a committed stack file for mutation.
+func stackFile(t testing.TB, name string) *config.StackFile {
+	p := project(t)
+	sf, err := config.ReadStackFile(p.StackFile(name), p.Name)
+	require.NoError(t, err)
+	return sf
+}
+
+// index maps mock IDs to resources, to follow references between inputs.
+type index struct {
+	byID map[string]*preview.Resource
+}
+
+func indexOf(r *preview.Result) index {
+	ix := index{byID: map[string]*preview.Resource{}}
+	for _, res := range r.Resources {
+		if res.ID != "" {
+			ix.byID[res.ID] = res
+		}
+	}
+	return ix
+}
+
+// ref follows an ID-valued input to the resource it names.
+func (ix index) ref(res *preview.Resource, path string) *preview.Resource {
+	v, ok := res.Input(path)
+	if !ok || !v.IsString() {
+		return nil
+	}
+	return ix.byID[v.StringValue()]
+}
+
+func str(res *preview.Resource, path string) string {
+	v, ok := res.Input(path)
+	if !ok || !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+func num(res *preview.Resource, path string) float64 {
+	v, ok := res.Input(path)
+	if !ok || !v.IsNumber() {
+		return 0
+	}
+	return v.NumberValue()
+}
+
+func boolean(res *preview.Resource, path string) bool {
+	v, ok := res.Input(path)
+	return ok && v.IsBool() && v.BoolValue()
+}
+
+func strs(res *preview.Resource, path string) []string {
+	v, ok := res.Input(path)
+	if !ok || !v.IsArray() {
+		return nil
+	}
+	var out []string
+	for _, e := range v.ArrayValue() {
+		if e.IsString() {
+			out = append(out, e.StringValue())
+		}
+	}
+	return out
+}
+
+// tag returns a resource's tag value.
+func tag(res *preview.Resource, key string) string {
+	if res == nil {
+		return ""
+	}
+	v, ok := res.InputAt("tags", key)
+	if !ok || !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+// regionOf returns the region of the provider a resource is registered with.
+func regionOf(r *preview.Result, res *preview.Resource) string {
+	if res.Provider == "" {
+		return ""
+	}
+	urn := res.Provider[:strings.LastIndex(res.Provider, "::")]
+	for _, p := range r.Resources {
+		if p.URN == urn {
+			return str(p, "region")
+		}
+	}
+	return ""
+}
+
+// under reports whether res is a descendant of the component ancestor.
+func under(r *preview.Result, res *preview.Resource, ancestor string) bool {
+	for p := res.Parent; p != ""; {
+		if p == ancestor {
+			return true
+		}
+		next := ""
+		for _, x := range r.Resources {
+			if x.URN == p {
+				next = x.Parent
+				break
+			}
+		}
+		p = next
+	}
+	return false
+}
+
+func props(res *preview.Resource) resource.PropertyMap { return res.Inputs }
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}
