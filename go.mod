@@ -4,6 +4,8 @@ go 1.26.6
 
 require (
 	github.com/pulumi/pulumi-aws/sdk/v6 v6.83.2
+	github.com/pulumi/pulumi-eks/sdk/v3 v3.9.1
+	github.com/pulumi/pulumi-kubernetes/sdk/v4 v4.23.0
 	github.com/pulumi/pulumi/sdk/v3 v3.262.0
 	github.com/stretchr/testify v1.12.1
 	pgregory.net/rapid v1.2.0

@@ -16,6 +16,10 @@ func exportOutputs(ctx *pulumi.Context, p *Platform) {
 			"networkPlan":        r.Network.Plan,
 			"flowLogGroup":       r.Network.FlowLogGroupName,
 			"kmsKeys":            r.Keys.Arns,
+			"clusterName":        r.Cluster.ClusterName,
+			"oidcProviderArn":    r.Cluster.OidcProviderArn,
+			"autoScalingGroups":  r.Cluster.AutoScalingGroups,
+			"ephemeralStorage":   r.Cluster.EphemeralStorage,
 		}
 	}
 	ctx.Export("regions", regions)

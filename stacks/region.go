@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/network"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -20,6 +21,8 @@ type Region struct {
 	Provider *aws.Provider
 	Keys     *security.Keys
 	Network  *network.Vpc
+	Cluster  *cluster.Cluster
+	Capacity RegionCapacity
 }
 
 // regionKeys lists the key purposes a region needs.
@@ -60,7 +63,18 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region, d *
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"vpcId": r.Network.VpcID, "keys": r.Keys.Arns}); err != nil {
+
+	r.Capacity = Capacity(cfg, rc)
+	for _, f := range r.Capacity.Findings {
+		d.add(f.Severity, f.Subject, "%s", f.Message)
+	}
+	r.Cluster, err = cluster.NewCluster(ctx, prefix, clusterArgs(cfg, rc, account, r.Network, r.Keys, r.Capacity), opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+		"vpcId": r.Network.VpcID, "keys": r.Keys.Arns, "clusterName": r.Cluster.ClusterName,
+	}); err != nil {
 		return nil, err
 	}
 	return r, nil

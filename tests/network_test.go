@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -94,11 +95,27 @@ func TestProvidersCarryDefaultTags(t *testing.T) {
 			assert.Equal(t, r.Config.Tags.Owner, str(p, "defaultTags.tags.owner"))
 			assert.Equal(t, r.Config.Tags.CostCenter, str(p, "defaultTags.tags.cost-center"))
 		}
-		// Every AWS resource goes through the explicit provider of its region.
+		// Every AWS resource goes through the explicit provider of its region,
+		// and everything inside a cluster through that region's cluster.
 		for _, comp := range r.OfType(tRegionComp) {
 			for _, res := range r.Resources {
-				if res.Custom && res.Type != tAWSProv && under(r, res, comp.URN) {
+				if !res.Custom || strings.HasPrefix(res.Type, "pulumi:providers:") || !under(r, res, comp.URN) {
+					continue
+				}
+				switch {
+				case strings.HasPrefix(res.Type, "aws:"):
 					assert.Equal(t, comp.Name, regionOf(r, res), "%s %s", res.Type, res.Name)
+				case strings.HasPrefix(res.Type, "kubernetes:"):
+					prov := res.Provider[:strings.LastIndex(res.Provider, "::")]
+					require.True(t, strings.Contains(prov, "pulumi:providers:kubernetes"), res.Name)
+					var p *preview.Resource
+					for _, x := range r.Resources {
+						if x.URN == prov {
+							p = x
+						}
+					}
+					require.NotNil(t, p)
+					assert.True(t, under(r, p, comp.URN), "%s uses the cluster of its own region", res.Name)
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package preview
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -49,6 +50,44 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		s["arn"] = str(fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", m.region, m.account, name))
 		return name
 	},
+	"aws:eks/nodeGroup:NodeGroup": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		name := str0(s, "nodeGroupName", res.Name)
+		s["resources"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+			"autoscalingGroups": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+				"name": str(fmt.Sprintf("eks-%s-%s", name, uuidLike(res.URN))),
+			})}),
+		})})
+		s["status"] = str("ACTIVE")
+		return fmt.Sprintf("%s:%s", str0(s, "clusterName", "cluster"), name)
+	},
+	"aws:ec2/launchTemplate:LaunchTemplate": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		s["latestVersion"] = resource.NewNumberProperty(1)
+		s["defaultVersion"] = resource.NewNumberProperty(1)
+		return ""
+	},
+	// pulumi-eks' Cluster is a remote component: the engine would run the
+	// provider's children; the mock answers with the outputs it exports.
+	"eks:index:Cluster": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		name := str0(s, "name", res.Name)
+		issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", m.region, strings.ToUpper(shortHash(res.URN, 32)))
+		endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(shortHash(res.URN+"e", 32)), m.region)
+		kubeconfig := map[string]any{
+			"apiVersion": "v1", "kind": "Config", "current-context": "aws",
+			"clusters": []any{map[string]any{"name": "kubernetes", "cluster": map[string]any{"server": endpoint, "certificate-authority-data": "bW9jaw=="}}},
+			"contexts": []any{map[string]any{"name": "aws", "context": map[string]any{"cluster": "kubernetes", "user": "aws"}}},
+			"users": []any{map[string]any{"name": "aws", "user": map[string]any{"exec": map[string]any{
+				"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+				"args": []any{"eks", "get-token", "--cluster-name", name, "--output", "json"}}}}},
+		}
+		kc, _ := json.Marshal(kubeconfig)
+		s["kubeconfigJson"] = str(string(kc))
+		s["kubeconfig"] = resource.NewPropertyValue(kubeconfig)
+		s["oidcIssuer"] = str(issuer)
+		s["oidcProviderUrl"] = str("https://" + issuer)
+		s["oidcProviderArn"] = str(fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", m.account, issuer))
+		s["clusterSecurityGroupId"] = str(mockID("sg", res.URN+"cluster"))
+		return ""
+	},
 	"aws:ec2/vpcEndpoint:VpcEndpoint": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		if t := s["vpcEndpointType"]; t.IsString() && t.StringValue() == "Gateway" {
 			s["prefixListId"] = str(mockID("pl", res.URN)[:11])
@@ -62,13 +101,13 @@ type mockCtx struct{ region, account string }
 // mockState returns the mock ID and output state of a registration.
 func mockState(res *Resource, region, account string) (string, resource.PropertyMap) {
 	state := res.Inputs.Copy()
-	if !res.Custom {
-		return "", state
-	}
 	m := mockCtx{region: region, account: account}
 	id := ""
 	if f, ok := typeOutputs[res.Type]; ok {
 		id = f(res, m, state)
+	}
+	if !res.Custom {
+		return "", state
 	}
 	if id == "" {
 		prefix, ok := idPrefixes[res.Type]
@@ -126,3 +165,11 @@ func uuidLike(s string) string {
 }
 
 func str(s string) resource.PropertyValue { return resource.NewStringProperty(s) }
+
+// str0 is a string input, or def when it is absent.
+func str0(m resource.PropertyMap, key, def string) string {
+	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return def
+}

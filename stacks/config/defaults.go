@@ -31,6 +31,9 @@ func applyDefaults(s *Stack) {
 	if w.WorkspaceMemory == "" {
 		w.WorkspaceMemory = "2Gi" // "workspace user needs ~2 GB memory"
 	}
+	if w.HomeDiskGiB == 0 {
+		w.HomeDiskGiB = 50
+	}
 	if len(s.Regions) == 1 && s.Regions[0].Share == nil {
 		s.Regions[0].Share = ptr(1.0)
 	}
@@ -41,6 +44,12 @@ func applyDefaults(s *Stack) {
 	c := &s.Cluster
 	if c.KubernetesVersion == "" {
 		c.KubernetesVersion = "1.33"
+	}
+	if c.LogRetentionDays == 0 {
+		c.LogRetentionDays = 90
+	}
+	if c.ImagePullQPS == 0 {
+		c.ImagePullQPS = 30 // ai.coder.com's workspace node pools
 	}
 	ng := &c.NodeGroups
 	if s.Profile == ProfileWorkshop {

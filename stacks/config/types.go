@@ -72,6 +72,8 @@ type Workload struct {
 	BuildConcurrency *float64 `json:"buildConcurrency"`
 	WorkspaceCPU     string   `json:"workspaceCpu"`
 	WorkspaceMemory  string   `json:"workspaceMemory"`
+	// HomeDiskGiB is the persistent home volume of one workspace.
+	HomeDiskGiB int `json:"homeDiskGiB"`
 
 	Request sizing.Resources `json:"-"`
 }
@@ -138,6 +140,11 @@ type Cluster struct {
 	AdminRoleArns        []string   `json:"adminRoleArns"`
 	Addons               Addons     `json:"addons"`
 	NodeGroups           NodeGroups `json:"nodeGroups"`
+	// LogRetentionDays is the retention of the control-plane log group.
+	LogRetentionDays int `json:"logRetentionDays"`
+	// ImagePullQPS is the kubelet registryPullQPS of workspace nodes; the
+	// default of 5 throttles a morning of simultaneous workspace starts.
+	ImagePullQPS int `json:"imagePullQps"`
 }
 
 // Addons pins the EKS managed add-on versions.

@@ -75,6 +75,9 @@ func validateWorkload(s *Stack, p *problems) {
 		p.add("workload.workspaceMemory", w.WorkspaceMemory, "must be a Kubernetes memory quantity with a binary suffix such as 2Gi or 512Mi")
 	}
 	w.Request = sizing.Resources{MilliCPU: cpu, MiB: mem}
+	if w.HomeDiskGiB < 1 || w.HomeDiskGiB > 16384 {
+		p.add("workload.homeDiskGiB", w.HomeDiskGiB, "must be 1–16384 GiB")
+	}
 }
 
 func fraction(p *problems, key string, v float64) {

@@ -27,6 +27,12 @@ func validateCluster(s *Stack, p *problems) {
 			p.add(fmt.Sprintf("cluster.publicAccessCidrs[%d]", i), cidr, "must not open the API endpoint to the whole internet")
 		}
 	}
+	if !logRetained[c.LogRetentionDays] {
+		p.add("cluster.logRetentionDays", c.LogRetentionDays, "must be %s", logRetentionAllowed)
+	}
+	if c.ImagePullQPS < 1 || c.ImagePullQPS > 100 {
+		p.add("cluster.imagePullQps", c.ImagePullQPS, "must be 1–100 image pulls per second")
+	}
 	if len(c.AdminRoleArns) == 0 {
 		p.add("cluster.adminRoleArns", c.AdminRoleArns, "list at least one IAM role ARN to map to cluster admin through an access entry")
 	}

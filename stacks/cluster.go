@@ -1,0 +1,154 @@
+package stacks
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/network"
+	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/sizing"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// ClusterName is the EKS cluster name of a region.
+func ClusterName(cfg *config.Stack, region string) string {
+	return fmt.Sprintf("coder-%s-%s", cfg.Name, region)
+}
+
+func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutput, net *network.Vpc,
+	keys *security.Keys, capa RegionCapacity) *cluster.ClusterArgs {
+	c := cfg.Cluster
+	var controlCIDRs []string
+	for _, s := range r.Plan.SubnetsOf(sizing.TierControl) {
+		controlCIDRs = append(controlCIDRs, s.CIDR.String())
+	}
+	var egress []cluster.EgressRule
+	for _, e := range cfg.Network.Egress.AllowedCIDRs {
+		egress = append(egress, cluster.EgressRule{CIDR: e.CIDR, Ports: e.Ports})
+	}
+	return &cluster.ClusterArgs{
+		Name:                 ClusterName(cfg, r.Name),
+		Region:               r.Name,
+		AccountID:            account,
+		KubernetesVersion:    c.KubernetesVersion,
+		EndpointPublicAccess: c.EndpointPublicAccess,
+		PublicAccessCIDRs:    c.PublicAccessCIDRs,
+		AdminRoleArns:        c.AdminRoleArns,
+		LogRetentionDays:     c.LogRetentionDays,
+		Addons: cluster.AddonVersions{VpcCni: c.Addons.VpcCni, CoreDNS: c.Addons.CoreDNS,
+			KubeProxy: c.Addons.KubeProxy, EbsCsi: c.Addons.EbsCsi},
+		Keys: cluster.KeyRefs{Secrets: keys.Arn(security.KeyEKS), EBS: keys.Arn(security.KeyEBS), Logs: keys.Arn(security.KeyLogs)},
+		Network: cluster.NetworkRefs{
+			VpcID:              net.VpcID,
+			VpcCIDR:            r.Plan.VpcCIDR.String(),
+			ControlSubnetCIDRs: controlCIDRs,
+			SubnetIDs: map[cluster.Tier]pulumi.StringArrayOutput{
+				cluster.TierControl: net.ControlSubnetIDs, cluster.TierProvisioner: net.ProvisionerSubnetIDs,
+				cluster.TierWorkspace: net.WorkspaceSubnetIDs,
+			},
+			NodesSecurityGroupID: net.NodesSecurityGroupID,
+			TierSecurityGroupIDs: map[cluster.Tier]pulumi.StringOutput{
+				cluster.TierControl: net.ControlSecurityGroupID, cluster.TierProvisioner: net.ProvisionerSecurityGroupID,
+				cluster.TierWorkspace: net.WorkspaceSecurityGroupID,
+			},
+		},
+		NodeGroups: nodeGroups(cfg, capa),
+		Isolation: cluster.IsolationSpec{
+			Egress:            egress,
+			DirectConnections: cfg.Network.Egress.DirectConnectionsEnabled(),
+			Quota:             workspaceQuota(cfg, r),
+			Limits:            workspaceLimits(cfg),
+		},
+	}
+}
+
+// nodeGroups turns the config's three groups into managed node groups; the
+// workspace group becomes a spot pool with an on-demand fallback pool.
+func nodeGroups(cfg *config.Stack, capa RegionCapacity) []cluster.NodeGroupSpec {
+	ng := cfg.Cluster.NodeGroups
+	spec := func(name string, tier cluster.Tier, g config.NodeGroup, capacity string, k cluster.Kubelet) cluster.NodeGroupSpec {
+		return cluster.NodeGroupSpec{Name: name, Tier: tier, InstanceTypes: g.InstanceTypes, ARM: g.Primary().Family.Arch == sizing.ArchARM,
+			CapacityType: capacity, Min: g.Min(), Max: g.Max(), Desired: g.Min(), DiskGiB: g.DiskSizeGiB, Kubelet: k}
+	}
+	control := spec("coder-control", cluster.TierControl, ng.Control, "ON_DEMAND", cluster.StandardKubelet(ng.Control.Primary().MaxPods()))
+	// Static: run at the maximum; only the autoscaler's scale-up is allowed,
+	// and coderd's safe-to-evict annotation keeps it from scaling down.
+	control.Desired = ng.Control.Max()
+	prov := spec("coder-prov", cluster.TierProvisioner, ng.Provisioner, "ON_DEMAND", cluster.StandardKubelet(ng.Provisioner.Primary().MaxPods()))
+	wsKubelet := cluster.WorkspaceKubelet(ng.Workspace.Primary().MaxPods(), cfg.Cluster.ImagePullQPS)
+	groups := []cluster.NodeGroupSpec{control, prov}
+	if ng.Workspace.IsSpot() {
+		spot := spec("coder-ws-spot", cluster.TierWorkspace, ng.Workspace, "SPOT", wsKubelet)
+		fallback := spec("coder-ws-ondemand", cluster.TierWorkspace, ng.Workspace, "ON_DEMAND", wsKubelet)
+		fallback.Min, fallback.Desired = 0, 0
+		groups = append(groups, spot, fallback)
+	} else {
+		groups = append(groups, spec("coder-ws", cluster.TierWorkspace, ng.Workspace, "ON_DEMAND", wsKubelet))
+	}
+	provUp := min(max(capa.ProvisionerNodes, ng.Provisioner.Min()), ng.Provisioner.Max())
+	wsUp := min(max(capa.MorningWorkspaceNodes, ng.Workspace.Min()), ng.Workspace.Max())
+	for i := range groups {
+		g := &groups[i]
+		switch g.Name {
+		case "coder-prov":
+			g.Schedule = schedule(cfg, provUp, g.Min, g.Max,
+				fmt.Sprintf("%d provisioners / %d per node", capa.Provisioners.Replicas, capa.ProvisionerPodsPerNode))
+		case "coder-ws-spot", "coder-ws":
+			g.Schedule = schedule(cfg, wsUp, g.Min, g.Max,
+				fmt.Sprintf("morning load of %d running workspaces / %d per node", capa.RunningWorkspaces, capa.WorkspacePodsPerNode))
+		}
+	}
+	return groups
+}
+
+// schedule is the pair of scheduled actions of a group: scale up to `up`
+// nodes so they are in service before the business day (or the event), then
+// lower the floor back to `floor` and let the autoscaler drain idle nodes.
+func schedule(cfg *config.Stack, up, floor, maxSize int, basis string) []cluster.ScheduledAction {
+	sc := cfg.Scaling
+	if sc.Event != nil {
+		warm := time.Duration(sc.NodeWarmupMinutes) * time.Minute
+		u, d := sizing.EventActions(sc.Event.StartTime, sc.Event.EndTime, warm, time.Duration(sc.Event.GraceMinutes)*time.Minute)
+		return []cluster.ScheduledAction{
+			{Name: u.Name, StartTime: u.StartTime.Format(time.RFC3339), MinSize: up, MaxSize: maxSize, Desired: up, Basis: basis},
+			{Name: d.Name, StartTime: d.StartTime.Format(time.RFC3339), MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged},
+		}
+	}
+	u, d := sizing.DailyActions(*sc.Daily)
+	return []cluster.ScheduledAction{
+		{Name: u.Name, Recurrence: u.Recurrence, TimeZone: u.TimeZone, MinSize: up, MaxSize: maxSize, Desired: up, Basis: basis},
+		{Name: d.Name, Recurrence: d.Recurrence, TimeZone: d.TimeZone, MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged},
+	}
+}
+
+// workspaceQuota bounds coder-ws to the region's declared workspaces with
+// 10 % headroom for rebuilds.
+func workspaceQuota(cfg *config.Stack, r *config.Region) cluster.Quota {
+	pods := r.Workspaces + (r.Workspaces+9)/10
+	req := cfg.Workload.Request
+	return cluster.Quota{
+		Pods:           pods,
+		RequestsCPU:    fmt.Sprintf("%dm", pods*req.MilliCPU),
+		RequestsMemory: fmt.Sprintf("%dMi", pods*req.MiB),
+		PVCs:           pods,
+		Storage:        fmt.Sprintf("%dGi", pods*cfg.Workload.HomeDiskGiB),
+	}
+}
+
+// workspaceLimits defaults a container to the declared request with a 2×
+// burst limit, and caps it at one workspace node.
+func workspaceLimits(cfg *config.Stack) cluster.ContainerLimits {
+	req := cfg.Workload.Request
+	a := cfg.Cluster.NodeGroups.Workspace.Primary().Allocatable()
+	return cluster.ContainerLimits{
+		DefaultRequestCPU: req.CPU(), DefaultRequestMemory: req.Memory(),
+		DefaultLimitCPU:    sizing.Resources{MilliCPU: 2 * req.MilliCPU}.CPU(),
+		DefaultLimitMemory: sizing.Resources{MiB: 2 * req.MiB}.Memory(),
+		MaxCPU:             fmt.Sprintf("%dm", a.MilliCPU),
+		MaxMemory:          fmt.Sprintf("%dMi", a.MiB),
+		MaxVolume:          fmt.Sprintf("%dGi", 10*cfg.Workload.HomeDiskGiB),
+	}
+}
