@@ -9,7 +9,15 @@ import (
 func exportOutputs(ctx *pulumi.Context, p *Platform) {
 	regions := pulumi.Map{}
 	for _, r := range p.Regions {
+		if r.Database != nil {
+			ctx.Export("database", pulumi.Map{
+				"endpoint": r.Database.Endpoint, "readerEndpoint": r.Database.ReaderEndpoint,
+				"masterSecretArn": r.Database.MasterSecretArn, "recovery": r.Database.Recovery,
+			})
+		}
 		regions[r.Config.Name] = pulumi.Map{
+			"loadBalancer":       r.LoadBalancer.DNSName,
+			"loadBalancerIps":    r.LoadBalancer.PublicIPs,
 			"role":               pulumi.String(string(r.Config.Role)),
 			"vpcId":              r.Network.VpcID,
 			"workspaceSubnetIds": r.Network.WorkspaceSubnetIDs,

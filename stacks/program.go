@@ -10,8 +10,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/dns"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -44,12 +46,16 @@ func Program(opts Options) pulumi.RunFunc {
 // Platform is everything a stack deployed, per region.
 type Platform struct {
 	Regions []*Region
+	Zone    *dns.Zone
+	// providers maps every region the stack touches (its own regions and the
+	// backup-copy region) to that region's AWS provider.
+	providers map[string]*aws.Provider
 }
 
 // Deploy registers every component of the stack.
 func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, error) {
 	d := &diagnostics{ctx: ctx, report: opts.Report}
-	p := &Platform{}
+	p := &Platform{providers: map[string]*aws.Provider{}}
 	// The control plane first: proxies register with it.
 	order := make([]int, len(cfg.Regions))
 	for i := range order {
@@ -59,11 +65,29 @@ func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, er
 		return cfg.Regions[order[a]].Role == config.RoleControlPlane && cfg.Regions[order[b]].Role != config.RoleControlPlane
 	})
 	for _, i := range order {
-		r, err := deployRegion(ctx, cfg, &cfg.Regions[i], d)
+		r, err := newRegion(ctx, cfg, &cfg.Regions[i])
 		if err != nil {
 			return nil, fmt.Errorf("region %s: %w", cfg.Regions[i].Name, err)
 		}
 		p.Regions = append(p.Regions, r)
+		p.providers[r.Config.Name] = r.Provider
+	}
+	if copyRegion := cfg.Database.Backup.CopyRegion; p.providers[copyRegion] == nil {
+		prov, err := newAWSProvider(ctx, cfg, copyRegion, nil)
+		if err != nil {
+			return nil, err
+		}
+		p.providers[copyRegion] = prov
+	}
+	zone, err := newZone(ctx, cfg, p.Regions[0].Provider)
+	if err != nil {
+		return nil, err
+	}
+	p.Zone = zone
+	for _, r := range p.Regions {
+		if err := deployRegion(ctx, cfg, p, r, d); err != nil {
+			return nil, fmt.Errorf("region %s: %w", r.Config.Name, err)
+		}
 	}
 	exportOutputs(ctx, p)
 	return p, nil

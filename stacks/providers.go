@@ -22,8 +22,12 @@ func DefaultTags(cfg *config.Stack, region string) map[string]string {
 // newAWSProvider is the explicit provider of one region; nothing in the
 // program uses the default provider, so a stray aws:region never matters.
 func newAWSProvider(ctx *pulumi.Context, cfg *config.Stack, region string, parent pulumi.Resource) (*aws.Provider, error) {
+	var opts []pulumi.ResourceOption
+	if parent != nil {
+		opts = append(opts, pulumi.Parent(parent))
+	}
 	return aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{
 		Region:      pulumi.String(region),
 		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(DefaultTags(cfg, region))},
-	}, pulumi.Parent(parent))
+	}, opts...)
 }

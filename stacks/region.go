@@ -7,6 +7,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/database"
+	"github.com/platformeng/coder-platform/components/dns"
+	"github.com/platformeng/coder-platform/components/edge"
 	"github.com/platformeng/coder-platform/components/network"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -23,6 +26,19 @@ type Region struct {
 	Network  *network.Vpc
 	Cluster  *cluster.Cluster
 	Capacity RegionCapacity
+	// Database exists in the control-plane region only.
+	Database     *database.Aurora
+	Certificate  *dns.Certificate
+	LoadBalancer *edge.LoadBalancer
+}
+
+// AccessURL is the region's access URL: coder.accessUrl for the control
+// plane, the proxy's own URL otherwise.
+func (r *Region) AccessURL(cfg *config.Stack) string {
+	if r.Config.Role == config.RoleControlPlane {
+		return cfg.Coder.AccessURL
+	}
+	return r.Config.AccessURL
 }
 
 // regionKeys lists the key purposes a region needs.
@@ -34,7 +50,8 @@ func regionKeys(r *config.Region) []security.Purpose {
 	return keys
 }
 
-func deployRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region, d *diagnostics) (*Region, error) {
+// newRegion registers the region component and its AWS provider.
+func newRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region) (*Region, error) {
 	r := &Region{Config: rc}
 	if err := ctx.RegisterComponentResourceV2("coder:stacks:Region", rc.Name, pulumi.Map{
 		"role": pulumi.String(string(rc.Role)), "share": pulumi.Float64(*rc.Share),
@@ -47,37 +64,50 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region, d *
 		return nil, err
 	}
 	r.Provider = prov
-	opts := []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(prov)}
-	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(prov)).AccountId()
+	return r, nil
+}
+
+// deployRegion assembles every component of one region.
+func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, d *diagnostics) error {
+	rc := r.Config
+	opts := []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(r.Provider)}
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(r.Provider)).AccountId()
 	prefix := fmt.Sprintf("coder-%s-%s", cfg.Name, rc.Name)
+	var err error
 
 	r.Keys, err = security.NewKeys(ctx, prefix, &security.KeysArgs{
 		Region: rc.Name, AccountID: account, Purposes: regionKeys(rc),
 		AliasPrefix: fmt.Sprintf("coder/%s/%s", cfg.Name, rc.Name),
 	}, opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-
 	r.Network, err = network.NewVpc(ctx, prefix, networkArgs(cfg, rc, account, r.Keys), opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-
 	r.Capacity = Capacity(cfg, rc)
 	for _, f := range r.Capacity.Findings {
 		d.add(f.Severity, f.Subject, "%s", f.Message)
 	}
 	r.Cluster, err = cluster.NewCluster(ctx, prefix, clusterArgs(cfg, rc, account, r.Network, r.Keys, r.Capacity), opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+	if rc.Role == config.RoleControlPlane {
+		r.Database, err = database.NewAurora(ctx, prefix, databaseArgs(cfg, rc, account, r, p), opts...)
+		if err != nil {
+			return err
+		}
+		reportDatabase(cfg, d)
+	}
+	if err := deployEdge(ctx, cfg, p, r, account, prefix, opts); err != nil {
+		return err
+	}
+	return ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"vpcId": r.Network.VpcID, "keys": r.Keys.Arns, "clusterName": r.Cluster.ClusterName,
-	}); err != nil {
-		return nil, err
-	}
-	return r, nil
+		"accessUrl": pulumi.String(r.AccessURL(cfg)), "loadBalancer": r.LoadBalancer.DNSName,
+	})
 }
 
 func networkArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutput, keys *security.Keys) *network.VpcArgs {

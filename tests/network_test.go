@@ -86,7 +86,11 @@ func TestProvidersCarryDefaultTags(t *testing.T) {
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		provs := r.OfType(tAWSProv)
-		require.Len(t, provs, len(r.Config.Regions))
+		want := map[string]bool{r.Config.Database.Backup.CopyRegion: true}
+		for _, rc := range r.Config.Regions {
+			want[rc.Name] = true
+		}
+		require.Len(t, provs, len(want), "one provider per stack region and the backup-copy region")
 		for _, p := range provs {
 			region := str(p, "region")
 			assert.Equal(t, "coder-platform", str(p, "defaultTags.tags.project"))
@@ -103,6 +107,9 @@ func TestProvidersCarryDefaultTags(t *testing.T) {
 					continue
 				}
 				switch {
+				case strings.HasPrefix(res.Type, "aws:") && (strings.HasSuffix(res.Name, "-dr") || strings.Contains(res.Name, "-dr-") || strings.HasSuffix(res.Name, "-lock-1")):
+					// The backup copy lives in the second region on purpose.
+					assert.Equal(t, r.Config.Database.Backup.CopyRegion, regionOf(r, res), "%s %s", res.Type, res.Name)
 				case strings.HasPrefix(res.Type, "aws:"):
 					assert.Equal(t, comp.Name, regionOf(r, res), "%s %s", res.Type, res.Name)
 				case strings.HasPrefix(res.Type, "kubernetes:"):
@@ -250,9 +257,20 @@ func TestDatabaseAdmitsPostgresFromControlNodesOnly(t *testing.T) {
 func TestWorkspaceEgressFollowsAllowList(t *testing.T) {
 	r := stack(t, "prod")
 	ix := indexOf(r)
+	nlbIPs := map[string]bool{}
+	for _, eip := range r.OfType("aws:ec2/eip:Eip") {
+		if strings.Contains(eip.Name, "-nlb-") {
+			nlbIPs[fmt.Sprintf("%s/32", eip.ID)] = true
+		}
+	}
 	var tcp, udp []string
+	toNLB := 0
 	for _, e := range r.OfType(tEgress) {
 		if tag(ix.ref(e, "securityGroupId"), "coder:sg") != "workspace" {
+			continue
+		}
+		if strings.HasSuffix(str(e, "cidrIpv4"), "/32") && str(e, "ipProtocol") == "tcp" && num(e, "fromPort") == 443 {
+			toNLB++ // agents reach the access URL through the NLB's static addresses
 			continue
 		}
 		rule := fmt.Sprintf("%s:%v-%v", str(e, "cidrIpv4"), num(e, "fromPort"), num(e, "toPort"))
@@ -267,6 +285,7 @@ func TestWorkspaceEgressFollowsAllowList(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"0.0.0.0/0:443-443", "10.0.0.0/13:22-22", "10.0.0.0/13:443-443", "10.0.0.0/13:5432-5432"}, tcp)
 	assert.ElementsMatch(t, []string{"0.0.0.0/0:3478-3478", "0.0.0.0/0:19302-19302", "0.0.0.0/0:1024-65535"}, udp)
+	assert.Equal(t, 3, toNLB, "one /32 per NLB address")
 }
 
 func TestTransitGatewayRoutes(t *testing.T) {

@@ -88,6 +88,80 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		s["clusterSecurityGroupId"] = str(mockID("sg", res.URN+"cluster"))
 		return ""
 	},
+	"aws:acm/certificate:Certificate": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		id := uuidLike(res.URN)
+		s["arn"] = str(fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", m.region, m.account, id))
+		host := str0(s, "domainName", "example.com")
+		rec := resource.PropertyMap{
+			"resourceRecordName":  str(fmt.Sprintf("_%s.%s.", shortHash(host, 32), host)),
+			"resourceRecordType":  str("CNAME"),
+			"resourceRecordValue": str(fmt.Sprintf("_%s.jkddzztszm.acm-validations.aws.", shortHash(res.URN, 32))),
+		}
+		var dvos []resource.PropertyValue
+		for _, d := range []string{host, "*." + host} {
+			o := rec.Copy()
+			o["domainName"] = str(d)
+			dvos = append(dvos, resource.NewObjectProperty(o))
+		}
+		s["domainValidationOptions"] = resource.NewArrayProperty(dvos)
+		s["status"] = str("PENDING_VALIDATION")
+		return s["arn"].StringValue()
+	},
+	"aws:acm/certificateValidation:CertificateValidation": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		return str0(s, "certificateArn", "")
+	},
+	"aws:lb/loadBalancer:LoadBalancer": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		name := physicalName(res, s)
+		s["dnsName"] = str(fmt.Sprintf("%s-%s.elb.%s.amazonaws.com", name[:min(len(name), 24)], shortHash(res.URN, 16), m.region))
+		s["zoneId"] = str(nlbZoneIDs[m.region])
+		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.region, m.account, name, shortHash(res.URN, 16))
+		s["arn"] = str(arn)
+		return arn
+	},
+	"aws:lb/targetGroup:TargetGroup": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.region, m.account, physicalName(res, s)[:min(len(physicalName(res, s)), 32)], shortHash(res.URN, 16))
+		s["arn"] = str(arn)
+		return arn
+	},
+	"aws:ec2/eip:Eip": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		h := shortHash(res.URN, 4)
+		// 198.18.0.0/15 is reserved for benchmarking: never a real address.
+		s["publicIp"] = str(fmt.Sprintf("198.18.%d.%d", int(h[0])%250, int(h[2])%250))
+		return ""
+	},
+	"aws:rds/cluster:Cluster": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		id := str0(s, "clusterIdentifier", res.Name)
+		h := shortHash(res.URN, 12)
+		s["endpoint"] = str(fmt.Sprintf("%s.cluster-%s.%s.rds.amazonaws.com", id, h, m.region))
+		s["readerEndpoint"] = str(fmt.Sprintf("%s.cluster-ro-%s.%s.rds.amazonaws.com", id, h, m.region))
+		s["clusterResourceId"] = str("cluster-" + strings.ToUpper(shortHash(res.URN, 26)))
+		s["arn"] = str(fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s", m.region, m.account, id))
+		s["masterUserSecrets"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+			"secretArn":    str(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:rds!cluster-%s-AbCdEf", m.region, m.account, uuidLike(res.URN))),
+			"secretStatus": str("active"),
+		})})
+		return id
+	},
+	"aws:backup/vault:Vault": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		name := physicalName(res, s)
+		s["arn"] = str(fmt.Sprintf("arn:aws:backup:%s:%s:backup-vault:%s", m.region, m.account, name))
+		return name
+	},
+	"aws:s3/bucketV2:BucketV2": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		name := str0(s, "bucketPrefix", res.Name+"-") + shortHash(res.URN, 12)
+		s["bucket"] = str(name)
+		s["arn"] = str("arn:aws:s3:::" + name)
+		return name
+	},
+	"aws:route53/record:Record": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		name := strings.TrimSuffix(str0(s, "name", res.Name), ".")
+		s["fqdn"] = str(name)
+		return name
+	},
+	"cloudflare:index/record:Record": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		s["hostname"] = str(str0(s, "name", res.Name))
+		return shortHash(res.URN, 32)
+	},
 	"aws:ec2/vpcEndpoint:VpcEndpoint": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		if t := s["vpcEndpointType"]; t.IsString() && t.StringValue() == "Gateway" {
 			s["prefixListId"] = str(mockID("pl", res.URN)[:11])
@@ -138,6 +212,21 @@ func mockCall(args pulumi.MockCallArgs, account string) (resource.PropertyMap, e
 			"userId":    str("AROAOFFLINEPREVIEW"),
 			"id":        str(account),
 		}, nil
+	case "aws:route53/getZone:getZone":
+		name := ""
+		if n, ok := args.Args["name"]; ok && n.IsString() {
+			name = n.StringValue()
+		}
+		id := "Z" + strings.ToUpper(shortHash(name, 20))
+		return resource.PropertyMap{"zoneId": str(id), "id": str(id), "name": str(name), "privateZone": resource.NewBoolProperty(false)}, nil
+	case "aws:secretsmanager/getSecretVersion:getSecretVersion":
+		// A placeholder: the real value is read by the engine at deploy time
+		// and is never printed.
+		return resource.PropertyMap{
+			"secretString": resource.MakeSecret(str("offline-preview-placeholder")),
+			"arn":          str("arn:aws:secretsmanager:us-east-1:" + account + ":secret:offline"),
+			"versionId":    str("offline"),
+		}, nil
 	case "aws:index/getPartition:getPartition":
 		return resource.PropertyMap{"partition": str("aws"), "dnsSuffix": str("amazonaws.com"), "id": str("aws")}, nil
 	}
@@ -172,4 +261,12 @@ func str0(m resource.PropertyMap, key, def string) string {
 		return v.StringValue()
 	}
 	return def
+}
+
+// nlbZoneIDs are the canonical hosted zones of NLBs per region, which a
+// Route 53 alias to an NLB names.
+var nlbZoneIDs = map[string]string{
+	"us-east-1": "Z26RNL4JYFTOTI", "us-east-2": "ZLMOA37VPKANP", "us-west-1": "Z24FKFUX50B4VW",
+	"us-west-2": "Z18D5FSROUN65G", "eu-west-1": "Z2IFOLAFXWLO4F", "eu-west-2": "ZD4D7Y8KGAS4G",
+	"eu-central-1": "Z3F0SRJ5LGBH90", "ap-southeast-1": "ZKVM4W9LS7TM", "ap-northeast-1": "Z31USIVHYNEOWT",
 }

@@ -18,6 +18,7 @@ func (r *Result) WriteText(w io.Writer) {
 	r.writeTree(w)
 	r.writeCounts(w)
 	r.writePlans(w)
+	r.writeDataAndEdge(w)
 	r.writeDiagnostics(w)
 }
 
@@ -164,6 +165,9 @@ func DisplayType(t string) string {
 		return t
 	}
 	mod := parts[1]
+	if mod == "index" || strings.HasPrefix(mod, "index/") {
+		return parts[0] + "." + parts[2]
+	}
 	// Keep Kubernetes API versions (core/v1); drop the file part of AWS modules (ec2/vpc).
 	if i := strings.LastIndex(mod, "/"); i >= 0 && !apiVersion.MatchString(mod[i+1:]) {
 		mod = mod[:i]

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformeng/coder-platform/internal/standards"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -235,6 +236,50 @@ func TestValidationRules(t *testing.T) {
 			`cluster.imagePullQps: got 500; must be 1–100 image pulls per second`},
 		{"home disk", "prod", "workload", set("homeDiskGiB", -1),
 			`workload.homeDiskGiB: got -1; must be 1–16384 GiB`},
+		{"cloudflare without token", "workshop", "dns", set("cloudflare.apiTokenSecretId", nil),
+			"dns.cloudflare.apiTokenSecretId: got nothing; the Cloudflare API token is missing: set a Secrets Manager secret ID here, or `pulumi config set --secret cloudflareApiToken <token>`"},
+		{"cloudflare zone id", "workshop", "dns", set("cloudflare.zoneId", "example"),
+			`dns.cloudflare.zoneId: got "example"; must be the 32-character hex ID of the Cloudflare zone of coder-workshop.dev`},
+		{"cloudflare without block", "workshop", "dns", set("cloudflare", nil),
+			`dns.cloudflare: got nothing; set zoneId and the API token (apiTokenSecretId, or the secret config key cloudflareApiToken) for Cloudflare`},
+		{"route53 with cloudflare block", "prod", "dns", set("cloudflare", map[string]any{"zoneId": "3f2a9c1e5b7d4a60c8e1f2a3b4c5d6e7"}),
+			`dns.cloudflare: got "set"; must be absent with dns.provider route53: one DNS provider per stack`},
+		{"cloudflare create zone", "workshop", "dns", set("createZone", true),
+			`dns.createZone: got true; must be false with Cloudflare; the zone is managed in Cloudflare`},
+		{"engine version", "prod", "database", set("engineVersion", "9.6"),
+			`database.engineVersion: got "9.6"; must be an Aurora PostgreSQL version such as 16.6`},
+		{"no reader", "prod", "database", set("readers", -1),
+			`database.readers: got -1; must be 1–15: at least one reader in another AZ for automated failover`},
+		{"pitr window", "prod", "database", set("backupRetentionDays", 40),
+			`database.backupRetentionDays: got 40; must be 1–35 days (Aurora's point-in-time-recovery window)`},
+		{"performance insights", "prod", "database", set("performanceInsightsRetentionDays", 10),
+			`database.performanceInsightsRetentionDays: got 10; must be 7 or a multiple of 31 up to 731`},
+		{"enhanced monitoring", "prod", "database", set("monitoringIntervalSeconds", 2),
+			`database.monitoringIntervalSeconds: got 2; must be 1, 5, 10, 15, 30 or 60 (enhanced monitoring stays on)`},
+		{"password rotation", "prod", "database", set("passwordRotationDays", 400),
+			`database.passwordRotationDays: got 400; must be 1–365 days`},
+		{"acu floor below pools", "prod", "database", set("minAcu", 0.5),
+			`database.minAcu: got 0.5; must be at least 1.0 ACU so the floor sustains every coderd connection: (4 coderd + 1 surge) × CODER_PG_CONN_MAX_OPEN 30 + 0 other + 10 operator + 3 reserved = 163 connections; 1.0 ACU sustains 225`},
+		{"acu max below min", "prod", "database", set("maxAcu", 0.5),
+			`database.maxAcu: got 0.5; must be at least database.minAcu (1.0)`},
+		{"acu step", "prod", "database", set("maxAcu", 64.3),
+			`database.maxAcu: got 64.3; must be 0.5–256 in steps of 0.5`},
+		{"pool size", "prod", "coder", set("pgConnMaxOpen", -1),
+			`coder.pgConnMaxOpen: got -1; must be 1–500 connections per coderd replica`},
+		{"backup copy region missing", "prod", "database", set("backup.copyRegion", ""),
+			`database.backup.copyRegion: got nothing; a second region for the backup copy is required`},
+		{"backup copy region same", "prod", "database", set("backup.copyRegion", "us-east-1"),
+			`database.backup.copyRegion: got "us-east-1"; must differ from the control-plane region us-east-1`},
+		{"backup schedule", "prod", "database", set("backup.schedule", "daily"),
+			`database.backup.schedule: got "daily"; must be an AWS Backup cron expression such as cron(0 5 ? * * *)`},
+		{"vault lock max", "prod", "database", set("backup.vaultLock.maxRetentionDays", 30),
+			`database.backup.vaultLock.maxRetentionDays: got 30; must be at least the plan's retention (90 days) or backups would be rejected`},
+		{"vault lock grace", "prod", "database", set("backup.vaultLock.changeableForDays", 1),
+			`database.backup.vaultLock.changeableForDays: got 1; must be at least 3 days (AWS Backup's grace period before compliance mode)`},
+		{"tls policy", "prod", "edge", set("tlsPolicy", "ELBSecurityPolicy-2016-08"),
+			`edge.tlsPolicy: got "ELBSecurityPolicy-2016-08"; must be a TLS 1.2+ ELB security policy: ` + strings.Join(standards.TLSPolicies, ", ")},
+		{"access log retention", "prod", "edge", set("accessLogRetentionDays", -5),
+			`edge.accessLogRetentionDays: got -5; must be at least 1 day`},
 		{"duplicate region", "workshop", "regions", set("1.name", "us-east-2"),
 			`regions[1].name: got "us-east-2"; duplicates regions[0]; one entry per region`},
 	}
@@ -280,4 +325,47 @@ func TestSecureValueForPlainKeyIsRejected(t *testing.T) {
 	_, err := Load(project, "prod", sf.Source())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `dns: got [secret]; is not a secret setting; set it with pulumi config set (without --secret)`)
+}
+
+func TestCloudflareTokenSources(t *testing.T) {
+	// Both the secret config key and a Secrets Manager ID: one source only.
+	sf := readStack(t, "workshop")
+	sf.Values["cloudflareApiToken"] = "[secret]"
+	sf.Secrets["cloudflareApiToken"] = true
+	_, err := Load(project, "workshop", sf.Source())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `dns.cloudflare.apiTokenSecretId: got "coder/workshop/cloudflare-api-token"; must be empty when the secret config key cloudflareApiToken is set; use one token source`)
+
+	// The secret config key alone is accepted and is never rendered.
+	sf.Values["dns"] = `{"provider":"cloudflare","baseDomain":"coder-workshop.dev","cloudflare":{"zoneId":"3f2a9c1e5b7d4a60c8e1f2a3b4c5d6e7"}}`
+	s, err := Load(project, "workshop", sf.Source())
+	require.NoError(t, err)
+	assert.True(t, s.Secrets["cloudflareApiToken"])
+
+	// Given in plain text it is rejected, without echoing it.
+	sf.Values["cloudflareApiToken"] = "plain-token-value"
+	sf.Secrets["cloudflareApiToken"] = false
+	_, err = Load(project, "workshop", sf.Source())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cloudflareApiToken: got [secret]; must be set as a secret: pulumi config set --secret cloudflareApiToken ...")
+	assert.NotContains(t, err.Error(), "plain-token-value")
+
+	// With Route 53 the token has no place.
+	sf = readStack(t, "prod")
+	sf.Values["cloudflareApiToken"] = "[secret]"
+	sf.Secrets["cloudflareApiToken"] = true
+	_, err = Load(project, "prod", sf.Source())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cloudflareApiToken: got [secret]; is only used with dns.provider cloudflare: one DNS provider per stack")
+}
+
+func TestDatabaseDefaultsFollowGuidance(t *testing.T) {
+	s, err := Load(project, "prod", readStack(t, "prod").Source())
+	require.NoError(t, err)
+	assert.Equal(t, 64.0, *s.Database.MaxACU, "Coder 3k: 120 GB → 60 ACU → 64")
+	assert.Equal(t, 1.0, *s.Database.MinACU)
+	assert.Equal(t, 163, s.Database.Sizing.ConnectionsNeeded)
+	w, err := Load(project, "workshop", readStack(t, "workshop").Source())
+	require.NoError(t, err)
+	assert.Equal(t, 4.0, *w.Database.MaxACU)
 }

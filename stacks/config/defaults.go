@@ -1,5 +1,7 @@
 package config
 
+import "github.com/platformeng/coder-platform/internal/standards"
+
 // Defaults for the enterprise profile come from the implementation plan
 // (tasks 4.2–4.4); the workshop profile follows ai.coder.com. Anything the
 // stack file sets wins.
@@ -10,6 +12,48 @@ func applyDefaults(s *Stack) {
 	}
 	if s.DNS.Provider == "" {
 		s.DNS.Provider = "route53"
+	}
+	if s.Coder.PgConnMaxOpen == 0 {
+		// Coder's default of 10 saturated in dogfood; PR #21572 proposes 30.
+		s.Coder.PgConnMaxOpen = 30
+	}
+	db := &s.Database
+	if db.EngineVersion == "" {
+		db.EngineVersion = "16.6"
+	}
+	if db.Readers == 0 {
+		db.Readers = 1
+	}
+	if db.BackupRetentionDays == 0 {
+		db.BackupRetentionDays = 35 // Aurora's maximum point-in-time window
+	}
+	if db.PerformanceInsightsRetentionDays == 0 {
+		db.PerformanceInsightsRetentionDays = 7
+	}
+	if db.MonitoringIntervalSeconds == 0 {
+		db.MonitoringIntervalSeconds = 60
+	}
+	if db.PasswordRotationDays == 0 {
+		db.PasswordRotationDays = 30
+	}
+	if db.Backup.Schedule == "" {
+		db.Backup.Schedule = "cron(0 5 ? * * *)"
+	}
+	if db.Backup.RetentionDays == 0 {
+		db.Backup.RetentionDays = 90
+	}
+	if db.Backup.CopyRetentionDays == 0 {
+		db.Backup.CopyRetentionDays = db.Backup.RetentionDays
+	}
+	if s.Edge.TLSPolicy == "" {
+		s.Edge.TLSPolicy = standards.DefaultTLSPolicy
+	}
+	if s.Edge.AccessLogRetentionDays == 0 {
+		s.Edge.AccessLogRetentionDays = 365
+	}
+	if s.Edge.DeregistrationDelaySeconds == 0 {
+		// Long enough for WebSocket and DERP sessions to drain in a rollout.
+		s.Edge.DeregistrationDelaySeconds = 300
 	}
 	w := &s.Workload
 	if w.Workspaces == 0 {

@@ -38,6 +38,8 @@ type Stack struct {
 	Network  Network  `json:"network"`
 	Cluster  Cluster  `json:"cluster"`
 	Scaling  Scaling  `json:"scaling"`
+	Database Database `json:"database"`
+	Edge     Edge     `json:"edge"`
 
 	// Secrets holds which secret config keys are set; values stay in Pulumi.
 	Secrets map[string]bool `json:"-"`
@@ -56,12 +58,67 @@ type Coder struct {
 	Version string `json:"version"`
 	// AccessURL is CODER_ACCESS_URL of the control plane.
 	AccessURL string `json:"accessUrl"`
+	// PgConnMaxOpen is CODER_PG_CONN_MAX_OPEN per coderd replica.
+	PgConnMaxOpen int `json:"pgConnMaxOpen"`
 }
 
 // DNS selects the DNS provider and base domain.
 type DNS struct {
 	Provider   string `json:"provider"` // route53 | cloudflare
 	BaseDomain string `json:"baseDomain"`
+	// CreateZone creates the Route 53 hosted zone instead of looking it up.
+	CreateZone bool        `json:"createZone"`
+	Cloudflare *Cloudflare `json:"cloudflare"`
+}
+
+// Cloudflare is the Cloudflare zone of the base domain. The API token comes
+// from the secret config key cloudflareApiToken or from Secrets Manager.
+type Cloudflare struct {
+	ZoneID           string `json:"zoneId"`
+	APITokenSecretID string `json:"apiTokenSecretId"`
+}
+
+// Database is the Aurora PostgreSQL Serverless v2 cluster.
+type Database struct {
+	EngineVersion string   `json:"engineVersion"`
+	MinACU        *float64 `json:"minAcu"`
+	MaxACU        *float64 `json:"maxAcu"`
+	Readers       int      `json:"readers"`
+	// BackupRetentionDays is Aurora's point-in-time-recovery window.
+	BackupRetentionDays int `json:"backupRetentionDays"`
+	// DeletionProtection may only be turned off explicitly; the policy
+	// pack reports it.
+	DeletionProtection               *bool          `json:"deletionProtection"`
+	PerformanceInsightsRetentionDays int            `json:"performanceInsightsRetentionDays"`
+	MonitoringIntervalSeconds        int            `json:"monitoringIntervalSeconds"`
+	PasswordRotationDays             int            `json:"passwordRotationDays"`
+	Backup                           DatabaseBackup `json:"backup"`
+
+	// Sizing is the ACU and connection arithmetic.
+	Sizing sizing.DatabaseSizing `json:"-"`
+}
+
+// DatabaseBackup is the AWS Backup plan with a cross-region copy.
+type DatabaseBackup struct {
+	Schedule          string     `json:"schedule"`
+	RetentionDays     int        `json:"retentionDays"`
+	CopyRegion        string     `json:"copyRegion"`
+	CopyRetentionDays int        `json:"copyRetentionDays"`
+	VaultLock         *VaultLock `json:"vaultLock"`
+}
+
+// VaultLock locks the backup vaults (compliance mode after ChangeableForDays).
+type VaultLock struct {
+	MinRetentionDays  int `json:"minRetentionDays"`
+	MaxRetentionDays  int `json:"maxRetentionDays"`
+	ChangeableForDays int `json:"changeableForDays"`
+}
+
+// Edge is the public network load balancer of each region.
+type Edge struct {
+	TLSPolicy                  string `json:"tlsPolicy"`
+	AccessLogRetentionDays     int    `json:"accessLogRetentionDays"`
+	DeregistrationDelaySeconds int    `json:"deregistrationDelaySeconds"`
 }
 
 // Workload is the declared demand.
@@ -222,6 +279,11 @@ type Event struct {
 
 	StartTime time.Time `json:"-"`
 	EndTime   time.Time `json:"-"`
+}
+
+// DeletionProtected reports the effective deletion protection.
+func (d Database) DeletionProtected() bool {
+	return d.DeletionProtection == nil || *d.DeletionProtection
 }
 
 // ControlPlane returns the control-plane region.

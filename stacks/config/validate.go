@@ -20,11 +20,14 @@ func validate(s *Stack, p *problems) {
 		p.add("tags.costCenter", s.Tags.CostCenter, "a cost center is required (default tag \"cost-center\")")
 	}
 	validateDNS(s, p)
+	validateDNSProvider(s, p)
 	validateCoder(s, p)
 	validateWorkload(s, p)
 	validateNetwork(s, p)
 	validateCluster(s, p)
 	validateScaling(s, p)
+	validateDatabase(s, p)
+	validateEdge(s, p)
 	validateRegions(s, p)
 }
 

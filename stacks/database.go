@@ -1,0 +1,62 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/database"
+	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/sizing"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+func databaseArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutput, r *Region, p *Platform) *database.AuroraArgs {
+	db := cfg.Database
+	var lock *database.VaultLock
+	if l := db.Backup.VaultLock; l != nil {
+		lock = &database.VaultLock{MinRetentionDays: l.MinRetentionDays, MaxRetentionDays: l.MaxRetentionDays, ChangeableForDays: l.ChangeableForDays}
+	}
+	return &database.AuroraArgs{
+		Identifier:        fmt.Sprintf("coder-%s", cfg.Name),
+		Region:            rc.Name,
+		AccountID:         account,
+		EngineVersion:     db.EngineVersion,
+		SubnetIDs:         r.Network.DatabaseSubnetIDs,
+		AvailabilityZones: rc.AvailabilityZones,
+		SecurityGroupID:   r.Network.DatabaseSecurityGroupID,
+		Keys: database.Keys{
+			Storage: r.Keys.Arn(security.KeyDatabase), Secrets: r.Keys.Arn(security.KeySecrets),
+			Logs: r.Keys.Arn(security.KeyLogs), Backup: r.Keys.Arn(security.KeyBackup),
+		},
+		Sizing:                           db.Sizing,
+		Readers:                          db.Readers,
+		BackupRetentionDays:              db.BackupRetentionDays,
+		DeletionProtection:               db.DeletionProtected(),
+		PerformanceInsightsRetentionDays: db.PerformanceInsightsRetentionDays,
+		MonitoringIntervalSeconds:        db.MonitoringIntervalSeconds,
+		PasswordRotationDays:             db.PasswordRotationDays,
+		LogRetentionDays:                 cfg.Cluster.LogRetentionDays,
+		Backup: database.BackupArgs{
+			Schedule: db.Backup.Schedule, RetentionDays: db.Backup.RetentionDays,
+			CopyRegion: db.Backup.CopyRegion, CopyProvider: p.providers[db.Backup.CopyRegion],
+			CopyRetentionDays: db.Backup.CopyRetentionDays, VaultLock: lock,
+		},
+	}
+}
+
+// reportDatabase shows the ACU arithmetic and warns where the configured
+// range is below Coder's guidance for the declared users.
+func reportDatabase(cfg *config.Stack, d *diagnostics) {
+	s := cfg.Database.Sizing
+	rec := sizing.Database(sizing.DatabaseInput{Users: cfg.Workload.Users, CoderdReplicas: sizing.Coderd(cfg.Workload.Users).Replicas,
+		PoolMaxOpen: cfg.Coder.PgConnMaxOpen, SurgeReplicas: 1})
+	d.add(Info, "database", "%.1f–%.0f ACU. Max: %s. Floor: %s", s.MinACU, s.MaxACU, rec.Basis, s.ConnectionBasis)
+	if s.MaxACU < rec.MaxACU {
+		d.add(Warning, "database", "database.maxAcu %.0f is below Coder's guidance of %.0f ACU for %d users (%s)",
+			s.MaxACU, rec.MaxACU, cfg.Workload.Users, rec.Basis)
+	}
+	if !cfg.Database.DeletionProtected() {
+		d.add(Warning, "database", "deletion protection is off (database.deletionProtection: false); the policy pack reports it")
+	}
+}

@@ -1,0 +1,76 @@
+package stacks
+
+import (
+	"net/url"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/dns"
+	"github.com/platformeng/coder-platform/components/edge"
+	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// newZone sets up the stack's one DNS provider. The Cloudflare token comes
+// from secret config or Secrets Manager and stays a secret throughout.
+func newZone(ctx *pulumi.Context, cfg *config.Stack, prov *aws.Provider) (*dns.Zone, error) {
+	args := &dns.ZoneArgs{Provider: cfg.DNS.Provider, BaseDomain: cfg.DNS.BaseDomain, CreateZone: cfg.DNS.CreateZone, AWSProvider: prov}
+	if cf := cfg.DNS.Cloudflare; cfg.DNS.Provider == dns.Cloudflare {
+		args.CloudflareZoneID = cf.ZoneID
+		if cfg.Secrets[config.SecretCloudflareToken] {
+			args.CloudflareToken = pconfig.RequireSecret(ctx, cfg.Project+":"+config.SecretCloudflareToken)
+		} else {
+			args.CloudflareToken = secretsmanager.LookupSecretVersionOutput(ctx, secretsmanager.LookupSecretVersionOutputArgs{
+				SecretId: pulumi.String(cf.APITokenSecretID),
+			}, pulumi.Provider(prov)).SecretString()
+		}
+	}
+	return dns.NewZone(ctx, "coder-"+cfg.Name, args)
+}
+
+// deployEdge gives a region its certificate, public NLB and DNS records.
+func deployEdge(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, account pulumi.StringOutput, prefix string, opts []pulumi.ResourceOption) error {
+	host := hostOf(r.AccessURL(cfg))
+	var err error
+	r.Certificate, err = dns.NewCertificate(ctx, prefix, &dns.CertificateArgs{Host: host, Zone: p.Zone}, opts...)
+	if err != nil {
+		return err
+	}
+	r.LoadBalancer, err = edge.NewLoadBalancer(ctx, prefix, &edge.LoadBalancerArgs{
+		Region:                   r.Config.Name,
+		AccountID:                account,
+		ClusterName:              ClusterName(cfg, r.Config.Name),
+		VpcID:                    r.Network.VpcID,
+		PublicSubnetIDs:          r.Network.PublicSubnetIDs,
+		AZCount:                  len(r.Config.AvailabilityZones),
+		SecurityGroupID:          r.Network.LoadBalancerSecurityGroupID,
+		WorkspaceSecurityGroupID: r.Network.WorkspaceSecurityGroupID,
+		CertificateArn:           r.Certificate.Arn,
+		TLSPolicy:                cfg.Edge.TLSPolicy,
+		TargetPort:               cluster.CoderdPort,
+		HealthCheckPath:          "/healthz",
+		DeregistrationDelay:      cfg.Edge.DeregistrationDelaySeconds,
+		AccessLogKeyArn:          r.Keys.Arn(security.KeyS3),
+		AccessLogRetentionDays:   cfg.Edge.AccessLogRetentionDays,
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = dns.NewRecords(ctx, prefix, &dns.RecordsArgs{
+		Host: host, Zone: p.Zone,
+		Target: dns.Target{DNSName: r.LoadBalancer.DNSName, ZoneID: r.LoadBalancer.ZoneID},
+	}, opts...)
+	return err
+}
+
+func hostOf(accessURL string) string {
+	u, err := url.Parse(accessURL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
