@@ -3,6 +3,7 @@ package sizing
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Workload is the declared demand of a stack.
@@ -162,4 +163,50 @@ func Nodes(it InstanceType, pods int, req Resources) NodeCount {
 	n := ceilDiv(pods, per)
 	return NodeCount{Nodes: n, PodsPerNode: per,
 		Basis: fmt.Sprintf("ceil(%d pods / %d per %s) = %d", pods, per, it.Name, n)}
+}
+
+// Pack is how many nodes of it hold the given pods, placed first-fit
+// decreasing (largest CPU first), the usual near-optimal bin-packing
+// heuristic; 0 when one pod cannot fit on an empty node. Schedulers place
+// pods one by one, so this is a lower bound a real cluster approaches.
+func Pack(it InstanceType, pods []Resources) int {
+	a := it.Allocatable()
+	sorted := slices.Clone(pods)
+	slices.SortStableFunc(sorted, func(x, y Resources) int {
+		if x.MilliCPU != y.MilliCPU {
+			return y.MilliCPU - x.MilliCPU
+		}
+		return y.MiB - x.MiB
+	})
+	type node struct{ cpu, mib, pods int }
+	var nodes []node
+	for _, p := range sorted {
+		if p.MilliCPU > a.MilliCPU || p.MiB > a.MiB {
+			return 0
+		}
+		placed := false
+		for i := range nodes {
+			n := &nodes[i]
+			if n.cpu >= p.MilliCPU && n.mib >= p.MiB && n.pods >= 1 {
+				n.cpu, n.mib, n.pods = n.cpu-p.MilliCPU, n.mib-p.MiB, n.pods-1
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			nodes = append(nodes, node{a.MilliCPU - p.MilliCPU, a.MiB - p.MiB, a.Pods - 1})
+		}
+	}
+	return len(nodes)
+}
+
+// Replicate lists the pods of deployments, to pack them together.
+func Replicate(ds ...Deployment) []Resources {
+	var out []Resources
+	for _, d := range ds {
+		for range d.Replicas {
+			out = append(out, d.Resources)
+		}
+	}
+	return out
 }

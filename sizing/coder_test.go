@@ -1,10 +1,12 @@
 package sizing
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 func TestInstanceAllocatable(t *testing.T) {
@@ -121,4 +123,45 @@ func TestNodesForWorkload(t *testing.T) {
 	none := Nodes(m5l, 4, Resources{4000, 12288})
 	assert.Equal(t, 0, none.PodsPerNode)
 	assert.Contains(t, none.Basis, "cannot fit one pod")
+}
+
+func TestPackControlPods(t *testing.T) {
+	m5x, _ := ParseInstanceType("m5.xlarge")
+	m52x, _ := ParseInstanceType("m5.2xlarge")
+	addons := Resources{1100, 1836}
+	workshop := append(Replicate(
+		Deployment{Replicas: 2, Resources: Resources{1000, 2048}},
+		Deployment{Replicas: 8, Resources: Resources{2000, 4096}},
+	), addons)
+	// m5.xlarge leaves 3.52 vCPU: one 2-vCPU gateway per node (8 nodes).
+	assert.Equal(t, 8, Pack(m5x, workshop))
+	// m5.2xlarge leaves 7.51 vCPU: 3 + 3 + 2 gateways, coderd and add-ons in the gaps.
+	assert.Equal(t, 3, Pack(m52x, workshop))
+	// 3k coderd: 4 vCPU pods, one per m5.2xlarge.
+	assert.Equal(t, 4, Pack(m52x, append(Replicate(Deployment{Replicas: 4, Resources: Resources{4000, 12288}}), addons)))
+	m5l, _ := ParseInstanceType("m5.large")
+	assert.Equal(t, 0, Pack(m5l, Replicate(Deployment{Replicas: 1, Resources: Resources{4000, 12288}})), "does not fit at all")
+	assert.Equal(t, 0, Pack(m5l, nil))
+}
+
+// Packing never needs fewer nodes than the total demand divides into, and
+// never more than one node per pod.
+func TestPackBoundsProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		it, _ := ParseInstanceType(rapid.SampledFrom([]string{"m5.xlarge", "m5.2xlarge", "c5.2xlarge", "m5.4xlarge"}).Draw(t, "type"))
+		a := it.Allocatable()
+		n := rapid.IntRange(1, 40).Draw(t, "pods")
+		var pods []Resources
+		cpu, mib := 0, 0
+		for i := range n {
+			p := Resources{MilliCPU: rapid.IntRange(50, a.MilliCPU).Draw(t, fmt.Sprint("cpu", i)), MiB: rapid.IntRange(64, a.MiB).Draw(t, fmt.Sprint("mib", i))}
+			pods = append(pods, p)
+			cpu, mib = cpu+p.MilliCPU, mib+p.MiB
+		}
+		got := Pack(it, pods)
+		lower := max(ceilDiv(cpu, a.MilliCPU), ceilDiv(mib, a.MiB))
+		if got < lower || got > n {
+			t.Fatalf("Pack = %d, want between %d and %d", got, lower, n)
+		}
+	})
 }

@@ -1,12 +1,18 @@
 package stacks
 
 import (
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // exportOutputs publishes per-region outputs: what operators and the
 // runbooks look up (VPC and subnet IDs, the CIDR plan).
-func exportOutputs(ctx *pulumi.Context, p *Platform) {
+func exportOutputs(ctx *pulumi.Context, cfg *config.Stack, p *Platform) {
 	regions := pulumi.Map{}
 	for _, r := range p.Regions {
 		if r.Database != nil {
@@ -28,7 +34,39 @@ func exportOutputs(ctx *pulumi.Context, p *Platform) {
 			"oidcProviderArn":    r.Cluster.OidcProviderArn,
 			"autoScalingGroups":  r.Cluster.AutoScalingGroups,
 			"ephemeralStorage":   r.Cluster.EphemeralStorage,
+			"coder": pulumi.Map{
+				"serverRoleArn":            r.Coder.ServerRoleArn,
+				"provisionerRoleArns":      r.Coder.ProvisionerRoleArns,
+				"workspaceInstanceProfile": r.Coder.WorkspaceInstanceProfile,
+				// What operators fill after the first up (docs/runbooks.md).
+				"secretsToFill":          r.Coder.SecretsToFill,
+				"pendingSecrets":         r.Coder.PendingSecrets,
+				"provisionerKeyCommands": pulumi.ToStringArray(ProvisionerKeyCommands(cfg, r.Config)),
+			},
 		}
 	}
 	ctx.Export("regions", regions)
+}
+
+// ProvisionerKeyCommands are the coder CLI commands that create the scoped
+// key of each provisioner pool of a region; the key's tags route jobs.
+func ProvisionerKeyCommands(cfg *config.Stack, rc *config.Region) []string {
+	var out []string
+	for _, o := range cfg.Coder.Provisioners.Organizations {
+		cmd := fmt.Sprintf("coder provisioner keys create %s-%s --org %s", rc.Name, o.Name, o.Name)
+		keys := make([]string, 0, len(o.Tags))
+		for k := range o.Tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var tags []string
+		for _, k := range keys {
+			tags = append(tags, fmt.Sprintf("--tag %s=%s", k, o.Tags[k]))
+		}
+		if len(tags) > 0 {
+			cmd += " " + strings.Join(tags, " ")
+		}
+		out = append(out, cmd)
+	}
+	return out
 }

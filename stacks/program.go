@@ -89,7 +89,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, er
 			return nil, fmt.Errorf("region %s: %w", r.Config.Name, err)
 		}
 	}
-	exportOutputs(ctx, p)
+	exportOutputs(ctx, cfg, p)
 	return p, nil
 }
 

@@ -7,10 +7,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/components/database"
 	"github.com/platformeng/coder-platform/components/dns"
 	"github.com/platformeng/coder-platform/components/edge"
 	"github.com/platformeng/coder-platform/components/network"
+	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -30,6 +32,8 @@ type Region struct {
 	Database     *database.Aurora
 	Certificate  *dns.Certificate
 	LoadBalancer *edge.LoadBalancer
+	Prometheus   *observability.Prometheus
+	Coder        *coder.Coder
 }
 
 // AccessURL is the region's access URL: coder.accessUrl for the control
@@ -43,7 +47,8 @@ func (r *Region) AccessURL(cfg *config.Stack) string {
 
 // regionKeys lists the key purposes a region needs.
 func regionKeys(r *config.Region) []security.Purpose {
-	keys := []security.Purpose{security.KeyLogs, security.KeyEKS, security.KeyEBS, security.KeySecrets, security.KeyS3, security.KeySNS}
+	keys := []security.Purpose{security.KeyLogs, security.KeyEKS, security.KeyEBS, security.KeySecrets, security.KeyS3,
+		security.KeySNS, security.KeyMetrics}
 	if r.Role == config.RoleControlPlane {
 		keys = append(keys, security.KeyDatabase, security.KeyBackup)
 	}
@@ -102,6 +107,9 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 		reportDatabase(cfg, d)
 	}
 	if err := deployEdge(ctx, cfg, p, r, account, prefix, opts); err != nil {
+		return err
+	}
+	if err := deployCoder(ctx, cfg, p, r, d, account, prefix, opts); err != nil {
 		return err
 	}
 	return ctx.RegisterResourceOutputs(r, pulumi.Map{

@@ -177,9 +177,13 @@ func TestTaintsAndLabelsKeepEachTierToItsOwnWorkloads(t *testing.T) {
 		assert.NotEmpty(t, landsOn(r, w))
 	}
 	assert.Empty(t, landsOn(r, workload{name: "untolerated"}), "a pod without tolerations lands nowhere")
-	// The controllers run on coder-control, as their registered values say.
+	// Every release lands where its registered values say: provisioners on
+	// coder-prov, coderd and the controllers on coder-control.
 	for _, rel := range r.OfType(tRelease) {
 		values := preview.PlainValue(mustInput(t, rel, "values")).(map[string]any)
+		if c, ok := values["coder"].(map[string]any); ok {
+			values = c // Coder's charts nest pod settings under coder.
+		}
 		w := workload{name: str(rel, "name"), nodeSelector: map[string]string{}}
 		for k, v := range values["nodeSelector"].(map[string]any) {
 			w.nodeSelector[k] = v.(string)
@@ -187,7 +191,11 @@ func TestTaintsAndLabelsKeepEachTierToItsOwnWorkloads(t *testing.T) {
 		for _, tol := range values["tolerations"].([]any) {
 			w.tolerations = append(w.tolerations, tol.(map[string]any))
 		}
-		assert.Equal(t, []string{"coder-control"}, landsOn(r, w), w.name)
+		want := "coder-control"
+		if str(rel, "chart") == "coder-provisioner" {
+			want = "coder-prov"
+		}
+		assert.Equal(t, []string{want}, landsOn(r, w), w.name)
 	}
 }
 
@@ -199,12 +207,13 @@ func TestNodeGroupSizesAndCapacity(t *testing.T) {
 		min, max := num(ng, "scalingConfig.minSize"), num(ng, "scalingConfig.maxSize")
 		switch name {
 		case "coder-control":
-			assert.Equal(t, []string{"m5.large"}, strs(ng, "instanceTypes"))
-			assert.Equal(t, []float64{2, 3}, []float64{min, max})
+			// The plan's m5.large cannot hold 4 vCPU / 12Gi coderd pods.
+			assert.Equal(t, []string{"m5.2xlarge"}, strs(ng, "instanceTypes"))
+			assert.Equal(t, []float64{4, 5}, []float64{min, max})
 			assert.Equal(t, "ON_DEMAND", str(ng, "capacityType"))
 		case "coder-prov":
 			assert.Equal(t, []string{"c5.2xlarge"}, strs(ng, "instanceTypes"))
-			assert.Equal(t, []float64{0, 20}, []float64{min, max})
+			assert.Equal(t, []float64{0, 26}, []float64{min, max}, "ceil(180 builds / 7 per node)")
 		case "coder-ws-spot":
 			assert.Equal(t, "SPOT", str(ng, "capacityType"))
 			assert.Equal(t, []string{"m5.2xlarge", "m5a.2xlarge", "m6i.2xlarge"}, strs(ng, "instanceTypes"))
@@ -270,8 +279,8 @@ func TestProdScheduledActions(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{
 		// 06:45 in service − 10 min warm-up: fires 06:35 ET, 25 minutes before 07:00.
-		"coder-prov-scale-up":      "35 6 * * 1,2,3,4,5|America/New_York|20|20|20",
-		"coder-prov-scale-down":    "15 18 * * 1,2,3,4,5|America/New_York|0|20|-1",
+		"coder-prov-scale-up":      "35 6 * * 1,2,3,4,5|America/New_York|26|26|26",
+		"coder-prov-scale-down":    "15 18 * * 1,2,3,4,5|America/New_York|0|26|-1",
 		"coder-ws-spot-scale-up":   "35 6 * * 1,2,3,4,5|America/New_York|97|200|97",
 		"coder-ws-spot-scale-down": "15 18 * * 1,2,3,4,5|America/New_York|10|200|-1",
 	}, got)
@@ -466,27 +475,26 @@ func TestNamespacesAndWorkspaceIsolation(t *testing.T) {
 }
 
 func TestUndersizedControlGroupWarns(t *testing.T) {
-	r := stack(t, "prod")
-	var msgs []string
-	for _, d := range r.Diagnostics {
-		msgs = append(msgs, d.Subject+": "+d.Message)
+	// The committed stack is sized as the guidance says: no warning.
+	for _, d := range stack(t, "prod").Diagnostics {
+		assert.NotContains(t, d.Subject, "coder-control")
 	}
-	assert.Contains(t, msgs, "us-east-1 coder-control: 3 × m5.large (1.53 vCPU / 5.9 GiB allocatable each) cannot run coderd: "+
-		"4 replicas × 4 vCPU / 12Gi (Coder validated architecture for 3000 users: 4 × 4 vCPU / 12Gi (requests = limits)) "+
-		"plus 800m vCPU / 1536Mi of add-ons; use at least 4 × m5.2xlarge in cluster.nodeGroups.control")
-
-	// Sized as the guidance says, the warning goes away.
+	// The implementation plan's m5.large 2/3 cannot hold 3,000 users' coderd.
 	sf := stackFile(t, "prod")
 	var cluster map[string]any
 	require.NoError(t, json.Unmarshal([]byte(sf.Values["cluster"]), &cluster))
 	ctl := cluster["nodeGroups"].(map[string]any)["control"].(map[string]any)
-	ctl["instanceTypes"], ctl["minSize"], ctl["maxSize"] = []any{"m5.2xlarge"}, 4, 4
+	ctl["instanceTypes"], ctl["minSize"], ctl["maxSize"] = []any{"m5.large"}, 2, 3
 	sf.Values["cluster"] = mustJSON(t, cluster)
 	res, err := preview.RunStackFile("coder-platform", "prod", sf)
 	require.NoError(t, err)
+	var msgs []string
 	for _, d := range res.Diagnostics {
-		assert.NotContains(t, d.Subject, "coder-control")
+		msgs = append(msgs, d.Subject+": "+d.Message)
 	}
+	assert.Contains(t, msgs, "us-east-1 coder-control: 3 × m5.large (1.53 vCPU / 5.9 GiB allocatable each) cannot run coderd: "+
+		"4 replicas × 4 vCPU / 12Gi (Coder validated architecture for 3000 users: 4 × 4 vCPU / 12Gi (requests = limits)) "+
+		"plus 1100m vCPU / 1836Mi of add-ons; use at least 4 × m5.2xlarge in cluster.nodeGroups.control")
 }
 
 func keyByArn(r *preview.Result, arn string) *preview.Resource {

@@ -2,6 +2,7 @@
 // stack under the Pulumi mock monitor, and the checks CI gates on.
 //
 //	platform preview --stack prod [--config-file FILE] [--json FILE]
+//	platform capacity --stack workshop --users 30 [--basis]
 //
 // Exit status: 0 on success, 1 when the program fails, 2 on invalid config
 // or usage.
@@ -13,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/platformeng/coder-platform/internal/preview"
 )
 
 // Exit statuses.
@@ -40,6 +43,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"preview", "run the program offline and print the resource tree, network plan and diagnostics", runPreview},
+		{"capacity", "recommend capacity for N concurrent users and show the gap to the stack config", runCapacity},
 	}
 }
 
@@ -93,4 +97,25 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+// stackFile resolves the stack file a command reads: --config-file, or the
+// committed Pulumi.<stack>.yaml of the project around the working directory.
+func stackFile(stack, configFile string) (*preview.Project, string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, "", err
+	}
+	proj, err := preview.FindProject(wd)
+	if err != nil {
+		return nil, "", usageError{err.Error()}
+	}
+	file := configFile
+	if file == "" {
+		file = proj.StackFile(stack)
+	}
+	if _, err := os.Stat(file); err != nil {
+		return nil, "", usageError{fmt.Sprintf("stack file %s: %v", file, err)}
+	}
+	return proj, file, nil
 }

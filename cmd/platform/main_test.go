@@ -97,3 +97,17 @@ func TestUsageErrorsExit2(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%v", args)
 	}
 }
+
+func TestCapacityCommand(t *testing.T) {
+	code, out, errOut := runCLI(t, "capacity", "--stack", "workshop", "--users", "60", "--basis")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "Capacity for 60 concurrent users")
+	assert.Regexp(t, `us-east-2\s+provisioners\s+15 × 1 vCPU / 1Gi\s+up to 15\s+ok`, out)
+	assert.Regexp(t, `stack\s+AI gateway\s+15 × 2 vCPU / 4Gi\s+8 × 2 vCPU / 4Gi\s+raise coder.aiGateway.replicas to 15`, out)
+	assert.Contains(t, out, "workshop LiteLLM table for 60 users", "--basis prints the arithmetic")
+	assert.Contains(t, out, "2 gap(s)")
+
+	code, _, errOut = runCLI(t, "capacity", "--stack", "workshop")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--stack and --users (at least 1) are required")
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -14,28 +13,22 @@ func runPreview(args []string, stdout, stderr io.Writer) (int, error) {
 	stack := fs.String("stack", "", "stack to preview: prod or workshop (reads Pulumi.<stack>.yaml)")
 	configFile := fs.String("config-file", "", "read this stack file instead of the committed one, as pulumi --config-file does")
 	jsonOut := fs.String("json", "", "also write the result in the shape of `pulumi preview --json` to this file")
+	firstRun := fs.Bool("first-run", false, "preview the first `pulumi up`: operator-filled secrets exist but hold no value yet")
 	if err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
 	if *stack == "" {
 		return exitUsage, usageError{"--stack is required (prod or workshop)"}
 	}
-	wd, err := os.Getwd()
+	proj, file, err := stackFile(*stack, *configFile)
 	if err != nil {
-		return exitFailure, err
+		return exitUsage, err
 	}
-	proj, err := preview.FindProject(wd)
-	if err != nil {
-		return exitUsage, usageError{err.Error()}
+	var opts []preview.Option
+	if *firstRun {
+		opts = append(opts, preview.FirstRun())
 	}
-	file := *configFile
-	if file == "" {
-		file = proj.StackFile(*stack)
-	}
-	if _, err := os.Stat(file); err != nil {
-		return exitUsage, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
-	}
-	res, err := preview.Run(proj, *stack, file)
+	res, err := preview.Run(proj, *stack, file, opts...)
 	if config.IsValidationError(err) {
 		return exitUsage, err
 	}

@@ -25,6 +25,7 @@ const (
 	KeyBackup   Purpose = "backup"   // AWS Backup vaults
 	KeyS3       Purpose = "s3"       // access-log and CloudTrail buckets
 	KeySNS      Purpose = "sns"      // alarm topics
+	KeyMetrics  Purpose = "metrics"  // Amazon Managed Service for Prometheus
 )
 
 // KeysArgs configures the keys of one region.
@@ -141,6 +142,8 @@ func keyPolicy(p Purpose, region string, account pulumi.StringInput) pulumi.Stri
 		doc = append(doc, viaService("backup", "kms:CreateGrant"))
 	case KeyEKS:
 		doc = append(doc, viaService("eks", "kms:CreateGrant"))
+	case KeyMetrics:
+		doc = append(doc, viaService("aps", "kms:CreateGrant"))
 	case KeyS3:
 		doc = append(doc,
 			policydoc.Statement{

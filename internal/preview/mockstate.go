@@ -142,6 +142,18 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		})})
 		return id
 	},
+	"aws:amp/workspace:Workspace": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		id := "ws-" + uuidLike(res.URN)
+		s["arn"] = str(fmt.Sprintf("arn:aws:aps:%s:%s:workspace/%s", m.region, m.account, id))
+		s["prometheusEndpoint"] = str(fmt.Sprintf("https://aps-workspaces.%s.amazonaws.com/workspaces/%s/", m.region, id))
+		return id
+	},
+	// Secrets Manager appends six random characters to a secret's name.
+	"aws:secretsmanager/secret:Secret": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", m.region, m.account, physicalName(res, s), shortHash(res.URN, 6))
+		s["arn"] = str(arn)
+		return arn
+	},
 	"aws:backup/vault:Vault": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		name := physicalName(res, s)
 		s["arn"] = str(fmt.Sprintf("arn:aws:backup:%s:%s:backup-vault:%s", m.region, m.account, name))
@@ -203,7 +215,7 @@ func mockState(res *Resource, region, account string) (string, resource.Property
 }
 
 // mockCall answers the invokes the program makes.
-func mockCall(args pulumi.MockCallArgs, account string) (resource.PropertyMap, error) {
+func mockCall(args pulumi.MockCallArgs, account string, emptySecrets bool) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.PropertyMap{
@@ -219,6 +231,18 @@ func mockCall(args pulumi.MockCallArgs, account string) (resource.PropertyMap, e
 		}
 		id := "Z" + strings.ToUpper(shortHash(name, 20))
 		return resource.PropertyMap{"zoneId": str(id), "id": str(id), "name": str(name), "privateZone": resource.NewBoolProperty(false)}, nil
+	case "aws:secretsmanager/getSecretVersions:getSecretVersions":
+		id := args.Args["secretId"].StringValue()
+		versions := []resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+			"versionId":     str("offline-preview"),
+			"versionStages": resource.NewArrayProperty([]resource.PropertyValue{str("AWSCURRENT")}),
+			"createdTime":   str("2026-01-01T00:00:00Z"),
+		})}
+		if emptySecrets {
+			versions = nil // created by the first up, not filled yet
+		}
+		return resource.PropertyMap{"arn": str("arn:aws:secretsmanager:us-east-1:" + account + ":secret:" + id + "-AbCdEf"),
+			"name": str(id), "secretId": str(id), "id": str(id), "versions": resource.NewArrayProperty(versions)}, nil
 	case "aws:secretsmanager/getSecretVersion:getSecretVersion":
 		// A placeholder: the real value is read by the engine at deploy time
 		// and is never printed.

@@ -60,6 +60,9 @@ type Recorder struct {
 	Project, Stack string
 	// AccountID is the account the mocks answer getCallerIdentity with.
 	AccountID string
+	// EmptySecrets answers reads of the operator-filled secrets as AWS does
+	// before a value is put (see FirstRun).
+	EmptySecrets bool
 
 	mu        sync.Mutex
 	resources []*Resource
@@ -130,7 +133,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 
 // Call answers provider functions (invokes).
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return mockCall(args, r.AccountID)
+	return mockCall(args, r.AccountID, r.EmptySecrets)
 }
 
 // Resources returns the registrations in the order they were made.

@@ -19,6 +19,8 @@ func (r *Result) WriteText(w io.Writer) {
 	r.writeCounts(w)
 	r.writePlans(w)
 	r.writeDataAndEdge(w)
+	r.writeReleases(w)
+	r.writeWorkloads(w)
 	r.writeDiagnostics(w)
 }
 

@@ -56,7 +56,7 @@ func (p *Project) StackFile(stack string) string {
 // Run validates the stack file and runs the program under the mock monitor.
 // A config problem is returned as *config.ValidationError before anything
 // is registered.
-func Run(p *Project, stack, file string) (*Result, error) {
+func Run(p *Project, stack, file string, opts ...Option) (*Result, error) {
 	if file == "" {
 		file = p.StackFile(stack)
 	}
@@ -64,17 +64,27 @@ func Run(p *Project, stack, file string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading stack file: %w", err)
 	}
-	return RunStackFile(p.Name, stack, sf)
+	return RunStackFile(p.Name, stack, sf, opts...)
 }
 
+// Option adjusts what the mocks answer.
+type Option func(*Recorder)
+
+// FirstRun previews the first `pulumi up`: the Secrets Manager secrets
+// operators fill (coder/<stack>/...) exist but hold no value yet.
+func FirstRun() Option { return func(r *Recorder) { r.EmptySecrets = true } }
+
 // RunStackFile is Run for a stack file already in memory.
-func RunStackFile(project, stack string, sf *config.StackFile) (*Result, error) {
+func RunStackFile(project, stack string, sf *config.StackFile, opts ...Option) (*Result, error) {
 	cfg, err := config.Load(project, stack, sf.Source())
 	if err != nil {
 		return nil, err
 	}
 	values, secrets := sf.PulumiConfig(project)
 	rec := NewRecorder(project, stack)
+	for _, o := range opts {
+		o(rec)
+	}
 	res := &Result{Project: project, Stack: stack, Config: cfg, Root: rec.RootURN()}
 	program := stacks.Program(stacks.Options{
 		Config: cfg,

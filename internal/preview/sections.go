@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 )
 
 // Summaries of the registered inputs that matter most to a reviewer, read
@@ -103,4 +105,49 @@ func inputStrs(r *Resource, path string) []string {
 		out = append(out, fmt.Sprint(PlainValue(e)))
 	}
 	return out
+}
+
+// writeReleases prints every Helm release with its values as registered;
+// secret values are masked by PlainValue.
+func (r *Result) writeReleases(w io.Writer) {
+	releases := r.OfType("kubernetes:helm.sh/v3:Release")
+	if len(releases) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Helm releases (%d)\n", len(releases))
+	for _, rel := range releases {
+		fmt.Fprintf(w, "  %s/%s: chart %s %s from %s (%s)\n", inputStr(rel, "namespace"), inputStr(rel, "name"),
+			inputStr(rel, "chart"), inputStr(rel, "version"), inputStr(rel, "repositoryOpts.repo"), r.RegionOf(rel))
+		v, ok := rel.Input("values")
+		if !ok {
+			continue
+		}
+		out, err := yaml.Marshal(PlainValue(v))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// RegionOf names the region component a resource sits under, or "stack".
+func (r *Result) RegionOf(res *Resource) string {
+	byURN := map[string]*Resource{}
+	for _, x := range r.Resources {
+		byURN[x.URN] = x
+	}
+	for p := res.Parent; p != ""; {
+		x := byURN[p]
+		if x == nil {
+			break
+		}
+		if x.Type == "coder:stacks:Region" {
+			return x.Name
+		}
+		p = x.Parent
+	}
+	return "stack"
 }

@@ -3,10 +3,15 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/platformeng/coder-platform/internal/standards"
 	"github.com/platformeng/coder-platform/sizing"
@@ -149,7 +154,7 @@ func TestValidationRules(t *testing.T) {
 		{"az of another region", "prod", "regions", set("0.availabilityZones", []any{"us-east-1a", "us-east-1b", "us-west-2c"}),
 			`regions[0].availabilityZones[2]: got "us-west-2c"; is not an availability zone of us-east-1; use one of us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f`},
 		{"workspaces do not fit", "prod", "regions", set("0.vpcCidr", "10.40.0.0/20"),
-			`regions[0].vpcCidr: got "10.40.0.0/20"; cannot hold 3000 workspaces: the subnet plan needs 26784 addresses (public 3 × /26, private-control 3 × /25, private-provisioner 3 × /23, private-workspace 3 × /19, database 3 × /27); use a /17 or larger, or lower workload.workspaces`},
+			`regions[0].vpcCidr: got "10.40.0.0/20"; cannot hold 3000 workspaces: the subnet plan needs 28704 addresses (public 3 × /26, private-control 3 × /24, private-provisioner 3 × /22, private-workspace 3 × /19, database 3 × /27); use a /17 or larger, or lower workload.workspaces`},
 		{"unknown instance family", "prod", "cluster", set("nodeGroups.workspace.instanceTypes", []any{"q9.2xlarge"}),
 			`cluster.nodeGroups.workspace.instanceTypes[0]: got "q9.2xlarge"; unknown instance-type family "q9"; known families: [c5 c5a c6a c6g c6i c7a c7g c7i g4dn g5 m5 m5a m5n m6a m6g m6i m7a m7g m7i m8g m8i p3 p4d r5 r6g r6i r7i t3 t3a]`},
 		{"burstable control", "prod", "cluster", set("nodeGroups.control.instanceTypes", []any{"t3.large"}),
@@ -280,6 +285,74 @@ func TestValidationRules(t *testing.T) {
 			`edge.tlsPolicy: got "ELBSecurityPolicy-2016-08"; must be a TLS 1.2+ ELB security policy: ` + strings.Join(standards.TLSPolicies, ", ")},
 		{"access log retention", "prod", "edge", set("accessLogRetentionDays", -5),
 			`edge.accessLogRetentionDays: got -5; must be at least 1 day`},
+		{"chart version", "prod", "coder", set("chartVersion", "latest"),
+			`coder.chartVersion: got "latest"; must be a Helm chart version such as 2.35.1`},
+		{"pg auth", "prod", "coder", set("pgAuth", "trust"),
+			`coder.pgAuth: got "trust"; must be "awsiamrds" (IAM database authentication) or "password"`},
+		{"coderd replicas", "prod", "coder", set("coderd", map[string]any{"replicas": 12, "cpu": "4", "memory": "12Gi"}),
+			`coder.coderd.replicas: got 12; must be 1–10 (Coder's 10k-user validated architecture); beyond that scale each replica up`},
+		{"coderd cpu", "prod", "coder", set("coderd", map[string]any{"replicas": 4, "cpu": "four", "memory": "12Gi"}),
+			`coder.coderd.cpu: got "four"; must be a Kubernetes CPU quantity such as 4`},
+		{"proxy memory", "workshop", "coder", set("proxy", map[string]any{"replicas": 2, "cpu": "1", "memory": "2GB"}),
+			`coder.proxy.memory: got "2GB"; must be a Kubernetes memory quantity such as 12Gi`},
+		{"oidc issuer", "prod", "coder", set("oidc.issuerUrl", "http://login.acme-corp.com"),
+			`coder.oidc.issuerUrl: got "http://login.acme-corp.com"; must be the https issuer URL of the identity provider`},
+		{"oidc client", "prod", "coder", set("oidc.clientId", " "),
+			`coder.oidc.clientId: got " "; the OIDC client ID registered with the identity provider is required`},
+		{"oidc email domain", "prod", "coder", set("oidc.emailDomains", []any{"acme corp"}),
+			`coder.oidc.emailDomains[0]: got "acme corp"; must be an email domain such as example.com`},
+		{"oidc scopes", "prod", "coder", set("oidc.scopes", []any{"profile", "email"}),
+			`coder.oidc.scopes: got ["profile" "email"]; must include "openid"`},
+		{"external auth id", "prod", "coder", set("externalAuth.0.id", "GitHub Enterprise"),
+			`coder.externalAuth[0].id: got "GitHub Enterprise"; must be a lower-case ID such as github (letters, digits, -)`},
+		{"external auth duplicate", "prod", "coder", set("externalAuth", []any{
+			map[string]any{"id": "github", "type": "github", "clientId": "a"}, map[string]any{"id": "github", "type": "gitlab", "clientId": "b"}}),
+			`coder.externalAuth[1].id: got "github"; is used twice; IDs must be unique`},
+		{"external auth type", "prod", "coder", set("externalAuth.0.type", "svn"),
+			`coder.externalAuth[0].type: got "svn"; must be one of azure-devops, azure-devops-entra, bitbucket-cloud, bitbucket-server, gitea, github, gitlab, jfrog, slack`},
+		{"external auth client", "prod", "coder", set("externalAuth.0.clientId", ""),
+			`coder.externalAuth[0].clientId: got nothing; the OAuth client ID of the Git provider app is required`},
+		{"quiet hours form", "prod", "coder", set("quietHours.schedule", "0 2 * * *"),
+			`coder.quietHours.schedule: got "0 2 * * *"; must be "CRON_TZ=<IANA zone> <minute> <hour> * * *", such as CRON_TZ=America/New_York 0 2 * * *`},
+		{"quiet hours zone", "prod", "coder", set("quietHours.schedule", "CRON_TZ=Mars/Olympus 0 2 * * *"),
+			`coder.quietHours.schedule: got "CRON_TZ=Mars/Olympus 0 2 * * *"; must be "CRON_TZ=<IANA zone> <minute> <hour> * * *", such as CRON_TZ=America/New_York 0 2 * * *`},
+		{"quiet hours hour", "prod", "coder", set("quietHours.schedule", "CRON_TZ=UTC 0 25 * * *"),
+			`coder.quietHours.schedule: got "CRON_TZ=UTC 0 25 * * *"; must be "CRON_TZ=<IANA zone> <minute> <hour> * * *", such as CRON_TZ=America/New_York 0 2 * * *`},
+		{"provisioner replicas", "prod", "coder", set("provisioners.replicas", 0),
+			`coder.provisioners.replicas: got 0; must be 1–1000`},
+		{"provisioner min", "prod", "coder", set("provisioners.minReplicas", -2),
+			`coder.provisioners.minReplicas: got -2; must be at least 1 (0 means: from the capacity arithmetic)`},
+		{"provisioner max", "prod", "coder", set("provisioners.maxReplicas", 5000),
+			`coder.provisioners.maxReplicas: got 5000; must be 1–1000 (0 means: from the capacity arithmetic)`},
+		{"provisioner min over max", "workshop", "coder", set("provisioners.minReplicas", 20),
+			`coder.provisioners.minReplicas: got 20; must not exceed coder.provisioners.maxReplicas (15)`},
+		{"provisioner org name", "workshop", "coder", set("provisioners.organizations.1.name", "Demo Org"),
+			`coder.provisioners.organizations[1].name: got "Demo Org"; must be a lower-case name (letters, digits, -), at most 31 characters`},
+		{"provisioner org twice", "workshop", "coder", set("provisioners.organizations.1.name", "default"),
+			`coder.provisioners.organizations[1].name: got "default"; is used twice; each organization gets one release and one key`},
+		{"provisioner org replicas", "workshop", "coder", set("provisioners.organizations.1.replicas", -1),
+			`coder.provisioners.organizations[1].replicas: got -1; must be 0–1000 (0 means: the default for its position)`},
+		{"provisioner tag", "workshop", "coder", set("provisioners.organizations.1.tags", map[string]any{"region": "us east"}),
+			`coder.provisioners.organizations[1].tags.region: got "us east"; tag keys and values must be 1–64 letters, digits, '.', '_' or '-'`},
+		{"provisioner cache", "prod", "coder", set("provisioners.cacheGiB", 5000),
+			`coder.provisioners.cacheGiB: got 5000; must be 1–1000 GiB`},
+		{"provisioner grace", "prod", "coder", set("provisioners.terminationGracePeriodSeconds", 30),
+			`coder.provisioners.terminationGracePeriodSeconds: got 30; must be at least 600 so a scale-down lets a running build finish`},
+		{"ai gateway replicas", "workshop", "coder", set("aiGateway.replicas", 500),
+			`coder.aiGateway.replicas: got 500; must be 1–100 (0 means: from the workshop table)`},
+		{"ai gateway models", "workshop", "coder", set("aiGateway.models", []any{}),
+			`coder.aiGateway.models: got nothing; list the Amazon Bedrock model IDs the gateway serves`},
+		{"ai gateway model id", "workshop", "coder", set("aiGateway.models", []any{"Claude Sonnet"}),
+			`coder.aiGateway.models[0]: got "Claude Sonnet"; must be an Amazon Bedrock model or inference-profile ID such as us.anthropic.claude-sonnet-4-20250514-v1:0`},
+		{"ai gateway image latest", "workshop", "coder", set("aiGateway.image", "ghcr.io/berriai/litellm:latest"),
+			`coder.aiGateway.image: got "ghcr.io/berriai/litellm:latest"; must be an image pinned to a tag, such as ghcr.io/berriai/litellm:v1.72.6-stable`},
+		{"ai gateway cpu", "workshop", "coder", set("aiGateway.cpu", "2 cores"),
+			`coder.aiGateway.cpu: got "2 cores"; must be a Kubernetes CPU quantity such as 2`},
+		{"ai gateway memory", "workshop", "coder", set("aiGateway.memory", "lots"),
+			`coder.aiGateway.memory: got "lots"; must be a Kubernetes memory quantity such as 4Gi`},
+		// One version per stack: a region cannot pin its own.
+		{"per-region version", "workshop", "regions", set("1.version", "v2.34.0"),
+			`regions[1].version: got "set"; unknown key; allowed keys here: accessUrl, availabilityZones, name, role, share, transitGateway, vpcCidr`},
 		{"duplicate region", "workshop", "regions", set("1.name", "us-east-2"),
 			`regions[1].name: got "us-east-2"; duplicates regions[0]; one entry per region`},
 	}
@@ -368,4 +441,65 @@ func TestDatabaseDefaultsFollowGuidance(t *testing.T) {
 	w, err := Load(project, "workshop", readStack(t, "workshop").Source())
 	require.NoError(t, err)
 	assert.Equal(t, 4.0, *w.Database.MaxACU)
+}
+
+// Pulumi.yaml declares every key the program reads, with its type, a
+// description, and secret: true for the secret keys.
+func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
+	data, err := os.ReadFile(repoFile(t, "Pulumi.yaml"))
+	require.NoError(t, err)
+	var project struct {
+		Config map[string]struct {
+			Type        string `json:"type"`
+			Secret      bool   `json:"secret"`
+			Description string `json:"description"`
+		} `json:"config"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &project))
+	plain, secret := TopLevelKeys()
+	var declared []string
+	for k, v := range project.Config {
+		declared = append(declared, k)
+		assert.NotEmpty(t, v.Type, k)
+		assert.NotEmpty(t, v.Description, k)
+		assert.Equal(t, slices.Contains(secret, k), v.Secret, "%s: secret flag", k)
+	}
+	want := append(slices.Clone(plain), secret...)
+	sort.Strings(want)
+	sort.Strings(declared)
+	assert.Equal(t, want, declared)
+}
+
+// proxySessionTokens is checked for shape and coverage, and never echoed.
+func TestProxyTokenValidation(t *testing.T) {
+	load := func(raw string) (*Stack, []string) {
+		sf := readStack(t, "workshop")
+		sf.Values[SecretProxyTokens] = raw
+		sf.Secrets[SecretProxyTokens] = true
+		s, err := Load(project, "workshop", sf.Source())
+		if err == nil {
+			return s, nil
+		}
+		var out []string
+		for _, p := range err.(*ValidationError).Problems {
+			out = append(out, p.String())
+		}
+		return nil, out
+	}
+	s, probs := load(`{"us-west-2": "tok-oregon"}`)
+	require.Empty(t, probs)
+	assert.Equal(t, map[string]bool{"us-west-2": true}, s.ProxyTokenRegions, "eu-west-2 reads Secrets Manager")
+
+	_, probs = load(`not json tok-secret`)
+	assert.Equal(t, []string{`proxySessionTokens: got [secret]; must be a JSON object of proxy region to session token, such as {"us-west-2": "..."}`}, probs)
+	_, probs = load(`{"us-east-2": "tok-a", "us-west-2": "", "eu-west-2": "tok-a2"}`)
+	assert.Equal(t, []string{
+		`proxySessionTokens.us-east-2: got [secret]; names no proxy region of this stack; proxy regions: us-west-2, eu-west-2`,
+		`proxySessionTokens.us-west-2: got [secret]; is empty; paste the token coder wsproxy create printed`,
+	}, probs)
+	_, probs = load(`{"us-west-2": "tok-same", "eu-west-2": "tok-same"}`)
+	assert.Equal(t, []string{`proxySessionTokens.us-west-2: got [secret]; is the token of eu-west-2 too; every proxy needs its own token`}, probs)
+	for _, p := range probs {
+		assert.NotContains(t, p, "tok-")
+	}
 }

@@ -17,6 +17,36 @@ func applyDefaults(s *Stack) {
 		// Coder's default of 10 saturated in dogfood; PR #21572 proposes 30.
 		s.Coder.PgConnMaxOpen = 30
 	}
+	cd := &s.Coder
+	if cd.PgAuth == "" {
+		cd.PgAuth = "awsiamrds" // Coder: "For AWS RDS, using IAM authentication is recommended"
+	}
+	if cd.QuietHours.Schedule == "" {
+		cd.QuietHours.Schedule = "CRON_TZ=America/New_York 0 2 * * *"
+	}
+	if cd.OIDC != nil && len(cd.OIDC.Scopes) == 0 {
+		cd.OIDC.Scopes = []string{"openid", "profile", "email"}
+	}
+	pr := &cd.Provisioners
+	if len(pr.Organizations) == 0 {
+		pr.Organizations = []ProvisionerOrg{{Name: "default"}}
+	}
+	if pr.CacheGiB == 0 {
+		pr.CacheGiB = 10 // ai.coder.com's provisioner cache
+	}
+	if pr.TerminationGracePeriodSeconds == 0 {
+		pr.TerminationGracePeriodSeconds = 600
+	}
+	ai := &cd.AIGateway
+	if ai.Image == "" {
+		ai.Image = "ghcr.io/berriai/litellm:v1.72.6-stable"
+	}
+	if ai.CPU == "" {
+		ai.CPU = "2"
+	}
+	if ai.Memory == "" {
+		ai.Memory = "4Gi"
+	}
 	db := &s.Database
 	if db.EngineVersion == "" {
 		db.EngineVersion = "16.6"

@@ -41,7 +41,7 @@ func (m MapSource) Keys() []string {
 // Load reads, defaults and validates the whole stack config. It returns a
 // *ValidationError listing every problem, or a Stack ready to deploy.
 func Load(project, stack string, src Source) (*Stack, error) {
-	s := &Stack{Project: project, Name: stack, Secrets: map[string]bool{}}
+	s := &Stack{Project: project, Name: stack, Secrets: map[string]bool{}, secretRaw: map[string]string{}}
 	p := &problems{}
 	decode(s, src, p)
 	if len(p.list) == 0 {
@@ -66,6 +66,7 @@ func decode(s *Stack, src Source, p *problems) {
 				p.add(k, secretValue{}, "must be set as a secret: pulumi config set --secret %s ...", k)
 			}
 			s.Secrets[k] = true
+			s.secretRaw[k] = v
 		}
 	}
 	for i := 0; i < rt.NumField(); i++ {
@@ -207,4 +208,19 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TopLevelKeys lists the keys a stack file may set: the fields of Stack and
+// the secret keys. Pulumi.yaml must declare exactly these.
+func TopLevelKeys() (plain, secret []string) {
+	rt := reflect.TypeOf(Stack{})
+	for i := 0; i < rt.NumField(); i++ {
+		if key := jsonName(rt.Field(i)); key != "-" {
+			plain = append(plain, key)
+		}
+	}
+	secret = append(secret, SecretKeys...)
+	sort.Strings(plain)
+	sort.Strings(secret)
+	return plain, secret
 }

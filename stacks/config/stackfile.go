@@ -9,6 +9,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// OfflineSecret stands in for a `secure:` value the offline preview cannot
+// decrypt; programs treat it as present but opaque.
+const OfflineSecret = "[secret]"
+
 // StackFile is a parsed Pulumi.<stack>.yaml.
 type StackFile struct {
 	// Values maps the project's keys (without namespace) to the strings a
@@ -53,7 +57,7 @@ func ParseStackFile(data []byte, project string) (*StackFile, error) {
 		case json.Unmarshal(raw, &s) == nil:
 			value = s
 		case json.Unmarshal(raw, &secure) == nil && secure.Secure != nil:
-			value = "[secret]"
+			value = OfflineSecret
 			if ns == project {
 				sf.Secrets[key] = true
 			}

@@ -43,6 +43,12 @@ type Stack struct {
 
 	// Secrets holds which secret config keys are set; values stay in Pulumi.
 	Secrets map[string]bool `json:"-"`
+	// ProxyTokenRegions are the proxy regions whose session token is in the
+	// secret config key proxySessionTokens (the others use Secrets Manager).
+	ProxyTokenRegions map[string]bool `json:"-"`
+	// secretRaw holds secret config values for validation only; it is never
+	// printed or handed out.
+	secretRaw map[string]string
 }
 
 // Tags are applied to every AWS resource through the provider's default tags.
@@ -60,6 +66,101 @@ type Coder struct {
 	AccessURL string `json:"accessUrl"`
 	// PgConnMaxOpen is CODER_PG_CONN_MAX_OPEN per coderd replica.
 	PgConnMaxOpen int `json:"pgConnMaxOpen"`
+	// ChartVersion pins the coder and coder-provisioner Helm charts; it
+	// defaults to Version without the "v".
+	ChartVersion string `json:"chartVersion"`
+	// PgAuth is CODER_PG_AUTH: awsiamrds (default) or password.
+	PgAuth string `json:"pgAuth"`
+	// Coderd and Proxy override the sizes Coder's guidance gives.
+	Coderd       *DeploymentSize `json:"coderd"`
+	Proxy        *DeploymentSize `json:"proxy"`
+	OIDC         *OIDC           `json:"oidc"`
+	ExternalAuth []ExternalAuth  `json:"externalAuth"`
+	QuietHours   QuietHours      `json:"quietHours"`
+	Provisioners Provisioners    `json:"provisioners"`
+	AIGateway    AIGateway       `json:"aiGateway"`
+	// AIBridge turns on Coder's built-in AI Bridge (CODER_AIBRIDGE_ENABLED).
+	AIBridge bool `json:"aiBridge"`
+
+	// CoderdPlan is the effective coderd size (override or guidance).
+	CoderdPlan sizing.Deployment `json:"-"`
+}
+
+// DeploymentSize overrides replicas and per-pod resources (requests = limits).
+type DeploymentSize struct {
+	Replicas int    `json:"replicas"`
+	CPU      string `json:"cpu"`
+	Memory   string `json:"memory"`
+
+	Resources sizing.Resources `json:"-"`
+}
+
+// OIDC is sign-in through any OpenID Connect identity provider. The client
+// secret is read from Secrets Manager (coder/<stack>/<region>/oidc-client-secret).
+type OIDC struct {
+	IssuerURL    string   `json:"issuerUrl"`
+	ClientID     string   `json:"clientId"`
+	EmailDomains []string `json:"emailDomains"`
+	Scopes       []string `json:"scopes"`
+	SignInText   string   `json:"signInText"`
+	GroupField   string   `json:"groupField"`
+}
+
+// ExternalAuth is one Git provider (CODER_EXTERNAL_AUTH_<n>_*); its client
+// secret is read from Secrets Manager (coder/<stack>/<region>/external-auth/<id>).
+type ExternalAuth struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	ClientID string `json:"clientId"`
+}
+
+// QuietHours is when autostop requirements stop workspaces.
+type QuietHours struct {
+	// Schedule is CODER_QUIET_HOURS_DEFAULT_SCHEDULE, "CRON_TZ=<zone> M H * * *".
+	Schedule    string `json:"schedule"`
+	AllowCustom bool   `json:"allowCustom"`
+}
+
+// Provisioners are the external provisioner daemons.
+type Provisioners struct {
+	// Replicas overrides the per-region count from the capacity arithmetic.
+	Replicas *int `json:"replicas"`
+	// Autoscaling scales on queue depth between MinReplicas and MaxReplicas.
+	Autoscaling *bool `json:"autoscaling"`
+	MinReplicas int   `json:"minReplicas"`
+	MaxReplicas int   `json:"maxReplicas"`
+	// Organizations get one release and one provisioner key each.
+	Organizations                 []ProvisionerOrg `json:"organizations"`
+	CacheGiB                      int              `json:"cacheGiB"`
+	TerminationGracePeriodSeconds int              `json:"terminationGracePeriodSeconds"`
+}
+
+// ProvisionerOrg is one provisioner pool, scoped by its key.
+type ProvisionerOrg struct {
+	Name string `json:"name"`
+	// Replicas sizes this pool (its ceiling under autoscaling); the first
+	// organization defaults to the capacity arithmetic, the others to
+	// minReplicas, both scaling up to maxReplicas.
+	Replicas int `json:"replicas"`
+	// Tags are the tags its key is created with (coder provisioner keys
+	// create --tag); with keys, tags come from the key, not the chart. The
+	// stack output provisionerKeyCommands prints the command.
+	Tags map[string]string `json:"tags"`
+}
+
+// AutoscalingEnabled reports the effective setting.
+func (p Provisioners) AutoscalingEnabled() bool { return p.Autoscaling == nil || *p.Autoscaling }
+
+// AIGateway is the LiteLLM service of the workshop platform.
+type AIGateway struct {
+	Enabled  bool     `json:"enabled"`
+	Replicas int      `json:"replicas"`
+	CPU      string   `json:"cpu"`
+	Memory   string   `json:"memory"`
+	Image    string   `json:"image"`
+	Models   []string `json:"models"`
+
+	Resources sizing.Resources `json:"-"`
 }
 
 // DNS selects the DNS provider and base domain.

@@ -3,8 +3,6 @@ package config
 import (
 	"fmt"
 	"strings"
-
-	"github.com/platformeng/coder-platform/sizing"
 )
 
 // validate checks every key and derives the values later stages use. Each
@@ -21,14 +19,15 @@ func validate(s *Stack, p *problems) {
 	}
 	validateDNS(s, p)
 	validateDNSProvider(s, p)
-	validateCoder(s, p)
 	validateWorkload(s, p)
+	validateCoder(s, p)
 	validateNetwork(s, p)
 	validateCluster(s, p)
 	validateScaling(s, p)
 	validateDatabase(s, p)
 	validateEdge(s, p)
 	validateRegions(s, p)
+	validateProxyTokens(s, p)
 }
 
 func validateDNS(s *Stack, p *problems) {
@@ -45,6 +44,7 @@ func validateCoder(s *Stack, p *problems) {
 		p.add("coder.version", s.Coder.Version, "must be a Coder release tag such as v2.28.3; one version is used by coderd, proxies and provisioners")
 	}
 	checkAccessURL(s, "coder.accessUrl", s.Coder.AccessURL, p)
+	validateCoderSettings(s, p)
 }
 
 // checkAccessURL validates an access URL and that it sits under the base domain.
@@ -69,15 +69,8 @@ func validateWorkload(s *Stack, p *problems) {
 	}
 	fraction(p, "workload.runningFraction", *w.RunningFraction)
 	fraction(p, "workload.buildConcurrency", *w.BuildConcurrency)
-	cpu, ok := parseCPU(w.WorkspaceCPU)
-	if !ok {
-		p.add("workload.workspaceCpu", w.WorkspaceCPU, "must be a Kubernetes CPU quantity such as 500m or 2")
-	}
-	mem, ok := parseMemory(w.WorkspaceMemory)
-	if !ok {
-		p.add("workload.workspaceMemory", w.WorkspaceMemory, "must be a Kubernetes memory quantity with a binary suffix such as 2Gi or 512Mi")
-	}
-	w.Request = sizing.Resources{MilliCPU: cpu, MiB: mem}
+	w.Request, _ = quantities(p, quantity{"workload.workspaceCpu", w.WorkspaceCPU, "such as 500m or 2"},
+		quantity{"workload.workspaceMemory", w.WorkspaceMemory, "with a binary suffix such as 2Gi or 512Mi"})
 	if w.HomeDiskGiB < 1 || w.HomeDiskGiB > 16384 {
 		p.add("workload.homeDiskGiB", w.HomeDiskGiB, "must be 1–16384 GiB")
 	}

@@ -91,7 +91,7 @@ func validateDatabase(s *Stack, p *problems) {
 // set, and rejects a floor too small for the coderd connection pools.
 func validateACU(s *Stack, p *problems) {
 	db := &s.Database
-	in := sizing.DatabaseInput{Users: s.Workload.Users, CoderdReplicas: sizing.Coderd(s.Workload.Users).Replicas,
+	in := sizing.DatabaseInput{Users: s.Workload.Users, CoderdReplicas: s.Coder.CoderdPlan.Replicas,
 		PoolMaxOpen: s.Coder.PgConnMaxOpen, SurgeReplicas: 1}
 	rec := sizing.Database(in)
 	if db.MaxACU == nil {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/platformeng/coder-platform/sizing"
 )
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -126,3 +128,21 @@ var (
 
 // logRetentionAllowed lists CloudWatch Logs' permitted retention values.
 const logRetentionAllowed = "one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"
+
+// quantity is one Kubernetes quantity setting: its key, value and the
+// example its message gives.
+type quantity struct{ key, value, example string }
+
+// quantities parses a CPU and a memory setting into per-pod resources and
+// reports each that does not parse.
+func quantities(p *problems, cpu, mem quantity) (sizing.Resources, bool) {
+	mc, cok := parseCPU(cpu.value)
+	if !cok {
+		p.add(cpu.key, cpu.value, "must be a Kubernetes CPU quantity %s", cpu.example)
+	}
+	mib, mok := parseMemory(mem.value)
+	if !mok {
+		p.add(mem.key, mem.value, "must be a Kubernetes memory quantity %s", mem.example)
+	}
+	return sizing.Resources{MilliCPU: mc, MiB: mib}, cok && mok
+}

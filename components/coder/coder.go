@@ -1,0 +1,194 @@
+// Package coder deploys Coder itself on a region's cluster: coderd (or a
+// workspace proxy), external provisioners with queue-depth autoscaling, the
+// AI gateway, and the IAM identities and secrets they use.
+//
+// Secrets live in Secrets Manager (KMS-encrypted containers this component
+// creates; operators put the values) and reach pods through External
+// Secrets Operator. Each namespace's SecretStore assumes the IRSA role of
+// the workload that uses the secrets, so a role reads only its own secrets.
+package coder
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/sizing"
+)
+
+// Role is what a region runs.
+type Role string
+
+const (
+	ControlPlane Role = "control-plane" // coderd
+	Proxy        Role = "proxy"         // a workspace proxy
+)
+
+// Image is the official Coder image; Version picks the tag.
+const Image = "ghcr.io/coder/coder"
+
+// Charts are the official Coder charts.
+const (
+	ChartRepo        = "https://helm.coder.com/v2"
+	CoderChart       = "coder"
+	ProvisionerChart = "coder-provisioner"
+)
+
+// CoderArgs configures Coder in one region.
+type CoderArgs struct {
+	Role      Role
+	Stack     string
+	Region    string
+	AccountID pulumi.StringOutput
+	// Version is the one image tag of the stack: coderd, every proxy and
+	// every provisioner run it.
+	Version      string
+	ChartVersion string
+	// AccessURL is this region's CODER_ACCESS_URL; PrimaryAccessURL is the
+	// control plane's (what proxies and remote provisioners connect to).
+	AccessURL        string
+	PrimaryAccessURL string
+
+	Cluster        *cluster.Cluster
+	TargetGroupArn pulumi.StringOutput
+	Keys           Keys
+	Workspaces     WorkspaceNetwork
+
+	// Server is coderd or the proxy: replicas and resources.
+	Server       sizing.Deployment
+	Database     *DatabaseArgs
+	OIDC         *OIDCArgs
+	ExternalAuth []ExternalAuthArgs
+	QuietHours   QuietHoursArgs
+	AIBridge     bool
+	// AggregateAgentStats keeps metric cardinality bounded at scale.
+	AggregateAgentStats bool
+	Prometheus          *PrometheusRef
+	Provisioners        ProvisionersArgs
+	// ProxyToken is the proxy session token from secret config; nil reads it
+	// from Secrets Manager instead.
+	ProxyToken pulumi.StringInput
+	AIGateway  *AIGatewayArgs
+	// SecretsReady says which RequiredSecrets purposes hold a value; a
+	// workload whose secrets are empty is not deployed yet.
+	SecretsReady map[string]bool
+}
+
+// Keys are the customer-managed keys Coder's resources use.
+type Keys struct {
+	Secrets pulumi.StringOutput
+	EBS     pulumi.StringOutput
+}
+
+// WorkspaceNetwork is where EC2 workspaces are launched.
+type WorkspaceNetwork struct {
+	VpcID           pulumi.StringOutput
+	SubnetIDs       pulumi.StringArrayOutput
+	SecurityGroupID pulumi.StringOutput
+}
+
+// PrometheusRef is the managed Prometheus the autoscaler queries: the
+// control plane's, since only coderd exports the provisioner job metrics.
+type PrometheusRef struct {
+	WorkspaceArn pulumi.StringOutput
+	Endpoint     pulumi.StringOutput
+	Region       string
+}
+
+// Coder is Coder in one region.
+type Coder struct {
+	pulumi.ResourceState
+
+	// ServerRoleArn is CoderServerRole (coderd) or the proxy's role.
+	ServerRoleArn pulumi.StringOutput `pulumi:"serverRoleArn"`
+	// ProvisionerRoleArns is CoderProvRole per organization.
+	ProvisionerRoleArns pulumi.StringMapOutput `pulumi:"provisionerRoleArns"`
+	// SecretsToFill lists the Secrets Manager secrets operators put values in.
+	SecretsToFill pulumi.StringArrayOutput `pulumi:"secretsToFill"`
+	// WorkspaceInstanceProfile is the profile EC2 templates attach.
+	WorkspaceInstanceProfile pulumi.StringOutput `pulumi:"workspaceInstanceProfile"`
+	// PendingSecrets are empty secrets whose workloads wait for them.
+	PendingSecrets pulumi.StringArrayOutput `pulumi:"pendingSecrets"`
+	// Pending is PendingSecrets as plain names, for the caller's report.
+	Pending []string
+
+	args     *CoderArgs
+	name     string
+	secrets  map[string]*smSecret
+	toFill   []string
+	pending  []string
+	eso      pulumi.Resource
+	keda     pulumi.Resource
+	wsRole   pulumi.StringOutput
+	provArns pulumi.StringMap
+}
+
+// NewCoder deploys Coder in one region.
+func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.ResourceOption) (*Coder, error) {
+	c := &Coder{args: args, name: name, secrets: map[string]*smSecret{}, provArns: pulumi.StringMap{}}
+	if err := ctx.RegisterComponentResourceV2("coder:coder:Coder", name, componentInputs(args), c, opts...); err != nil {
+		return nil, err
+	}
+	steps := []func(*pulumi.Context) error{c.createOperators, c.createWorkspaceIdentity}
+	if args.Role == ControlPlane {
+		steps = append(steps, c.createCoderd)
+		if args.AIGateway != nil {
+			steps = append(steps, c.createAIGateway)
+		}
+	} else {
+		steps = append(steps, c.createProxy)
+	}
+	steps = append(steps, c.createProvisioners)
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, fmt.Errorf("coder %s: %w", name, err)
+		}
+	}
+	c.ProvisionerRoleArns = c.provArns.ToStringMapOutput()
+	c.SecretsToFill = pulumi.ToStringArray(c.toFill).ToStringArrayOutput()
+	c.Pending = c.pending
+	c.PendingSecrets = pulumi.ToStringArray(c.pending).ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"serverRoleArn": c.ServerRoleArn, "provisionerRoleArns": c.ProvisionerRoleArns,
+		"secretsToFill": c.SecretsToFill, "workspaceInstanceProfile": c.WorkspaceInstanceProfile,
+		"pendingSecrets": c.PendingSecrets,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// componentInputs records what the policy pack judges on the component:
+// the image version (proxies must match the control plane) and the URLs.
+func componentInputs(a *CoderArgs) pulumi.Map {
+	orgs := pulumi.StringArray{}
+	for _, o := range a.Provisioners.Organizations {
+		orgs = append(orgs, pulumi.String(o.Name))
+	}
+	m := pulumi.Map{
+		"role": pulumi.String(string(a.Role)), "region": pulumi.String(a.Region),
+		"version": pulumi.String(a.Version), "chartVersion": pulumi.String(a.ChartVersion),
+		"accessUrl": pulumi.String(a.AccessURL), "wildcardAccessUrl": pulumi.String(wildcardURL(a.AccessURL)),
+		"replicas": pulumi.Int(a.Server.Replicas), "provisionerOrganizations": orgs,
+		"provisionerReplicas": pulumi.Int(a.Provisioners.Replicas),
+	}
+	if a.Role == Proxy {
+		m["primaryAccessUrl"] = pulumi.String(a.PrimaryAccessURL)
+	}
+	return m
+}
+
+// namespace returns a namespace's resource for dependencies.
+func (c *Coder) namespace(ns string) pulumi.Resource { return c.args.Cluster.Namespace(ns) }
+
+// k8s are the options of a resource inside the region's cluster.
+func (c *Coder) k8s(deps ...pulumi.Resource) []pulumi.ResourceOption {
+	var clean []pulumi.Resource
+	for _, d := range deps {
+		if d != nil {
+			clean = append(clean, d)
+		}
+	}
+	return []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(c.args.Cluster.KubeProvider), pulumi.DependsOn(clean)}
+}

@@ -1,0 +1,107 @@
+package stacks
+
+import (
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/coder"
+	"github.com/platformeng/coder-platform/components/database"
+	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/sizing"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// deployCoder runs Coder in a region: coderd or a proxy, provisioners and,
+// in the control plane, the AI gateway.
+func deployCoder(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, d *diagnostics, account pulumi.StringOutput, prefix string, opts []pulumi.ResourceOption) error {
+	rc := r.Config
+	prom, err := observability.NewPrometheus(ctx, prefix, &observability.PrometheusArgs{
+		Region: rc.Name, AccountID: account, ClusterName: r.Cluster.ClusterName,
+		SubnetIDs: r.Network.ControlSubnetIDs, SecurityGroupIDs: pulumi.StringArray{r.Network.NodesSecurityGroupID},
+		KmsKeyArn: r.Keys.Arn(security.KeyMetrics), KubeProvider: r.Cluster.KubeProvider, ScrapeInterval: "30s",
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster}))...)
+	if err != nil {
+		return err
+	}
+	r.Prometheus = prom
+	args := coderArgs(cfg, p, r, account)
+	if rc.Role == config.RoleProxy && cfg.ProxyTokenRegions[rc.Name] {
+		args.ProxyToken = proxyToken(ctx, cfg, rc.Name)
+	}
+	args.SecretsReady = secretsReady(ctx, cfg, r, coder.RequiredSecrets(args))
+	r.Coder, err = coder.NewCoder(ctx, prefix, args, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster, r.LoadBalancer}))...)
+	if err != nil {
+		return err
+	}
+	if len(r.Coder.Pending) > 0 {
+		d.add(Warning, rc.Name+" coder", "not started yet, waiting for values in %s; put them (docs/runbooks.md, first deployment) and run pulumi up again",
+			strings.Join(r.Coder.Pending, ", "))
+	}
+	return nil
+}
+
+func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringOutput) *coder.CoderArgs {
+	rc := r.Config
+	cc := cfg.Coder
+	args := &coder.CoderArgs{
+		Stack: cfg.Name, Region: rc.Name, AccountID: account,
+		Version: cc.Version, ChartVersion: cc.ChartVersion,
+		AccessURL: r.AccessURL(cfg), PrimaryAccessURL: cc.AccessURL,
+		Cluster: r.Cluster, TargetGroupArn: r.LoadBalancer.TargetGroupArn,
+		Keys: coder.Keys{Secrets: r.Keys.Arn(security.KeySecrets), EBS: r.Keys.Arn(security.KeyEBS)},
+		Workspaces: coder.WorkspaceNetwork{
+			VpcID: r.Network.VpcID, SubnetIDs: r.Network.WorkspaceSubnetIDs, SecurityGroupID: r.Network.WorkspaceSecurityGroupID,
+		},
+		Prometheus:   queueMetrics(p, r),
+		Provisioners: provisioners(cfg, r),
+	}
+	if rc.Role != config.RoleControlPlane {
+		args.Role = coder.Proxy
+		args.Server = proxySize(cfg, rc)
+		return args
+	}
+	args.Role = coder.ControlPlane
+	args.Server = cc.CoderdPlan
+	db := p.Regions[0].Database
+	args.Database = &coder.DatabaseArgs{
+		Endpoint: db.Endpoint, Port: database.Port, Name: database.DatabaseName, ClusterResourceID: db.ClusterResourceID,
+		MasterSecretArn: db.MasterSecretArn, Auth: cc.PgAuth, User: database.CoderUser, PoolMaxOpen: cc.PgConnMaxOpen,
+	}
+	if o := cc.OIDC; o != nil {
+		args.OIDC = &coder.OIDCArgs{IssuerURL: o.IssuerURL, ClientID: o.ClientID, EmailDomains: o.EmailDomains,
+			Scopes: o.Scopes, SignInText: o.SignInText, GroupField: o.GroupField}
+	}
+	for _, e := range cc.ExternalAuth {
+		args.ExternalAuth = append(args.ExternalAuth, coder.ExternalAuthArgs{ID: e.ID, Type: e.Type, ClientID: e.ClientID})
+	}
+	args.QuietHours = coder.QuietHoursArgs{Schedule: cc.QuietHours.Schedule, AllowCustom: cc.QuietHours.AllowCustom}
+	args.AIBridge = cc.AIBridge
+	// Coder's scale guide: aggregate agent stats at high scale.
+	args.AggregateAgentStats = cfg.Workload.Users >= 1000
+	if g := cc.AIGateway; g.Enabled {
+		args.AIGateway = &coder.AIGatewayArgs{Replicas: r.Capacity.AIGateway.Replicas, Resources: g.Resources, Image: g.Image, Models: g.Models}
+	}
+	return args
+}
+
+// queueMetrics is where the provisioner autoscalers of a region read queue
+// depth: coderd exports the job metrics, so every region queries the control
+// plane's Prometheus (KEDA signs cross-region queries with SigV4).
+func queueMetrics(p *Platform, r *Region) *coder.PrometheusRef {
+	ctl := p.Regions[0]
+	if r.Config.Role == config.RoleControlPlane {
+		ctl = r
+	}
+	return &coder.PrometheusRef{WorkspaceArn: ctl.Prometheus.WorkspaceArn, Endpoint: ctl.Prometheus.Endpoint, Region: ctl.Config.Name}
+}
+
+// proxySize is the configured proxy size or Coder's guidance for the users
+// the region serves.
+func proxySize(cfg *config.Stack, rc *config.Region) sizing.Deployment {
+	if p := cfg.Coder.Proxy; p != nil {
+		return sizing.Deployment{Replicas: p.Replicas, Resources: p.Resources, Basis: "configured in coder.proxy"}
+	}
+	return sizing.Proxy(rc.Users)
+}
