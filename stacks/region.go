@@ -95,7 +95,9 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 	for _, f := range r.Capacity.Findings {
 		d.add(f.Severity, f.Subject, "%s", f.Message)
 	}
-	r.Cluster, err = cluster.NewCluster(ctx, prefix, clusterArgs(cfg, rc, account, r.Network, r.Keys, r.Capacity), opts...)
+	ca := clusterArgs(cfg, rc, account, r.Network, r.Keys, r.Capacity)
+	ca.AWSProvider = r.Provider
+	r.Cluster, err = cluster.NewCluster(ctx, prefix, ca, opts...)
 	if err != nil {
 		return err
 	}

@@ -17,22 +17,6 @@ import (
 	"github.com/platformeng/coder-platform/sizing"
 )
 
-const (
-	tEKS          = "eks:index:Cluster"
-	tNodeGroup    = "aws:eks/nodeGroup:NodeGroup"
-	tLaunchTmpl   = "aws:ec2/launchTemplate:LaunchTemplate"
-	tAddon        = "aws:eks/addon:Addon"
-	tSchedule     = "aws:autoscaling/schedule:Schedule"
-	tRole         = "aws:iam/role:Role"
-	tRolePolicy   = "aws:iam/rolePolicy:RolePolicy"
-	tRelease      = "kubernetes:helm.sh/v3:Release"
-	tNamespace    = "kubernetes:core/v1:Namespace"
-	tNetPol       = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-	tStorageClass = "kubernetes:storage.k8s.io/v1:StorageClass"
-	tK8sProvider  = "pulumi:providers:kubernetes"
-	tClusterComp  = "coder:cluster:Cluster"
-)
-
 func TestControlPlane(t *testing.T) {
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
@@ -55,6 +39,11 @@ func TestControlPlane(t *testing.T) {
 				pol := e.ObjectValue()["accessPolicies"].ObjectValue()["cluster-admin"].ObjectValue()
 				assert.Equal(t, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", pol["policyArn"].StringValue())
 			}
+			// pulumi-eks is a remote component: it must be handed its region's
+			// AWS provider, or it would build every cluster with the default one.
+			prov := providerOf(r, c.Providers["aws"])
+			require.NotNil(t, prov, "the cluster %s is given an AWS provider", c.Name)
+			assert.Equal(t, strings.TrimPrefix(c.Name, "coder-"+name+"-"), str(prov, "region"))
 			if name == "prod" {
 				assert.False(t, boolean(c, "endpointPublicAccess"), "prod keeps the public endpoint off")
 			} else {
@@ -179,7 +168,7 @@ func TestTaintsAndLabelsKeepEachTierToItsOwnWorkloads(t *testing.T) {
 	assert.Empty(t, landsOn(r, workload{name: "untolerated"}), "a pod without tolerations lands nowhere")
 	// Every release lands where its registered values say: provisioners on
 	// coder-prov, coderd and the controllers on coder-control.
-	for _, rel := range r.OfType(tRelease) {
+	for _, rel := range r.OfType(tHelmRelease) {
 		values := preview.PlainValue(mustInput(t, rel, "values")).(map[string]any)
 		if c, ok := values["coder"].(map[string]any); ok {
 			values = c // Coder's charts nest pod settings under coder.

@@ -14,21 +14,10 @@ import (
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
-const (
-	tSecret         = "aws:secretsmanager/secret:Secret"
-	tExternalSecret = "kubernetes:external-secrets.io/v1:ExternalSecret"
-	tScaledObject   = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-	tServiceAccount = "kubernetes:core/v1:ServiceAccount"
-	tDeployment     = "kubernetes:apps/v1:Deployment"
-	tJob            = "kubernetes:batch/v1:Job"
-	tCoderComp      = "coder:coder:Coder"
-	tAMPWorkspace   = "aws:amp/workspace:Workspace"
-)
-
 // release returns the Helm release of a chart and name in a region.
 func release(t *testing.T, r *preview.Result, region, chart, name string) *preview.Resource {
 	t.Helper()
-	for _, rel := range r.OfType(tRelease) {
+	for _, rel := range r.OfType(tHelmRelease) {
 		if r.RegionOf(rel) == region && str(rel, "chart") == chart && str(rel, "name") == name {
 			return rel
 		}
@@ -504,7 +493,7 @@ func TestOneCoderVersionEverywhere(t *testing.T) {
 		r := stack(t, name)
 		want := r.Config.Coder.Version
 		n := 0
-		for _, rel := range r.OfType(tRelease) {
+		for _, rel := range r.OfType(tHelmRelease) {
 			chart := str(rel, "chart")
 			if chart != "coder" && chart != "coder-provisioner" {
 				continue
@@ -640,7 +629,7 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	r, err := preview.Run(p, "workshop", "", preview.FirstRun())
 	require.NoError(t, err)
 	charts := map[string]int{}
-	for _, rel := range r.OfType(tRelease) {
+	for _, rel := range r.OfType(tHelmRelease) {
 		charts[str(rel, "chart")]++
 	}
 	assert.Zero(t, charts["coder"], "no coderd or proxy without its secrets")

@@ -14,32 +14,6 @@ import (
 	"github.com/platformeng/coder-platform/sizing"
 )
 
-const (
-	tRDSCluster  = "aws:rds/cluster:Cluster"
-	tRDSInstance = "aws:rds/clusterInstance:ClusterInstance"
-	tParamGroup  = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
-	tVault       = "aws:backup/vault:Vault"
-	tVaultLock   = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
-	tPlan        = "aws:backup/plan:Plan"
-	tSelection   = "aws:backup/selection:Selection"
-	tRotation    = "aws:secretsmanager/secretRotation:SecretRotation"
-	tListener    = "aws:lb/listener:Listener"
-	tNLB         = "aws:lb/loadBalancer:LoadBalancer"
-	tTargetGroup = "aws:lb/targetGroup:TargetGroup"
-	tCert        = "aws:acm/certificate:Certificate"
-	tCertValid   = "aws:acm/certificateValidation:CertificateValidation"
-	tR53Record   = "aws:route53/record:Record"
-	tR53Zone     = "aws:route53/zone:Zone"
-	tCFRecord    = "cloudflare:index/record:Record"
-	tBucket      = "aws:s3/bucketV2:BucketV2"
-	tBucketSSE   = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
-	tBucketPAB   = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-	tBucketVer   = "aws:s3/bucketVersioningV2:BucketVersioningV2"
-	tBucketLC    = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
-	tBucketPol   = "aws:s3/bucketPolicy:BucketPolicy"
-	tAuroraComp  = "coder:database:Aurora"
-)
-
 // The ACU range and the connection arithmetic, as registered.
 func TestDatabaseSizingAsRegistered(t *testing.T) {
 	cases := []struct {
@@ -85,7 +59,7 @@ func TestDatabaseSecurityAsRegistered(t *testing.T) {
 		assert.True(t, cl.Protect)
 
 		params := map[string]string{}
-		pv, _ := r.OfType(tParamGroup)[0].Input("parameters")
+		pv, _ := r.OfType(tClusterParams)[0].Input("parameters")
 		for _, p := range pv.ArrayValue() {
 			params[p.ObjectValue()["name"].StringValue()] = p.ObjectValue()["value"].StringValue()
 		}
@@ -107,7 +81,7 @@ func TestDatabaseSecurityAsRegistered(t *testing.T) {
 		}
 		assert.Len(t, azs, 2, "the reader is in another AZ for failover")
 
-		rot := r.OfType(tRotation)
+		rot := r.OfType(tSecretRot)
 		require.Len(t, rot, 1)
 		assert.Equal(t, 30.0, num(rot[0], "rotationRules.automaticallyAfterDays"))
 		assert.Contains(t, str(rot[0], "secretId"), "secret:rds!cluster-")
@@ -130,7 +104,7 @@ func TestBackupsKeptInTwoRegions(t *testing.T) {
 			assert.True(t, v.Protect)
 		}
 		assert.Equal(t, map[string]bool{r.Config.ControlPlane().Name: true, "us-west-2": true}, regions)
-		plans := r.OfType(tPlan)
+		plans := r.OfType(tBackupPlan)
 		require.Len(t, plans, 1)
 		rules, _ := plans[0].Input("rules")
 		rule := rules.ArrayValue()[0].ObjectValue()
@@ -138,7 +112,7 @@ func TestBackupsKeptInTwoRegions(t *testing.T) {
 		cp := rule["copyActions"].ArrayValue()
 		require.Len(t, cp, 1)
 		assert.Contains(t, cp[0].ObjectValue()["destinationVaultArn"].StringValue(), "arn:aws:backup:us-west-2:")
-		sel := r.OfType(tSelection)
+		sel := r.OfType(tBackupSel)
 		require.Len(t, sel, 1)
 		assert.Equal(t, []string{str(r.OfType(tRDSCluster)[0], "clusterIdentifier")},
 			[]string{strings.TrimPrefix(strs(sel[0], "resources")[0], "arn:aws:rds:"+r.Config.ControlPlane().Name+":123456789012:cluster:")})
@@ -178,17 +152,17 @@ func TestLoadBalancersAreTLSOnly(t *testing.T) {
 			assert.False(t, boolean(tg, "connectionTermination"))
 			assert.True(t, strings.HasPrefix(tag(tg, "coder:cluster"), "coder-"+name+"-"))
 		}
-		for _, c := range r.OfType(tCert) {
+		for _, c := range r.OfType(tCertificate) {
 			assert.Equal(t, "DNS", str(c, "validationMethod"))
 			assert.Equal(t, []string{"*." + str(c, "domainName")}, strs(c, "subjectAlternativeNames"))
 		}
-		assert.Len(t, r.OfType(tCertValid), len(r.OfType(tCert)), "every certificate is validated, so renewal is automatic")
+		assert.Len(t, r.OfType(tCertValid), len(r.OfType(tCertificate)), "every certificate is validated, so renewal is automatic")
 	}
 }
 
 func TestAccessLogBucketsAreHardened(t *testing.T) {
 	r := stack(t, "prod")
-	buckets := r.OfType(tBucket)
+	buckets := r.OfType(tBucketV2)
 	require.Len(t, buckets, 1)
 	b := buckets[0]
 	assert.True(t, b.Protect)
@@ -213,7 +187,7 @@ func TestAccessLogBucketsAreHardened(t *testing.T) {
 			Condition   map[string]map[string]string
 		}
 	}
-	require.NoError(t, json.Unmarshal([]byte(str(r.OfType(tBucketPol)[0], "policy")), &pol))
+	require.NoError(t, json.Unmarshal([]byte(str(r.OfType(tBucketPolicy)[0], "policy")), &pol))
 	assert.Equal(t, "DenyInsecureTransport", pol.Statement[0].Sid)
 	assert.Equal(t, "Deny", pol.Statement[0].Effect)
 	assert.Equal(t, "false", pol.Statement[0].Condition["Bool"]["aws:SecureTransport"])
@@ -275,7 +249,7 @@ var dataStores = map[string]string{
 	tRDSCluster:  "kmsKeyId",
 	tVault:       "kmsKeyArn",
 	tLogGroup:    "kmsKeyId",
-	tBucket:      "", // encrypted through its SSE configuration, checked below
+	tBucketV2:    "", // encrypted through its SSE configuration, checked below
 	tRDSInstance: "performanceInsightsKmsKeyId",
 }
 
@@ -324,8 +298,8 @@ func TestEveryDataStoreEncryptedAndProtectedProperty(t *testing.T) {
 				rt.Fatalf("bucket encryption %s does not use a stack key", sse.Name)
 			}
 		}
-		if len(r.OfType(tBucketSSE)) != len(r.OfType(tBucket)) {
-			rt.Fatalf("%d buckets but %d encryption configurations", len(r.OfType(tBucket)), len(r.OfType(tBucketSSE)))
+		if len(r.OfType(tBucketSSE)) != len(r.OfType(tBucketV2)) {
+			rt.Fatalf("%d buckets but %d encryption configurations", len(r.OfType(tBucketV2)), len(r.OfType(tBucketSSE)))
 		}
 		for _, k := range r.OfType(tKey) {
 			if !k.Protect || !boolean(k, "enableKeyRotation") {

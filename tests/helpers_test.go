@@ -125,16 +125,18 @@ func tag(res *preview.Resource, key string) string {
 
 // regionOf returns the region of the provider a resource is registered with.
 func regionOf(r *preview.Result, res *preview.Resource) string {
-	if res.Provider == "" {
-		return ""
-	}
-	urn := res.Provider[:strings.LastIndex(res.Provider, "::")]
-	for _, p := range r.Resources {
-		if p.URN == urn {
-			return str(p, "region")
-		}
+	if p := providerOf(r, res.Provider); p != nil {
+		return str(p, "region")
 	}
 	return ""
+}
+
+// providerOf resolves a provider reference ("urn::id") to its registration.
+func providerOf(r *preview.Result, ref string) *preview.Resource {
+	if i := strings.LastIndex(ref, "::"); i > 0 {
+		return r.Lookup(ref[:i])
+	}
+	return nil
 }
 
 // under reports whether res is a descendant of the component ancestor.

@@ -17,24 +17,6 @@ import (
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
-const (
-	tVpc        = "aws:ec2/vpc:Vpc"
-	tSubnet     = "aws:ec2/subnet:Subnet"
-	tRTA        = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-	tRoute      = "aws:ec2/route:Route"
-	tNat        = "aws:ec2/natGateway:NatGateway"
-	tEndpoint   = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	tIngress    = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	tEgress     = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	tSG         = "aws:ec2/securityGroup:SecurityGroup"
-	tFlowLog    = "aws:ec2/flowLog:FlowLog"
-	tLogGroup   = "aws:cloudwatch/logGroup:LogGroup"
-	tKey        = "aws:kms/key:Key"
-	tAWSProv    = "pulumi:providers:aws"
-	tVpcComp    = "coder:network:Vpc"
-	tRegionComp = "coder:stacks:Region"
-)
-
 func TestEveryRegionHasOneVpcWithFiveTiersInThreeAZs(t *testing.T) {
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
@@ -85,7 +67,7 @@ func TestSubnetDiscoveryTags(t *testing.T) {
 func TestProvidersCarryDefaultTags(t *testing.T) {
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
-		provs := r.OfType(tAWSProv)
+		provs := r.OfType(tAWSProvider)
 		want := map[string]bool{r.Config.Database.Backup.CopyRegion: true}
 		for _, rc := range r.Config.Regions {
 			want[rc.Name] = true
@@ -208,7 +190,7 @@ func TestVpcEndpoints(t *testing.T) {
 		assert.Equal(t, "Interface", services["com.amazonaws.us-east-1."+svc], svc)
 	}
 	// The endpoint group admits 443 from the VPC and nothing else.
-	for _, in := range r.OfType(tIngress) {
+	for _, in := range r.OfType(tSGIngressRule) {
 		if tag(ix.ref(in, "securityGroupId"), "coder:sg") == "endpoints" {
 			assert.Equal(t, "10.40.0.0/16", str(in, "cidrIpv4"))
 			assert.Equal(t, 443.0, num(in, "fromPort"))
@@ -223,7 +205,7 @@ func TestNoWorldIngressExceptLoadBalancer443(t *testing.T) {
 		r := stack(t, name)
 		ix := indexOf(r)
 		world := 0
-		for _, in := range r.OfType(tIngress) {
+		for _, in := range r.OfType(tSGIngressRule) {
 			if str(in, "cidrIpv4") != "0.0.0.0/0" && str(in, "cidrIpv6") != "::/0" {
 				continue
 			}
@@ -241,7 +223,7 @@ func TestDatabaseAdmitsPostgresFromControlNodesOnly(t *testing.T) {
 	r := stack(t, "prod")
 	ix := indexOf(r)
 	n := 0
-	for _, in := range r.OfType(tIngress) {
+	for _, in := range r.OfType(tSGIngressRule) {
 		if tag(ix.ref(in, "securityGroupId"), "coder:sg") != "database" {
 			continue
 		}

@@ -3,9 +3,10 @@
 //
 //	platform preview --stack prod [--config-file FILE] [--json FILE]
 //	platform capacity --stack workshop --users 30 [--basis]
+//	platform policy check [--policy-config FILE] FILE
 //
-// Exit status: 0 on success, 1 when the program fails, 2 on invalid config
-// or usage.
+// Exit status: 0 on success, 1 when the program fails or a mandatory policy
+// is violated, 2 on invalid config or usage.
 package main
 
 import (
@@ -44,6 +45,7 @@ func commands() []command {
 	return []command{
 		{"preview", "run the program offline and print the resource tree, network plan and diagnostics", runPreview},
 		{"capacity", "recommend capacity for N concurrent users and show the gap to the stack config", runCapacity},
+		{"policy", "policy check FILE: judge a preview JSON file (offline or pulumi preview --json) with the policy pack", runPolicy},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/platformeng/coder-platform/internal/preview"
+	"github.com/platformeng/coder-platform/policy/gate"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -14,6 +15,7 @@ func runPreview(args []string, stdout, stderr io.Writer) (int, error) {
 	configFile := fs.String("config-file", "", "read this stack file instead of the committed one, as pulumi --config-file does")
 	jsonOut := fs.String("json", "", "also write the result in the shape of `pulumi preview --json` to this file")
 	firstRun := fs.Bool("first-run", false, "preview the first `pulumi up`: operator-filled secrets exist but hold no value yet")
+	policyConfig := fs.String("policy-config", "", "policy config file (the format of pulumi --policy-pack-config): enforcement levels and thresholds")
 	if err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -21,6 +23,10 @@ func runPreview(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usageError{"--stack is required (prod or workshop)"}
 	}
 	proj, file, err := stackFile(*stack, *configFile)
+	if err != nil {
+		return exitUsage, err
+	}
+	overrides, err := readPolicyConfig(*policyConfig)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -39,11 +45,15 @@ func runPreview(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFailure, err
 	}
 	res.WriteText(stdout)
+	report := gate.Evaluate(res.Resources, overrides)
+	report.WriteText(stdout)
 	if *jsonOut != "" {
-		if err := preview.WriteJSON(*jsonOut, res.JSON()); err != nil {
+		doc := res.JSON()
+		report.Attach(doc)
+		if err := preview.WriteJSON(*jsonOut, doc); err != nil {
 			return exitFailure, fmt.Errorf("writing %s: %w", *jsonOut, err)
 		}
-		fmt.Fprintf(stdout, "Wrote %s (%d steps)\n", *jsonOut, len(res.Resources)+1)
+		fmt.Fprintf(stdout, "Wrote %s (%d steps, %d policy violations)\n", *jsonOut, len(doc.Steps), len(doc.PolicyViolations))
 	}
-	return exitOK, nil
+	return gateExit(report)
 }

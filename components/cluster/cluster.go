@@ -25,8 +25,12 @@ var ControlPlaneLogTypes = []string{"api", "audit", "authenticator", "controller
 // ClusterArgs configures one region's cluster.
 type ClusterArgs struct {
 	// Name is the EKS cluster's physical name.
-	Name              string
-	Region            string
+	Name   string
+	Region string
+	// AWSProvider is the region's AWS provider. pulumi-eks is a remote
+	// component: the Go SDK sends it only the providers given explicitly,
+	// not those inherited from the parent, so it is passed on by hand.
+	AWSProvider       pulumi.ProviderResource
 	AccountID         pulumi.StringInput
 	KubernetesVersion string
 	Network           NetworkRefs
@@ -179,6 +183,10 @@ func (c *Cluster) createControlPlane(ctx *pulumi.Context, name string) error {
 		}
 	}
 	authMode := eks.AuthenticationModeApi
+	eksOpts := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{logs})}
+	if a.AWSProvider != nil {
+		eksOpts = append(eksOpts, pulumi.Providers(a.AWSProvider))
+	}
 	cl, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
 		Name:                         pulumi.String(a.Name),
 		Version:                      pulumi.String(a.KubernetesVersion),
@@ -202,7 +210,7 @@ func (c *Cluster) createControlPlane(ctx *pulumi.Context, name string) error {
 		CorednsAddonOptions:   &eks.CoreDnsAddonOptionsArgs{Enabled: pulumi.BoolRef(false)},
 		KubeProxyAddonOptions: &eks.KubeProxyAddonOptionsArgs{Enabled: pulumi.BoolRef(false)},
 		Tags:                  pulumi.StringMap{"Name": pulumi.String(a.Name)},
-	}, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{logs}))
+	}, eksOpts...)
 	if err != nil {
 		return err
 	}

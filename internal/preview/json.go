@@ -111,6 +111,14 @@ func ResourcesFromDocument(doc *Document) []*Resource {
 		for _, d := range ns.Dependencies {
 			res.Dependencies = append(res.Dependencies, string(d))
 		}
+		if len(ns.PropertyDependencies) > 0 {
+			res.PropertyDependencies = map[string][]string{}
+			for k, urns := range ns.PropertyDependencies {
+				for _, u := range urns {
+					res.PropertyDependencies[string(k)] = append(res.PropertyDependencies[string(k)], string(u))
+				}
+			}
+		}
 		out = append(out, res)
 	}
 	return out

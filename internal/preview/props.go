@@ -1,6 +1,7 @@
 package preview
 
 import (
+	"encoding/json"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -110,7 +111,23 @@ func fromPlainValue(v any) resource.PropertyValue {
 		}
 		return resource.NewArrayProperty(arr)
 	case map[string]any:
+		if x[resource.SigKey] == resource.SecretSig {
+			return engineSecret(x)
+		}
 		return resource.NewObjectProperty(FromPlain(x))
 	}
 	return resource.NewNullProperty()
+}
+
+// engineSecret reads a secret as `pulumi preview --json` writes it: a
+// signed object with the value JSON-encoded under "plaintext" when the
+// preview ran with --show-secrets, and only a ciphertext otherwise.
+func engineSecret(x map[string]any) resource.PropertyValue {
+	if pt, ok := x["plaintext"].(string); ok {
+		var v any
+		if json.Unmarshal([]byte(pt), &v) == nil {
+			return resource.MakeSecret(fromPlainValue(v))
+		}
+	}
+	return resource.MakeSecret(resource.MakeComputed(resource.NewStringProperty("")))
 }

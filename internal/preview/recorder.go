@@ -22,7 +22,8 @@ type Resource struct {
 	Name                 string
 	Custom               bool
 	Parent               string
-	Provider             string // provider reference "urn::id"
+	Provider             string            // provider reference "urn::id"
+	Providers            map[string]string // a component's providers by package
 	ID                   string
 	Inputs               resource.PropertyMap
 	Dependencies         []string
@@ -93,6 +94,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		res.Dependencies = rpc.GetDependencies()
 		res.Protect = rpc.GetProtect()
 		res.RetainOnDelete = rpc.GetRetainOnDelete()
+		res.Providers = rpc.GetProviders()
 		if pd := rpc.GetPropertyDependencies(); len(pd) > 0 {
 			res.PropertyDependencies = map[string][]string{}
 			for k, v := range pd {
@@ -110,6 +112,10 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 
 	r.mu.Lock()
 	region := r.regions[args.Provider]
+	if region == "" && args.RegisterRPC != nil {
+		// Remote components (pulumi-eks) get their AWS provider in the map.
+		region = r.regions[res.Providers["aws"]]
+	}
 	r.mu.Unlock()
 	id, state := mockState(res, region, r.AccountID)
 	if args.ID != "" {

@@ -126,3 +126,13 @@ func (r *Result) OfType(t string) []*Resource {
 	}
 	return out
 }
+
+// Lookup returns the resource with the given URN, or nil.
+func (r *Result) Lookup(urn string) *Resource {
+	for _, res := range r.Resources {
+		if res.URN == urn {
+			return res
+		}
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Encryption at rest with customer-managed KMS keys.
+
+// cmk judges a key reference: set to a customer key (known or not yet
+// known), not missing and not an AWS-managed alias.
+func cmk(r *Resource, what string, path ...string) []string {
+	v, s := str(r.Props, path...)
+	switch {
+	case s == unknown:
+		return nil
+	case s == absent || v == "":
+		return []string{fmt.Sprintf("%s has no %s, so AWS encrypts it with an AWS-owned or AWS-managed key.", what, strings.Join(path, "."))}
+	case strings.HasPrefix(v, "alias/aws/") || strings.Contains(v, ":alias/aws/"):
+		return []string{fmt.Sprintf("%s uses the AWS-managed key %s, which cannot be scoped or audited like a customer key.", what, v)}
+	}
+	return nil
+}
+
+// flagOn requires a boolean input to be true.
+func flagOn(r *Resource, what string, path ...string) []string {
+	v, s := boolean(r.Props, path...)
+	if s == unknown || (s == known && v) {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s has %s off.", what, strings.Join(path, "."))}
+}
+
+var rdsEncrypted = &Policy{
+	Name:        "rds-encrypted",
+	Description: "Aurora and RDS storage is encrypted with a customer-managed KMS key.",
+	Severity:    Critical,
+	Enforcement: Mandatory,
+	Remediation: "set storageEncrypted = true and kmsKeyId to the region's database key.",
+	Types:       []string{tRDSCluster, tRDSInstance},
+	Check: func(r *Resource, _ Config) []string {
+		return append(flagOn(r, "the database", "storageEncrypted"), cmk(r, "the database", "kmsKeyId")...)
+	},
+}
+
+var ebsEncrypted = &Policy{
+	Name:        "ebs-encrypted",
+	Description: "EBS volumes, launch templates, node groups and EBS StorageClasses encrypt with a customer-managed KMS key.",
+	Severity:    High,
+	Enforcement: Mandatory,
+	Remediation: "declare every block device with encrypted = true and kmsKeyId set to the region's EBS key; give node groups such a launch template; give EBS StorageClasses encrypted: \"true\" and kmsKeyId.",
+	Types:       []string{tLaunchTmpl, tVolume, tNodeGroup, tEKSMNG, tStorageClass, tEKSComponent},
+	Check: func(r *Resource, _ Config) []string {
+		switch r.Type {
+		case tVolume:
+			return append(flagOn(r, "the volume", "encrypted"), cmk(r, "the volume", "kmsKeyId")...)
+		case tLaunchTmpl:
+			bdms, s := list(r.Props, "blockDeviceMappings")
+			if s == unknown {
+				return nil
+			}
+			if len(bdms) == 0 {
+				return []string{"the launch template declares no block device, so the root volume follows the AMI and the account default, not a customer key."}
+			}
+			var out []string
+			for i, b := range bdms {
+				m, ms := elem(b)
+				if ms != known {
+					continue
+				}
+				if _, hasEBS := m["ebs"]; !hasEBS {
+					continue
+				}
+				dev := &Resource{Props: m}
+				what := fmt.Sprintf("block device %d", i)
+				out = append(out, flagOn(dev, what, "ebs", "encrypted")...)
+				out = append(out, cmk(dev, what, "ebs", "kmsKeyId")...)
+			}
+			return out
+		case tNodeGroup, tEKSMNG:
+			if lt, s := setNonEmpty(r.Props, "launchTemplate", "id"); lt || s == unknown {
+				return nil
+			}
+			if lt, s := setNonEmpty(r.Props, "launchTemplate", "name"); lt || s == unknown {
+				return nil
+			}
+			return []string{"the node group has no launch template, so its root volumes are not encrypted with a customer key."}
+		case tEKSComponent:
+			if skip, s := boolean(r.Props, "skipDefaultNodeGroup"); skip || s == unknown {
+				return nil
+			}
+			return flagOn(r, "the default node group", "nodeRootVolumeEncrypted")
+		case tStorageClass:
+			prov, _ := str(r.Props, "provisioner")
+			if prov != "ebs.csi.aws.com" && prov != "kubernetes.io/aws-ebs" {
+				return nil
+			}
+			return append(flagOn(r, "the StorageClass", "parameters", "encrypted"), cmk(r, "the StorageClass", "parameters", "kmsKeyId")...)
+		}
+		return nil
+	},
+}
+
+var s3SSEKMS = &Policy{
+	Name:        "s3-sse-kms",
+	Description: "Every S3 bucket encrypts objects with SSE-KMS under a customer-managed key.",
+	Severity:    High,
+	Enforcement: Mandatory,
+	Remediation: `add a server-side encryption configuration with sseAlgorithm "aws:kms" and kmsMasterKeyId set to the region's S3 key.`,
+	CheckStack: func(rs []*Resource, _ Config) []Finding {
+		idx := byType(rs)
+		var out []Finding
+		for _, b := range append(idx[tBucketV2], idx[tBucket]...) {
+			var rules []*Resource
+			// The v1 Bucket's inline configuration.
+			if inline, s := object(b.Props, "serverSideEncryptionConfiguration", "rule"); s == unknown {
+				continue
+			} else if s == known {
+				rules = append(rules, &Resource{URN: b.URN, Props: inline})
+			}
+			for _, c := range idx[tBucketSSE] {
+				if c.dependsOn("bucket", b.URN) || sameBucket(c, b) {
+					items, s := list(c.Props, "rules")
+					if s == unknown {
+						rules = append(rules, nil)
+					}
+					for _, x := range items {
+						m, _ := elem(x)
+						rules = append(rules, &Resource{URN: c.URN, Props: m})
+					}
+				}
+			}
+			if len(rules) == 0 {
+				out = append(out, Finding{b.URN, "the bucket has no server-side encryption configuration with a customer key."})
+				continue
+			}
+			for _, rule := range rules {
+				if rule == nil {
+					continue // not known yet
+				}
+				alg, s := str(rule.Props, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+				if s == unknown {
+					continue
+				}
+				if alg != "aws:kms" && alg != "aws:kms:dsse" {
+					out = append(out, Finding{rule.URN, fmt.Sprintf("sseAlgorithm is %q, not aws:kms.", alg)})
+					continue
+				}
+				for _, m := range cmk(rule, "the encryption rule", "applyServerSideEncryptionByDefault", "kmsMasterKeyId") {
+					out = append(out, Finding{rule.URN, m})
+				}
+			}
+		}
+		return out
+	},
+}
+
+var eksSecretsEncryption = &Policy{
+	Name:        "eks-secrets-encryption",
+	Description: "EKS encrypts Kubernetes secrets with a customer-managed KMS key.",
+	Severity:    Critical,
+	Enforcement: Mandatory,
+	Remediation: `set encryptionConfigKeyArn (pulumi-eks) or encryptionConfig {resources: ["secrets"], provider.keyArn} to the region's EKS key.`,
+	Types:       []string{tEKSCluster, tEKSComponent},
+	Check: func(r *Resource, _ Config) []string {
+		if r.Type == tEKSComponent {
+			return cmk(r, "the cluster", "encryptionConfigKeyArn")
+		}
+		res, s := strs(r.Props, "encryptionConfig", "resources")
+		if s == unknown {
+			return nil
+		}
+		if !slices.Contains(res, "secrets") {
+			return []string{"encryptionConfig does not cover secrets."}
+		}
+		return cmk(r, "the cluster", "encryptionConfig", "provider", "keyArn")
+	},
+}
+
+// keyed is a resource type whose only encryption setting is a key input.
+func keyed(name, desc string, sev Severity, typ, what, input, fix string) *Policy {
+	return &Policy{
+		Name: name, Description: desc, Severity: sev, Enforcement: Mandatory, Remediation: fix, Types: []string{typ},
+		Check: func(r *Resource, _ Config) []string { return cmk(r, what, input) },
+	}
+}
+
+var (
+	logGroupEncrypted = keyed("log-group-encrypted", "CloudWatch log groups are encrypted with a customer-managed KMS key.", Medium,
+		tLogGroup, "the log group", "kmsKeyId", "set kmsKeyId to the region's logs key (its policy must allow logs.<region>.amazonaws.com).")
+	snsTopicEncrypted = keyed("sns-topic-encrypted", "SNS topics are encrypted with a customer-managed KMS key.", Medium,
+		tTopic, "the topic", "kmsMasterKeyId", "set kmsMasterKeyId to the region's SNS key.")
+	secretEncrypted = keyed("secret-encrypted", "Secrets Manager secrets are encrypted with a customer-managed KMS key.", High,
+		tSecret, "the secret", "kmsKeyId", "set kmsKeyId to the region's secrets key.")
+	backupVaultEncrypted = keyed("backup-vault-encrypted", "Backup vaults are encrypted with a customer-managed KMS key.", High,
+		tVault, "the vault", "kmsKeyArn", "set kmsKeyArn to the region's backup key.")
+)
+
+var kmsKeyRotation = &Policy{
+	Name:        "kms-key-rotation",
+	Description: "Customer-managed symmetric KMS keys rotate yearly.",
+	Severity:    High,
+	Enforcement: Mandatory,
+	Remediation: "set enableKeyRotation = true.",
+	Types:       []string{tKMSKey},
+	Check: func(r *Resource, _ Config) []string {
+		for _, k := range []string{"keySpec", "customerMasterKeySpec"} {
+			if spec, s := str(r.Props, k); s == unknown || (s == known && spec != "SYMMETRIC_DEFAULT") {
+				return nil // asymmetric and HMAC keys cannot rotate
+			}
+		}
+		return flagOn(r, "the key", "enableKeyRotation")
+	},
+}

@@ -1,0 +1,349 @@
+package tests
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/internal/preview"
+	"github.com/platformeng/coder-platform/policy/gate"
+	"github.com/platformeng/coder-platform/policy/rules"
+)
+
+var (
+	docMu sync.Mutex
+	docs  = map[string][]byte{}
+)
+
+// previewJSON is a committed stack's preview as the --json file, the same
+// shape `pulumi preview --json` writes and `platform policy check` reads.
+func previewJSON(t *testing.T, name string) []byte {
+	t.Helper()
+	docMu.Lock()
+	defer docMu.Unlock()
+	if b, ok := docs[name]; ok {
+		return b
+	}
+	b, err := json.Marshal(stack(t, name).JSON())
+	require.NoError(t, err)
+	docs[name] = b
+	return b
+}
+
+// previewCopy decodes a fresh, mutable copy of a stack's preview file.
+func previewCopy(t *testing.T, name string) []*preview.Resource {
+	t.Helper()
+	var doc preview.Document
+	require.NoError(t, json.Unmarshal(previewJSON(t, name), &doc))
+	return preview.ResourcesFromDocument(&doc)
+}
+
+func TestCommittedStacksPassThePolicyPack(t *testing.T) {
+	for _, name := range []string{"prod", "workshop"} {
+		t.Run(name, func(t *testing.T) {
+			live := gate.Evaluate(stack(t, name).Resources, nil)
+			assert.Empty(t, live.Violations, "the stack as registered")
+			fromFile := gate.Evaluate(previewCopy(t, name), nil)
+			assert.Empty(t, fromFile.Violations, "the stack read back from its preview file")
+			assert.Equal(t, live.Resources, fromFile.Resources)
+		})
+	}
+}
+
+// weakening turns one protected setting off in a copy of a stack's preview
+// and names the resource the policy must then report; "" when the stack has
+// nothing to weaken for it.
+type weakening struct {
+	name   string
+	policy string
+	weaken func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string)
+}
+
+// find is the first resource of a type whose URN contains every part.
+func find(rs []*preview.Resource, typ string, parts ...string) *preview.Resource {
+	for _, r := range rs {
+		if r.Type != typ {
+			continue
+		}
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(r.URN, p)
+		}
+		if ok {
+			return r
+		}
+	}
+	return nil
+}
+
+// without drops every resource of the given type.
+func without(rs []*preview.Resource, typ string) []*preview.Resource {
+	var out []*preview.Resource
+	for _, r := range rs {
+		if r.Type != typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// setIn sets (or, with nil, deletes) the input at path; a numeric part
+// indexes an array.
+func setIn(t *testing.T, m resource.PropertyMap, v any, path ...string) {
+	t.Helper()
+	cur := resource.NewObjectProperty(m)
+	for i, p := range path {
+		last := i == len(path)-1
+		switch {
+		case cur.IsObject():
+			obj := cur.ObjectValue()
+			if last {
+				if v == nil {
+					delete(obj, resource.PropertyKey(p))
+				} else {
+					obj[resource.PropertyKey(p)] = resource.NewPropertyValue(v)
+				}
+				return
+			}
+			next, ok := obj[resource.PropertyKey(p)]
+			if !ok {
+				next = resource.NewObjectProperty(resource.PropertyMap{})
+				obj[resource.PropertyKey(p)] = next
+			}
+			cur = next
+		case cur.IsArray():
+			n, err := strconv.Atoi(p)
+			require.NoError(t, err, "path %v", path)
+			if last {
+				cur.ArrayValue()[n] = resource.NewPropertyValue(v)
+				return
+			}
+			cur = cur.ArrayValue()[n]
+		default:
+			t.Fatalf("path %v crosses a %s", path, cur.TypeString())
+		}
+	}
+}
+
+// setEnv sets a Coder chart release's coder.env entry.
+func setEnv(t *testing.T, rel *preview.Resource, name, value string) {
+	env := rel.Inputs["values"].ObjectValue()["coder"].ObjectValue()["env"].ArrayValue()
+	for _, e := range env {
+		if e.ObjectValue()["name"].StringValue() == name {
+			e.ObjectValue()["value"] = resource.NewStringProperty(value)
+			return
+		}
+	}
+	t.Fatalf("%s has no %s", rel.Name, name)
+}
+
+// one applies f to the first resource of a type matching parts.
+func one(typ string, f func(t *testing.T, r *preview.Resource), parts ...string) func(*testing.T, []*preview.Resource) ([]*preview.Resource, string) {
+	return func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		r := find(rs, typ, parts...)
+		if r == nil {
+			return rs, ""
+		}
+		f(t, r)
+		return rs, r.URN
+	}
+}
+
+var weakenings = []weakening{
+	{"plaintext listener", "lb-tls-listener", one(tListener, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "TCP", "protocol")
+	})},
+	{"TLS 1.0 listener policy", "lb-tls-listener", one(tListener, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "ELBSecurityPolicy-2016-08", "sslPolicy")
+	})},
+	{"email-validated certificate", "acm-dns-validation", one(tCertificate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "EMAIL", "validationMethod")
+	})},
+	{"rds.force_ssl off", "rds-force-ssl", one(tClusterParams, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "0", "parameters", "0", "value")
+	})},
+	{"default parameter group", "rds-cluster-tls-parameter-group", one(tRDSCluster, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "default.aurora-postgresql16", "dbClusterParameterGroupName")
+		delete(r.PropertyDependencies, "dbClusterParameterGroupName")
+	})},
+	{"http access URL", "coder-https-urls", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+		setEnv(t, r, "CODER_ACCESS_URL", "http://coder.example.com")
+	}, "-coder")},
+	{"http access URL on the component", "coder-https-urls", one(tCoderComp, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "http://coder.example.com", "accessUrl")
+	})},
+	{"coderd LoadBalancer Service", "k8s-no-plaintext-exposure", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "LoadBalancer", "values", "coder", "service", "type")
+	}, "-coder")},
+	{"bucket without TLS-only policy", "s3-tls-only", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		b := find(rs, tBucketV2)
+		return without(rs, tBucketPolicy), b.URN
+	}},
+	{"unencrypted Aurora", "rds-encrypted", one(tRDSCluster, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, false, "storageEncrypted")
+	})},
+	{"Aurora on the AWS-managed key", "rds-encrypted", one(tRDSCluster, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "kmsKeyId")
+	})},
+	{"unencrypted node volume", "ebs-encrypted", one("aws:ec2/launchTemplate:LaunchTemplate", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "false", "blockDeviceMappings", "0", "ebs", "encrypted")
+	})},
+	{"unencrypted StorageClass", "ebs-encrypted", one("kubernetes:storage.k8s.io/v1:StorageClass", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "parameters", "kmsKeyId")
+	})},
+	{"SSE-S3 bucket", "s3-sse-kms", one(tBucketSSE, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "AES256", "rules", "0", "applyServerSideEncryptionByDefault", "sseAlgorithm")
+		setIn(t, r.Inputs, nil, "rules", "0", "applyServerSideEncryptionByDefault", "kmsMasterKeyId")
+	})},
+	{"EKS secrets without envelope key", "eks-secrets-encryption", one("eks:index:Cluster", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "encryptionConfigKeyArn")
+	})},
+	{"log group without key", "log-group-encrypted", one("aws:cloudwatch/logGroup:LogGroup", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "kmsKeyId")
+	})},
+	{"topic without key", "sns-topic-encrypted", one("aws:sns/topic:Topic", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "kmsMasterKeyId")
+	})},
+	{"secret on the AWS-managed key", "secret-encrypted", one("aws:secretsmanager/secret:Secret", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "kmsKeyId")
+	})},
+	{"vault without key", "backup-vault-encrypted", one(tVault, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "kmsKeyArn")
+	})},
+	{"key rotation off", "kms-key-rotation", one("aws:kms/key:Key", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, false, "enableKeyRotation")
+	})},
+	{"ssh from anywhere", "sg-no-world-ingress", one(tSGIngressRule, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, 22.0, "fromPort")
+		setIn(t, r.Inputs, 22.0, "toPort")
+	}, "0-0-0-0")},
+	{"world 443 on a node group", "sg-world-443-only-on-load-balancer", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		for _, r := range rs {
+			if r.Type == tSGIngressRule && !strings.Contains(r.URN, "loadbalancer") {
+				setIn(t, r.Inputs, "0.0.0.0/0", "cidrIpv4")
+				setIn(t, r.Inputs, nil, "referencedSecurityGroupId")
+				setIn(t, r.Inputs, "tcp", "ipProtocol")
+				setIn(t, r.Inputs, 443.0, "fromPort")
+				setIn(t, r.Inputs, 443.0, "toPort")
+				return rs, r.URN
+			}
+		}
+		return rs, ""
+	}},
+	{"IMDSv1", "imdsv2-required", one("aws:ec2/launchTemplate:LaunchTemplate", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "optional", "metadataOptions", "httpTokens")
+	})},
+	{"public EKS endpoint", "eks-private-endpoint", one("eks:index:Cluster", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, true, "endpointPublicAccess")
+		setIn(t, r.Inputs, nil, "publicAccessCidrs")
+	})},
+	{"scheduler logs off", "eks-control-plane-logs", one("eks:index:Cluster", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, []any{"api", "audit", "authenticator", "controllerManager"}, "enabledClusterLogTypes")
+	})},
+	{"no flow logs", "vpc-flow-logs", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		return without(rs, "aws:ec2/flowLog:FlowLog"), find(rs, "aws:ec2/vpc:Vpc").URN
+	}},
+	{"30-day log retention", "log-retention", one("aws:cloudwatch/logGroup:LogGroup", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, 30.0, "retentionInDays")
+	})},
+	{"unprotected database", "data-store-protection", one(tRDSCluster, func(t *testing.T, r *preview.Resource) {
+		r.Protect = false
+	})},
+	{"database deletion protection off", "data-store-protection", one(tRDSCluster, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, false, "deletionProtection")
+	})},
+	{"one-day backups", "data-store-protection", one(tRDSCluster, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, 1.0, "backupRetentionPeriod")
+	})},
+	{"unprotected bucket", "data-store-protection", one(tBucketV2, func(t *testing.T, r *preview.Resource) {
+		r.Protect = false
+	})},
+	{"unprotected key", "data-store-protection", one("aws:kms/key:Key", func(t *testing.T, r *preview.Resource) {
+		r.Protect = false
+	})},
+	{"database outside the backup plan", "backup-cross-region", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		return without(rs, tBackupSel), find(rs, tRDSCluster).URN
+	}},
+	{"backups copied within the region", "backup-cross-region", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		p := find(rs, tBackupPlan)
+		setIn(t, p.Inputs, nil, "rules", "0", "copyActions")
+		return rs, find(rs, tRDSCluster).URN
+	}},
+	{"master secret never rotates", "secrets-rotation", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		return without(rs, tSecretRot), find(rs, tRDSCluster).URN
+	}},
+	{"secret without a rotation", "secrets-rotation", one("aws:secretsmanager/secret:Secret", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, map[string]any{"coder:purpose": "x"}, "tags")
+	})},
+	{"admin role policy", "iam-no-wildcard", one("aws:iam/rolePolicy:RolePolicy", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, "policy")
+	})},
+	{"IRSA trust by pattern", "irsa-trust-scoped", one("aws:iam/role:Role", func(t *testing.T, r *preview.Resource) {
+		doc := r.Inputs["assumeRolePolicy"].StringValue()
+		setIn(t, r.Inputs, strings.ReplaceAll(doc, "StringEquals", "StringLike"), "assumeRolePolicy")
+	}, "-server")},
+	{"provider without owner tag", "required-tags", one(tAWSProvider, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, nil, "defaultTags", "tags", "owner")
+	})},
+	{"built-in provisioners at scale", "coder-provisioner-daemons-zero", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+		setEnv(t, r, "CODER_PROVISIONER_DAEMONS", "3")
+	}, "-coder")},
+	{"provisioner on the PSK", "coder-provisioner-key-auth", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "coder-provisioner-psk", "values", "provisionerDaemon", "pskSecretName")
+	}, "-coder-provisioner-")},
+	{"provisioner on an older Coder", "coder-version-consistency", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "v2.30.0", "values", "coder", "image", "tag")
+	}, "-coder-provisioner-")},
+}
+
+// alsoFires are policies a weakening legitimately trips besides its own:
+// a parameter group without rds.force_ssl also fails the cluster using it.
+var alsoFires = map[string][]string{"rds-force-ssl": {"rds-cluster-tls-parameter-group"}}
+
+// TestGateCatchesEveryWeakenedSetting weakens each protected setting in a
+// copy of a real stack's preview and expects exactly the matching policy.
+func TestGateCatchesEveryWeakenedSetting(t *testing.T) {
+	for _, w := range weakenings {
+		t.Run(w.name, func(t *testing.T) {
+			hit := false
+			for _, name := range []string{"prod", "workshop"} {
+				rs, urn := w.weaken(t, previewCopy(t, name))
+				if urn == "" {
+					continue
+				}
+				hit = true
+				report := gate.Evaluate(rs, nil)
+				require.NotEmpty(t, report.Violations, "%s: weakening went unnoticed", name)
+				found := false
+				allowed := append([]string{w.policy}, alsoFires[w.policy]...)
+				for _, v := range report.Violations {
+					assert.Contains(t, allowed, v.Policy, "%s: only the matching policy fires (%s)", name, v.Message)
+					found = found || (v.Policy == w.policy && v.URN == urn)
+				}
+				assert.True(t, found, "%s: %s reports %s", name, w.policy, urn)
+				assert.Positive(t, report.Mandatory(), "%s: the gate blocks", name)
+			}
+			if !hit {
+				t.Skipf("neither stack has a resource for %s yet", w.policy)
+			}
+		})
+	}
+}
+
+// TestEveryPolicyIsProvenByAWeakening: every policy whose resources the
+// stacks hold has a weakening above that makes it fire.
+func TestEveryPolicyIsProvenByAWeakening(t *testing.T) {
+	covered := map[string]bool{}
+	for _, w := range weakenings {
+		covered[w.policy] = true
+	}
+	for _, p := range rules.Pack() {
+		assert.True(t, covered[p.Name], "no weakening proves %s", p.Name)
+	}
+}
