@@ -18,7 +18,7 @@ func databaseArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOut
 		lock = &database.VaultLock{MinRetentionDays: l.MinRetentionDays, MaxRetentionDays: l.MaxRetentionDays, ChangeableForDays: l.ChangeableForDays}
 	}
 	return &database.AuroraArgs{
-		Identifier:        fmt.Sprintf("coder-%s", cfg.Name),
+		Identifier:        DatabaseIdentifier(cfg),
 		Region:            rc.Name,
 		AccountID:         account,
 		EngineVersion:     db.EngineVersion,
@@ -60,3 +60,6 @@ func reportDatabase(cfg *config.Stack, d *diagnostics) {
 		d.add(Warning, "database", "deletion protection is off (database.deletionProtection: false); the policy pack reports it")
 	}
 }
+
+// DatabaseIdentifier is the Aurora cluster identifier of a stack.
+func DatabaseIdentifier(cfg *config.Stack) string { return fmt.Sprintf("coder-%s", cfg.Name) }

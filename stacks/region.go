@@ -34,6 +34,7 @@ type Region struct {
 	LoadBalancer *edge.LoadBalancer
 	Prometheus   *observability.Prometheus
 	Coder        *coder.Coder
+	Monitoring   *observability.Monitoring
 }
 
 // AccessURL is the region's access URL: coder.accessUrl for the control
@@ -112,6 +113,9 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 		return err
 	}
 	if err := deployCoder(ctx, cfg, p, r, d, account, prefix, opts); err != nil {
+		return err
+	}
+	if err := deployObservability(ctx, cfg, r, d, account, prefix, opts); err != nil {
 		return err
 	}
 	return ctx.RegisterResourceOutputs(r, pulumi.Map{

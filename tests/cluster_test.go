@@ -81,7 +81,9 @@ func TestManagedAddons(t *testing.T) {
 	for _, a := range r.OfType(tAddon) {
 		addons[str(a, "addonName")] = a
 	}
-	require.Len(t, addons, 4)
+	// Four from the cluster; Container Insights comes with observability.
+	require.Len(t, addons, 5)
+	assert.Equal(t, "coder:observability:Monitoring", parentType(r, addons["amazon-cloudwatch-observability"]))
 	cni := addons["vpc-cni"]
 	var cfg map[string]any
 	require.NoError(t, json.Unmarshal([]byte(str(cni, "configurationValues")), &cfg))
@@ -125,7 +127,8 @@ func landsOn(r *preview.Result, w workload) []string {
 			tm := taint.ObjectValue()
 			tolerated := false
 			for _, tol := range w.tolerations {
-				if tol["key"] == tm["key"].StringValue() && (tol["operator"] == "Exists" || tol["value"] == tm["value"].StringValue()) {
+				everything := tol["key"] == nil && tol["operator"] == "Exists" // tolerates every taint
+				if everything || tol["key"] == tm["key"].StringValue() && (tol["operator"] == "Exists" || tol["value"] == tm["value"].StringValue()) {
 					tolerated = true
 				}
 			}
@@ -174,6 +177,20 @@ func TestTaintsAndLabelsKeepEachTierToItsOwnWorkloads(t *testing.T) {
 			values = c // Coder's charts nest pod settings under coder.
 		}
 		w := workload{name: str(rel, "name"), nodeSelector: map[string]string{}}
+		if str(rel, "chart") == "aws-for-fluent-bit" {
+			// A DaemonSet: it must reach every node group.
+			for _, tol := range values["tolerations"].([]any) {
+				w.tolerations = append(w.tolerations, tol.(map[string]any))
+			}
+			groups := 0
+			for _, ng := range r.OfType(tNodeGroup) {
+				if regionOf(r, ng) == r.Config.Regions[0].Name {
+					groups++
+				}
+			}
+			assert.Len(t, landsOn(r, w), groups, "fluent bit runs on every node group")
+			continue
+		}
 		for k, v := range values["nodeSelector"].(map[string]any) {
 			w.nodeSelector[k] = v.(string)
 		}
@@ -504,4 +521,12 @@ func mustInput(t *testing.T, r *preview.Resource, path string) resource.Property
 func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
+}
+
+// parentType is the type of a resource's parent.
+func parentType(r *preview.Result, res *preview.Resource) string {
+	if p := r.Lookup(res.Parent); p != nil {
+		return p.Type
+	}
+	return ""
 }

@@ -177,6 +177,8 @@ func TestCoderdReleaseValues(t *testing.T) {
 		"CODER_ALLOW_CUSTOM_QUIET_HOURS":            "false",
 		"CODER_SECURE_AUTH_COOKIE":                  "true",
 		"CODER_STRICT_TRANSPORT_SECURITY":           "31536000",
+		"CODER_LOGGING_HUMAN":                       "/dev/null",
+		"CODER_LOGGING_JSON":                        "/dev/stderr",
 		"CODER_OIDC_ISSUER_URL":                     "https://login.acme-corp.com/oauth2/default",
 		"CODER_OIDC_CLIENT_ID":                      "0oa1c0derpl4tf0rm",
 		"CODER_OIDC_CLIENT_SECRET":                  "secret:coderd-secrets/oidc-client-secret",

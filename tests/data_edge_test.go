@@ -160,37 +160,52 @@ func TestLoadBalancersAreTLSOnly(t *testing.T) {
 	}
 }
 
-func TestAccessLogBucketsAreHardened(t *testing.T) {
+// Every bucket (NLB access logs, the CloudTrail) is hardened the same way.
+func TestLogBucketsAreHardened(t *testing.T) {
 	r := stack(t, "prod")
 	buckets := r.OfType(tBucketV2)
-	require.Len(t, buckets, 1)
-	b := buckets[0]
-	assert.True(t, b.Protect)
-	bucketID := b.ID
-	for _, sse := range r.OfType(tBucketSSE) {
-		require.Equal(t, bucketID, str(sse, "bucket"))
+	require.Len(t, buckets, 2, "the NLB access logs and the CloudTrail")
+	expiry := map[string]float64{"-nlb-logs": float64(r.Config.Edge.AccessLogRetentionDays), "-trail": float64(r.Config.Observability.CloudTrail.RetentionDays)}
+	of := func(typ, bucketID string) *preview.Resource {
+		for _, c := range r.OfType(typ) {
+			if str(c, "bucket") == bucketID {
+				return c
+			}
+		}
+		t.Fatalf("no %s for bucket %s", typ, bucketID)
+		return nil
+	}
+	for _, b := range buckets {
+		assert.True(t, b.Protect)
+		sse := of(tBucketSSE, b.ID)
 		rules, _ := sse.Input("rules")
 		d := rules.ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()
 		assert.Equal(t, "aws:kms", d["sseAlgorithm"].StringValue())
 		assert.Equal(t, "s3", tag(keyByArn(r, d["kmsMasterKeyId"].StringValue()), "coder:key-purpose"))
-	}
-	pab := r.OfType(tBucketPAB)[0]
-	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
-		assert.True(t, boolean(pab, k), k)
-	}
-	assert.Equal(t, "Enabled", str(r.OfType(tBucketVer)[0], "versioningConfiguration.status"))
-	lc, _ := r.OfType(tBucketLC)[0].Input("rules")
-	assert.Equal(t, 365.0, lc.ArrayValue()[0].ObjectValue()["expiration"].ObjectValue()["days"].NumberValue())
-	var pol struct {
-		Statement []struct {
-			Sid, Effect string
-			Condition   map[string]map[string]string
+		pab := of(tBucketPAB, b.ID)
+		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+			assert.True(t, boolean(pab, k), k)
 		}
+		assert.Equal(t, "Enabled", str(of(tBucketVer, b.ID), "versioningConfiguration.status"))
+		lc, _ := of(tBucketLC, b.ID).Input("rules")
+		want := 0.0
+		for suffix, days := range expiry {
+			if strings.HasSuffix(b.Name, suffix) {
+				want = days
+			}
+		}
+		assert.Equal(t, want, lc.ArrayValue()[0].ObjectValue()["expiration"].ObjectValue()["days"].NumberValue(), b.Name)
+		var pol struct {
+			Statement []struct {
+				Sid, Effect string
+				Condition   map[string]map[string]string
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(str(of(tBucketPolicy, b.ID), "policy")), &pol))
+		assert.Equal(t, "DenyInsecureTransport", pol.Statement[0].Sid)
+		assert.Equal(t, "Deny", pol.Statement[0].Effect)
+		assert.Equal(t, "false", pol.Statement[0].Condition["Bool"]["aws:SecureTransport"])
 	}
-	require.NoError(t, json.Unmarshal([]byte(str(r.OfType(tBucketPolicy)[0], "policy")), &pol))
-	assert.Equal(t, "DenyInsecureTransport", pol.Statement[0].Sid)
-	assert.Equal(t, "Deny", pol.Statement[0].Effect)
-	assert.Equal(t, "false", pol.Statement[0].Condition["Bool"]["aws:SecureTransport"])
 }
 
 func TestDNSRecords(t *testing.T) {

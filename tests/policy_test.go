@@ -143,6 +143,24 @@ func setEnv(t *testing.T, rel *preview.Resource, name, value string) {
 	t.Fatalf("%s has no %s", rel.Name, name)
 }
 
+// chart applies f to the first release of a chart (and, for coder, the
+// control plane's, not a proxy's).
+func chart(name string, f func(t *testing.T, r *preview.Resource)) func(*testing.T, []*preview.Resource) ([]*preview.Resource, string) {
+	return func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		for _, r := range rs {
+			if r.Type != tHelmRelease || r.Inputs["chart"].StringValue() != name {
+				continue
+			}
+			if proxy, ok := r.Inputs["values"].ObjectValue()["coder"].ObjectValue()["workspaceProxy"]; ok && proxy.IsBool() && proxy.BoolValue() {
+				continue
+			}
+			f(t, r)
+			return rs, r.URN
+		}
+		return rs, ""
+	}
+}
+
 // one applies f to the first resource of a type matching parts.
 func one(typ string, f func(t *testing.T, r *preview.Resource), parts ...string) func(*testing.T, []*preview.Resource) ([]*preview.Resource, string) {
 	return func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
@@ -172,15 +190,15 @@ var weakenings = []weakening{
 		setIn(t, r.Inputs, "default.aurora-postgresql16", "dbClusterParameterGroupName")
 		delete(r.PropertyDependencies, "dbClusterParameterGroupName")
 	})},
-	{"http access URL", "coder-https-urls", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+	{"http access URL", "coder-https-urls", chart("coder", func(t *testing.T, r *preview.Resource) {
 		setEnv(t, r, "CODER_ACCESS_URL", "http://coder.example.com")
-	}, "-coder")},
+	})},
 	{"http access URL on the component", "coder-https-urls", one(tCoderComp, func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, "http://coder.example.com", "accessUrl")
 	})},
-	{"coderd LoadBalancer Service", "k8s-no-plaintext-exposure", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+	{"coderd LoadBalancer Service", "k8s-no-plaintext-exposure", chart("coder", func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, "LoadBalancer", "values", "coder", "service", "type")
-	}, "-coder")},
+	})},
 	{"bucket without TLS-only policy", "s3-tls-only", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
 		b := find(rs, tBucketV2)
 		return without(rs, tBucketPolicy), b.URN
@@ -291,15 +309,15 @@ var weakenings = []weakening{
 	{"provider without owner tag", "required-tags", one(tAWSProvider, func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, nil, "defaultTags", "tags", "owner")
 	})},
-	{"built-in provisioners at scale", "coder-provisioner-daemons-zero", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+	{"built-in provisioners at scale", "coder-provisioner-daemons-zero", chart("coder", func(t *testing.T, r *preview.Resource) {
 		setEnv(t, r, "CODER_PROVISIONER_DAEMONS", "3")
-	}, "-coder")},
-	{"provisioner on the PSK", "coder-provisioner-key-auth", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+	})},
+	{"provisioner on the PSK", "coder-provisioner-key-auth", chart("coder-provisioner", func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, "coder-provisioner-psk", "values", "provisionerDaemon", "pskSecretName")
-	}, "-coder-provisioner-")},
-	{"provisioner on an older Coder", "coder-version-consistency", one(tHelmRelease, func(t *testing.T, r *preview.Resource) {
+	})},
+	{"provisioner on an older Coder", "coder-version-consistency", chart("coder-provisioner", func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, "v2.30.0", "values", "coder", "image", "tag")
-	}, "-coder-provisioner-")},
+	})},
 }
 
 // alsoFires are policies a weakening legitimately trips besides its own:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/observability"
 )
 
 // Pinned charts. Bump deliberately, after reading the release notes.
@@ -149,8 +150,10 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 				"scale-down-unneeded-time": pulumi.String("10m0s"),
 			},
 			"podAnnotations": pulumi.Map{"cluster-autoscaler.kubernetes.io/safe-to-evict": pulumi.String("false")},
-			"nodeSelector":   pulumi.ToMap(ctl.NodeSelector()),
-			"tolerations":    pulumi.Array{pulumi.ToMap(ctl.Toleration())},
+			// The managed scraper collects its metrics for the scaling-lag alert.
+			"service":      pulumi.Map{"labels": pulumi.Map{observability.MetricsLabel: pulumi.String("true")}},
+			"nodeSelector": pulumi.ToMap(ctl.NodeSelector()),
+			"tolerations":  pulumi.Array{pulumi.ToMap(ctl.Toleration())},
 		},
 	}, c.k8s(c.controlNG)...)
 	return err

@@ -12,12 +12,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/irsa"
+	"github.com/platformeng/coder-platform/internal/standards"
 )
 
 // ManualRotationDays is the rotation period of secrets whose value comes
-// from outside AWS (IdP and Git client secrets, provisioner keys, proxy
-// tokens): rotated by the runbook, with the provisioner-key expiry alarm.
-const ManualRotationDays = 90
+// from outside AWS; see standards.ManualRotationDays.
+const ManualRotationDays = standards.ManualRotationDays
 
 // RotationTag and RotationDaysTag say how a secret is rotated; the policy
 // pack accepts a secret with a rotation schedule or these tags.

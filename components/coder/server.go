@@ -72,6 +72,9 @@ func (c *Coder) commonEnv() pulumi.Array {
 		env("CODER_PROMETHEUS_ENABLE", pulumi.String("true")),
 		env("CODER_SECURE_AUTH_COOKIE", pulumi.String("true")),
 		env("CODER_STRICT_TRANSPORT_SECURITY", pulumi.String("31536000")),
+		// JSON logs only, so Fluent Bit can route audit entries by msg.
+		env("CODER_LOGGING_HUMAN", pulumi.String("/dev/null")),
+		env("CODER_LOGGING_JSON", pulumi.String("/dev/stderr")),
 	}
 	return envs
 }

@@ -50,12 +50,15 @@ type LoadBalancerArgs struct {
 type LoadBalancer struct {
 	pulumi.ResourceState
 
-	Arn            pulumi.StringOutput      `pulumi:"arn"`
-	DNSName        pulumi.StringOutput      `pulumi:"dnsName"`
-	ZoneID         pulumi.StringOutput      `pulumi:"zoneId"`
-	TargetGroupArn pulumi.StringOutput      `pulumi:"targetGroupArn"`
-	PublicIPs      pulumi.StringArrayOutput `pulumi:"publicIps"`
-	AccessLogs     pulumi.StringOutput      `pulumi:"accessLogBucket"`
+	Arn            pulumi.StringOutput `pulumi:"arn"`
+	DNSName        pulumi.StringOutput `pulumi:"dnsName"`
+	ZoneID         pulumi.StringOutput `pulumi:"zoneId"`
+	TargetGroupArn pulumi.StringOutput `pulumi:"targetGroupArn"`
+	// The suffixes are the CloudWatch dimensions of the NLB and its targets.
+	ArnSuffix            pulumi.StringOutput      `pulumi:"arnSuffix"`
+	TargetGroupArnSuffix pulumi.StringOutput      `pulumi:"targetGroupArnSuffix"`
+	PublicIPs            pulumi.StringArrayOutput `pulumi:"publicIps"`
+	AccessLogs           pulumi.StringOutput      `pulumi:"accessLogBucket"`
 }
 
 // NewLoadBalancer creates the NLB, its static addresses, target group, TLS
@@ -73,6 +76,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	}
 	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{
 		"arn": l.Arn, "dnsName": l.DNSName, "zoneId": l.ZoneID, "targetGroupArn": l.TargetGroupArn,
+		"arnSuffix": l.ArnSuffix, "targetGroupArnSuffix": l.TargetGroupArnSuffix,
 		"publicIps": l.PublicIPs, "accessLogBucket": l.AccessLogs,
 	}); err != nil {
 		return nil, err
@@ -178,5 +182,6 @@ func (l *LoadBalancer) build(ctx *pulumi.Context, name string, a *LoadBalancerAr
 		return err
 	}
 	l.Arn, l.DNSName, l.ZoneID, l.TargetGroupArn = nlb.Arn, nlb.DnsName, nlb.ZoneId, tg.Arn
+	l.ArnSuffix, l.TargetGroupArnSuffix = nlb.ArnSuffix, tg.ArnSuffix
 	return nil
 }

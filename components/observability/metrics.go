@@ -39,6 +39,7 @@ type Prometheus struct {
 	pulumi.ResourceState
 
 	WorkspaceArn pulumi.StringOutput `pulumi:"workspaceArn"`
+	WorkspaceID  pulumi.StringOutput `pulumi:"workspaceId"`
 	// Endpoint is the workspace's Prometheus endpoint (ends in /).
 	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
 }
@@ -99,7 +100,7 @@ func NewPrometheus(ctx *pulumi.Context, name string, args *PrometheusArgs, opts 
 	}, k8s...); err != nil {
 		return nil, err
 	}
-	p.WorkspaceArn, p.Endpoint = ws.Arn, ws.PrometheusEndpoint
+	p.WorkspaceArn, p.WorkspaceID, p.Endpoint = ws.Arn, ws.ID().ToStringOutput(), ws.PrometheusEndpoint
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"workspaceArn": p.WorkspaceArn, "endpoint": p.Endpoint}); err != nil {
 		return nil, err
 	}

@@ -163,7 +163,7 @@ func keyPolicy(p Purpose, region string, account pulumi.StringInput) pulumi.Stri
 	case KeySNS:
 		doc = append(doc, policydoc.Statement{
 			Sid:       "AlarmsPublish",
-			Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+			Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com", "aps.amazonaws.com"),
 			Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 			Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": account}},
 		})

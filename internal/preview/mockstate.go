@@ -116,11 +116,13 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		s["zoneId"] = str(nlbZoneIDs[m.region])
 		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.region, m.account, name, shortHash(res.URN, 16))
 		s["arn"] = str(arn)
+		s["arnSuffix"] = str(arn[strings.Index(arn, ":loadbalancer/")+len(":loadbalancer/"):])
 		return arn
 	},
 	"aws:lb/targetGroup:TargetGroup": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.region, m.account, physicalName(res, s)[:min(len(physicalName(res, s)), 32)], shortHash(res.URN, 16))
 		s["arn"] = str(arn)
+		s["arnSuffix"] = str(arn[strings.Index(arn, ":targetgroup/")+1:])
 		return arn
 	},
 	"aws:ec2/eip:Eip": func(res *Resource, m mockCtx, s resource.PropertyMap) string {

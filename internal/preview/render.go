@@ -21,6 +21,7 @@ func (r *Result) WriteText(w io.Writer) {
 	r.writeDataAndEdge(w)
 	r.writeReleases(w)
 	r.writeWorkloads(w)
+	r.writeAlarms(w)
 	r.writeDiagnostics(w)
 }
 

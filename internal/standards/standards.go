@@ -34,3 +34,8 @@ const MinBackupRetentionDays = 90
 
 // RequiredTags are on every taggable AWS resource (provider default tags).
 var RequiredTags = []string{"project", "stack", "region", "owner", "cost-center"}
+
+// ManualRotationDays is the rotation period of secrets whose value comes
+// from outside AWS (IdP and Git client secrets, provisioner keys, proxy
+// tokens): rotated by the runbook, warned about by the key-expiry alarm.
+const ManualRotationDays = 90

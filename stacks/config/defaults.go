@@ -111,6 +111,7 @@ func applyDefaults(s *Stack) {
 	if len(s.Regions) == 1 && s.Regions[0].Share == nil {
 		s.Regions[0].Share = ptr(1.0)
 	}
+	defaultObservability(&s.Observability)
 	if s.Network.FlowLogRetentionDays == 0 {
 		s.Network.FlowLogRetentionDays = 365
 	}

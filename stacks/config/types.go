@@ -41,6 +41,8 @@ type Stack struct {
 	Database Database `json:"database"`
 	Edge     Edge     `json:"edge"`
 
+	Observability Observability `json:"observability"`
+
 	// Secrets holds which secret config keys are set; values stay in Pulumi.
 	Secrets map[string]bool `json:"-"`
 	// ProxyTokenRegions are the proxy regions whose session token is in the

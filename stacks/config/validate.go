@@ -26,6 +26,7 @@ func validate(s *Stack, p *problems) {
 	validateScaling(s, p)
 	validateDatabase(s, p)
 	validateEdge(s, p)
+	validateObservability(s, p)
 	validateRegions(s, p)
 	validateProxyTokens(s, p)
 }

@@ -1,0 +1,68 @@
+package observability
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// createAlarms creates every CloudWatch alarm of the region. Each notifies
+// the topic on ALARM and on OK, and links its runbook section.
+func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
+	a := m.args
+	type set struct {
+		alarms []Alarm
+		dims   pulumi.StringMap
+	}
+	var sets []set
+	if a.ContainerInsights {
+		sets = append(sets, set{NodeAlarms(a.Thresholds, a.RestartNamespaces), pulumi.StringMap{"ClusterName": a.ClusterName}})
+	}
+	if a.Database != nil {
+		sets = append(sets, set{DatabaseAlarms(a.Thresholds, a.Database.MaxACU), pulumi.StringMap{"DBClusterIdentifier": a.Database.ClusterIdentifier}})
+	}
+	if lb := a.LoadBalancer; lb != nil {
+		alarms := LoadBalancerAlarms(a.Thresholds)
+		sets = append(sets,
+			set{alarms[:1], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix, "TargetGroup": lb.TargetGroupArnSuffix}},
+			set{alarms[1:], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix}})
+	}
+	if a.KeySecretPrefix != "" {
+		sets = append(sets, set{[]Alarm{KeyExpiryAlarm(a.Thresholds)}, pulumi.StringMap{"Stack": pulumi.String(a.Stack), "Region": pulumi.String(a.Region)}})
+	}
+	for _, s := range sets {
+		for _, al := range s.alarms {
+			dims := pulumi.StringMap{}
+			for k, v := range s.dims {
+				dims[k] = v
+			}
+			for k, v := range al.Dimensions {
+				dims[k] = pulumi.String(v)
+			}
+			alarm, err := cloudwatch.NewMetricAlarm(ctx, m.name+"-"+al.Name, &cloudwatch.MetricAlarmArgs{
+				Name:               pulumi.String(m.name + "-" + al.Name),
+				AlarmDescription:   pulumi.String(fmt.Sprintf("%s: %s. Runbook: %s", al.Summary, al.Condition(), m.runbook(al.Runbook))),
+				Namespace:          pulumi.String(al.Namespace),
+				MetricName:         pulumi.String(al.Metric),
+				Dimensions:         dims,
+				Statistic:          pulumi.String(al.Statistic),
+				ComparisonOperator: pulumi.String(al.Comparison),
+				Threshold:          pulumi.Float64(al.Threshold),
+				Period:             pulumi.Int(al.Period),
+				EvaluationPeriods:  pulumi.Int(al.Evaluations),
+				DatapointsToAlarm:  pulumi.Int(al.Breaching),
+				TreatMissingData:   pulumi.String(al.Missing),
+				AlarmActions:       pulumi.Array{m.TopicArn},
+				OkActions:          pulumi.Array{m.TopicArn},
+				Tags:               pulumi.StringMap{"coder:runbook": pulumi.String(al.Runbook)},
+			}, pulumi.Parent(m))
+			if err != nil {
+				return err
+			}
+			m.Alarms = append(m.Alarms, al)
+			m.alarmArns = append(m.alarmArns, alarm.Arn)
+		}
+	}
+	return nil
+}

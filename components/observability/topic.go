@@ -1,0 +1,46 @@
+package observability
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/internal/policydoc"
+)
+
+// createTopic is the region's alarm topic: KMS-encrypted, publishable only
+// by CloudWatch alarms, EventBridge and the AMP alert manager of this
+// account, with the configured subscriptions.
+func (m *Monitoring) createTopic(ctx *pulumi.Context) error {
+	a := m.args
+	topic, err := sns.NewTopic(ctx, m.name+"-alarms", &sns.TopicArgs{
+		DisplayName:    pulumi.String(fmt.Sprintf("Coder %s %s alarms", a.Stack, a.Region)),
+		KmsMasterKeyId: a.SNSKeyArn,
+		Tags:           m.tags(m.name + "-alarms"),
+	}, pulumi.Parent(m))
+	if err != nil {
+		return err
+	}
+	doc := policydoc.Document{
+		{Sid: "AlarmSourcesPublish", Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com", "aps.amazonaws.com"),
+			Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn},
+			Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": a.AccountID}}},
+		{Sid: "DenyPlaintext", Deny: true, Principal: pulumi.Map{"AWS": pulumi.String("*")},
+			Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn},
+			Condition: pulumi.Map{"Bool": pulumi.Map{"aws:SecureTransport": pulumi.String("false")}}},
+	}
+	if _, err := sns.NewTopicPolicy(ctx, m.name+"-alarms", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: doc.JSON()},
+		pulumi.Parent(topic)); err != nil {
+		return err
+	}
+	for i, s := range a.Notifications {
+		if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("%s-alarms-%d", m.name, i), &sns.TopicSubscriptionArgs{
+			Topic: topic.Arn, Protocol: pulumi.String(s.Protocol), Endpoint: pulumi.String(s.Endpoint),
+		}, pulumi.Parent(topic)); err != nil {
+			return err
+		}
+	}
+	m.TopicArn = topic.Arn
+	return nil
+}

@@ -1,0 +1,54 @@
+package preview
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+var comparisonSigns = map[string]string{
+	"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": "≥",
+	"LessThanThreshold": "<", "LessThanOrEqualToThreshold": "≤",
+}
+
+// writeAlarms lists every alarm with its threshold, by region: the
+// CloudWatch alarms as registered, then the Prometheus alerts loaded into
+// each region's managed Prometheus.
+func (r *Result) writeAlarms(w io.Writer) {
+	alarms := r.OfType("aws:cloudwatch/metricAlarm:MetricAlarm")
+	groups := r.OfType("aws:amp/ruleGroupNamespace:RuleGroupNamespace")
+	if len(alarms) == 0 && len(groups) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Alarms (each notifies its region's SNS topic on ALARM and OK)")
+	sort.SliceStable(alarms, func(i, j int) bool { return inputStr(alarms[i], "name") < inputStr(alarms[j], "name") })
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, a := range alarms {
+		fmt.Fprintf(w, "  %-10s %-52s %s(%s) %s %s for %s of %s × %ss\n", r.RegionOf(a), inputStr(a, "name"),
+			inputStr(a, "statistic"), inputStr(a, "metricName"), comparisonSigns[inputStr(a, "comparisonOperator")],
+			num(inputNum(a, "threshold")), num(inputNum(a, "datapointsToAlarm")), num(inputNum(a, "evaluationPeriods")), num(inputNum(a, "period")))
+	}
+	for _, g := range groups {
+		var file struct {
+			Groups []struct {
+				Rules []struct {
+					Alert, Expr, For string
+				} `json:"rules"`
+			} `json:"groups"`
+		}
+		if err := yaml.Unmarshal([]byte(inputStr(g, "data")), &file); err != nil {
+			fmt.Fprintf(w, "  %-10s rule group %s: unreadable (%v)\n", r.RegionOf(g), g.Name, err)
+			continue
+		}
+		for _, grp := range file.Groups {
+			for _, rule := range grp.Rules {
+				fmt.Fprintf(w, "  %-10s %-52s %s for %s\n", r.RegionOf(g), "prometheus/"+rule.Alert, strings.TrimSpace(rule.Expr), rule.For)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+}

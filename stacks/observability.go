@@ -1,0 +1,54 @@
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/coder"
+	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// deployObservability adds a region's logs, alarms and dashboard; the
+// control-plane region also holds the stack's one multi-region CloudTrail.
+func deployObservability(ctx *pulumi.Context, cfg *config.Stack, r *Region, d *diagnostics, account pulumi.StringOutput, prefix string, opts []pulumi.ResourceOption) error {
+	rc, o := r.Config, cfg.Observability
+	control := rc.Role == config.RoleControlPlane
+	args := &observability.MonitoringArgs{
+		Stack: cfg.Name, Region: rc.Name, AccountID: account,
+		ClusterName: r.Cluster.ClusterName, OIDC: r.Cluster.OIDC, KubeProvider: r.Cluster.KubeProvider,
+		LogsKeyArn: r.Keys.Arn(security.KeyLogs), SNSKeyArn: r.Keys.Arn(security.KeySNS), S3KeyArn: r.Keys.Arn(security.KeyS3),
+		LogRetentionDays:  o.LogRetentionDays,
+		ContainerInsights: o.InsightsOn(),
+		RunbookURL:        o.RunbookURL,
+		Thresholds:        observability.Thresholds(o.Thresholds),
+		RestartNamespaces: []string{cluster.NamespaceCoder, cluster.NamespaceProvisioner},
+		Prometheus:        r.Prometheus,
+		CoderRules:        control,
+		LoadBalancer: &observability.LoadBalancerRefs{
+			ArnSuffix: r.LoadBalancer.ArnSuffix, TargetGroupArnSuffix: r.LoadBalancer.TargetGroupArnSuffix,
+		},
+		KeySecretPrefix:    coder.SecretName(cfg.Name, rc.Name, coder.ProvisionerKeyPurpose("")),
+		Trail:              control && o.CloudTrail.On(),
+		TrailRetentionDays: o.CloudTrail.RetentionDays,
+	}
+	for _, n := range o.Notifications {
+		args.Notifications = append(args.Notifications, observability.Subscription{Protocol: n.Protocol, Endpoint: n.Endpoint})
+	}
+	if control {
+		args.Database = &observability.DatabaseRefs{ClusterIdentifier: pulumi.String(DatabaseIdentifier(cfg)), MaxACU: cfg.Database.Sizing.MaxACU}
+	}
+	if !o.InsightsOn() {
+		d.add(Warning, rc.Name+" observability", "containerInsights is off: no node CPU, memory, ephemeral-storage or restart alarms")
+	}
+	if len(o.Notifications) == 0 {
+		d.add(Warning, rc.Name+" observability", "no observability.notifications: alarms reach the SNS topic but nobody is subscribed")
+	}
+	m, err := observability.NewMonitoring(ctx, prefix, args, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster}))...)
+	if err != nil {
+		return err
+	}
+	r.Monitoring = m
+	return nil
+}
