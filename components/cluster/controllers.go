@@ -4,9 +4,9 @@ import (
 	"sort"
 	"strconv"
 
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/internal/helmchart"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
 	"github.com/platformeng/coder-platform/components/observability"
@@ -60,28 +60,23 @@ func (c *Cluster) createLBController(ctx *pulumi.Context, name string) error {
 		return err
 	}
 	ctl := TierControl
-	_, err = helmv3.NewRelease(ctx, name+"-lb-controller", &helmv3.ReleaseArgs{
-		Name:           pulumi.String("aws-load-balancer-controller"),
-		Chart:          pulumi.String(LBControllerChart),
-		Version:        pulumi.String(LBControllerChartVersion),
-		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(LBControllerRepo)},
-		Namespace:      pulumi.String("kube-system"),
-		Atomic:         pulumi.Bool(true),
-		Values: pulumi.Map{
-			"clusterName":  c.ClusterName,
-			"region":       pulumi.String(a.Region),
-			"vpcId":        a.Network.VpcID,
-			"replicaCount": pulumi.Int(2),
-			"serviceAccount": pulumi.Map{
-				"create": pulumi.Bool(true), "name": pulumi.String(lbControllerServiceAccount),
-				"annotations": pulumi.Map{irsa.AnnotationKey: role.Arn},
-			},
-			// Services of type LoadBalancer are not used; nothing should be mutated.
-			"enableServiceMutatorWebhook": pulumi.Bool(false),
-			"nodeSelector":                pulumi.ToMap(ctl.NodeSelector()),
-			"tolerations":                 pulumi.Array{pulumi.ToMap(ctl.Toleration())},
-			"podDisruptionBudget":         pulumi.Map{"maxUnavailable": pulumi.Int(1)},
+	_, err = helmchart.Install(ctx, name+"-lb-controller", helmchart.Chart{
+		Release: "aws-load-balancer-controller", Chart: LBControllerChart, Version: LBControllerChartVersion,
+		Repo: LBControllerRepo, Namespace: "kube-system",
+	}, pulumi.Map{
+		"clusterName":  c.ClusterName,
+		"region":       pulumi.String(a.Region),
+		"vpcId":        a.Network.VpcID,
+		"replicaCount": pulumi.Int(2),
+		"serviceAccount": pulumi.Map{
+			"create": pulumi.Bool(true), "name": pulumi.String(lbControllerServiceAccount),
+			"annotations": pulumi.Map{irsa.AnnotationKey: role.Arn},
 		},
+		// Services of type LoadBalancer are not used; nothing should be mutated.
+		"enableServiceMutatorWebhook": pulumi.Bool(false),
+		"nodeSelector":                pulumi.ToMap(ctl.NodeSelector()),
+		"tolerations":                 pulumi.Array{pulumi.ToMap(ctl.Toleration())},
+		"podDisruptionBudget":         pulumi.Map{"maxUnavailable": pulumi.Int(1)},
 	}, c.k8s(c.controlNG)...)
 	return err
 }
@@ -125,36 +120,31 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 		priorities[strconv.Itoa(p)] = pulumi.ToStringArray(patterns)
 	}
 	ctl := TierControl
-	_, err = helmv3.NewRelease(ctx, name+"-autoscaler", &helmv3.ReleaseArgs{
-		Name:           pulumi.String("cluster-autoscaler"),
-		Chart:          pulumi.String(AutoscalerChart),
-		Version:        pulumi.String(AutoscalerChartVersion),
-		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(AutoscalerRepo)},
-		Namespace:      pulumi.String("kube-system"),
-		Atomic:         pulumi.Bool(true),
-		Values: pulumi.Map{
-			"cloudProvider": pulumi.String("aws"),
-			"awsRegion":     pulumi.String(a.Region),
-			"autoDiscovery": pulumi.Map{"clusterName": c.ClusterName},
-			"rbac": pulumi.Map{"serviceAccount": pulumi.Map{
-				"create": pulumi.Bool(true), "name": pulumi.String(autoscalerServiceAccount),
-				"annotations": pulumi.Map{irsa.AnnotationKey: role.Arn},
-			}},
-			"expanderPriorities": priorities,
-			"extraArgs": pulumi.Map{
-				"expander":                      pulumi.String("priority"),
-				"balance-similar-node-groups":   pulumi.Bool(true),
-				"skip-nodes-with-local-storage": pulumi.Bool(false),
-				// Fall back to on-demand after 5 minutes without spot capacity.
-				"max-node-provision-time":  pulumi.String("5m0s"),
-				"scale-down-unneeded-time": pulumi.String("10m0s"),
-			},
-			"podAnnotations": pulumi.Map{"cluster-autoscaler.kubernetes.io/safe-to-evict": pulumi.String("false")},
-			// The managed scraper collects its metrics for the scaling-lag alert.
-			"service":      pulumi.Map{"labels": pulumi.Map{observability.MetricsLabel: pulumi.String("true")}},
-			"nodeSelector": pulumi.ToMap(ctl.NodeSelector()),
-			"tolerations":  pulumi.Array{pulumi.ToMap(ctl.Toleration())},
+	_, err = helmchart.Install(ctx, name+"-autoscaler", helmchart.Chart{
+		Release: "cluster-autoscaler", Chart: AutoscalerChart, Version: AutoscalerChartVersion,
+		Repo: AutoscalerRepo, Namespace: "kube-system",
+	}, pulumi.Map{
+		"cloudProvider": pulumi.String("aws"),
+		"awsRegion":     pulumi.String(a.Region),
+		"autoDiscovery": pulumi.Map{"clusterName": c.ClusterName},
+		"rbac": pulumi.Map{"serviceAccount": pulumi.Map{
+			"create": pulumi.Bool(true), "name": pulumi.String(autoscalerServiceAccount),
+			"annotations": pulumi.Map{irsa.AnnotationKey: role.Arn},
+		}},
+		"expanderPriorities": priorities,
+		"extraArgs": pulumi.Map{
+			"expander":                      pulumi.String("priority"),
+			"balance-similar-node-groups":   pulumi.Bool(true),
+			"skip-nodes-with-local-storage": pulumi.Bool(false),
+			// Fall back to on-demand after 5 minutes without spot capacity.
+			"max-node-provision-time":  pulumi.String("5m0s"),
+			"scale-down-unneeded-time": pulumi.String("10m0s"),
 		},
+		"podAnnotations": pulumi.Map{"cluster-autoscaler.kubernetes.io/safe-to-evict": pulumi.String("false")},
+		// The managed scraper collects its metrics for the scaling-lag alert.
+		"service":      pulumi.Map{"labels": pulumi.Map{observability.MetricsLabel: pulumi.String("true")}},
+		"nodeSelector": pulumi.ToMap(ctl.NodeSelector()),
+		"tolerations":  pulumi.Array{pulumi.ToMap(ctl.Toleration())},
 	}, c.k8s(c.controlNG)...)
 	return err
 }

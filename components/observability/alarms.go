@@ -37,8 +37,8 @@ type Rule struct {
 	Unit                   string
 }
 
-// comparisons are CloudWatch's operators, written as a reader expects.
-var comparisons = map[string]string{
+// ComparisonSigns are CloudWatch's operators, written as a reader expects.
+var ComparisonSigns = map[string]string{
 	"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": "≥",
 	"LessThanThreshold": "<", "LessThanOrEqualToThreshold": "≤",
 }
@@ -46,7 +46,7 @@ var comparisons = map[string]string{
 // Condition is the alarm's rule in words, as the preview prints it.
 func (a Alarm) Condition() string {
 	return fmt.Sprintf("%s(%s/%s) %s %s for %d of %d × %ds", a.Statistic, a.Namespace, a.Metric,
-		comparisons[a.Comparison], trim(a.Threshold)+a.Unit, a.Breaching, a.Evaluations, a.Period)
+		ComparisonSigns[a.Comparison], trim(a.Threshold)+a.Unit, a.Breaching, a.Evaluations, a.Period)
 }
 
 func trim(f float64) string {

@@ -6,9 +6,9 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/internal/helmchart"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
 )
@@ -63,34 +63,29 @@ func (m *Monitoring) createLogging(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = helmv3.NewRelease(ctx, m.name+"-fluent-bit", &helmv3.ReleaseArgs{
-		Name:           pulumi.String(FluentBitChart),
-		Chart:          pulumi.String(FluentBitChart),
-		Version:        pulumi.String(FluentBitChartVersion),
-		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(FluentBitRepo)},
-		Namespace:      pulumi.String(fluentBitNamespace),
-		Atomic:         pulumi.Bool(true),
-		Values: pulumi.Map{
-			"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(fluentBitSA),
-				"annotations": pulumi.Map{irsa.AnnotationKey: role.Arn}},
-			// The C plugin; the groups exist already, encrypted and retained.
-			"cloudWatchLogs": pulumi.Map{
-				"enabled": pulumi.Bool(true), "region": pulumi.String(a.Region), "match": pulumi.String("kube.*"),
-				"logGroupName": containers.Name, "logStreamPrefix": pulumi.String("pod-"),
-				"autoCreateGroup": pulumi.Bool(false),
-			},
-			"cloudWatch":        pulumi.Map{"enabled": pulumi.Bool(false)},
-			"firehose":          pulumi.Map{"enabled": pulumi.Bool(false)},
-			"kinesis":           pulumi.Map{"enabled": pulumi.Bool(false)},
-			"elasticsearch":     pulumi.Map{"enabled": pulumi.Bool(false)},
-			"additionalFilters": pulumi.String(auditFilter),
-			"additionalOutputs": pulumi.Sprintf(auditOutput, a.Region, audit.Name),
-			// A DaemonSet on every node group, whatever its taint.
-			"tolerations": pulumi.Array{pulumi.Map{"operator": pulumi.String("Exists")}},
-			"resources": pulumi.Map{
-				"requests": pulumi.Map{"cpu": pulumi.String("50m"), "memory": pulumi.String("100Mi")},
-				"limits":   pulumi.Map{"memory": pulumi.String("250Mi")},
-			},
+	_, err = helmchart.Install(ctx, m.name+"-fluent-bit", helmchart.Chart{
+		Release: FluentBitChart, Chart: FluentBitChart, Version: FluentBitChartVersion,
+		Repo: FluentBitRepo, Namespace: fluentBitNamespace,
+	}, pulumi.Map{
+		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(fluentBitSA),
+			"annotations": pulumi.Map{irsa.AnnotationKey: role.Arn}},
+		// The C plugin; the groups exist already, encrypted and retained.
+		"cloudWatchLogs": pulumi.Map{
+			"enabled": pulumi.Bool(true), "region": pulumi.String(a.Region), "match": pulumi.String("kube.*"),
+			"logGroupName": containers.Name, "logStreamPrefix": pulumi.String("pod-"),
+			"autoCreateGroup": pulumi.Bool(false),
+		},
+		"cloudWatch":        pulumi.Map{"enabled": pulumi.Bool(false)},
+		"firehose":          pulumi.Map{"enabled": pulumi.Bool(false)},
+		"kinesis":           pulumi.Map{"enabled": pulumi.Bool(false)},
+		"elasticsearch":     pulumi.Map{"enabled": pulumi.Bool(false)},
+		"additionalFilters": pulumi.String(auditFilter),
+		"additionalOutputs": pulumi.Sprintf(auditOutput, a.Region, audit.Name),
+		// A DaemonSet on every node group, whatever its taint.
+		"tolerations": pulumi.Array{pulumi.Map{"operator": pulumi.String("Exists")}},
+		"resources": pulumi.Map{
+			"requests": pulumi.Map{"cpu": pulumi.String("50m"), "memory": pulumi.String("100Mi")},
+			"limits":   pulumi.Map{"memory": pulumi.String("250Mi")},
 		},
 	}, pulumi.Parent(m), pulumi.Provider(a.KubeProvider))
 	return err

@@ -8,12 +8,9 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
-)
 
-var comparisonSigns = map[string]string{
-	"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": "≥",
-	"LessThanThreshold": "<", "LessThanOrEqualToThreshold": "≤",
-}
+	"github.com/platformeng/coder-platform/components/observability"
+)
 
 // writeAlarms lists every alarm with its threshold, by region: the
 // CloudWatch alarms as registered, then the Prometheus alerts loaded into
@@ -29,7 +26,7 @@ func (r *Result) writeAlarms(w io.Writer) {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, a := range alarms {
 		fmt.Fprintf(w, "  %-10s %-52s %s(%s) %s %s for %s of %s × %ss\n", r.RegionOf(a), inputStr(a, "name"),
-			inputStr(a, "statistic"), inputStr(a, "metricName"), comparisonSigns[inputStr(a, "comparisonOperator")],
+			inputStr(a, "statistic"), inputStr(a, "metricName"), observability.ComparisonSigns[inputStr(a, "comparisonOperator")],
 			num(inputNum(a, "threshold")), num(inputNum(a, "datapointsToAlarm")), num(inputNum(a, "evaluationPeriods")), num(inputNum(a, "period")))
 	}
 	for _, g := range groups {
