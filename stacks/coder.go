@@ -80,6 +80,9 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 	args.AIBridge = cc.AIBridge
 	// Coder's scale guide: aggregate agent stats at high scale.
 	args.AggregateAgentStats = cfg.Workload.Users >= 1000
+	if t := cfg.Templates; t.Delivering() && len(t.Composed) > 0 {
+		args.Templates = &coder.TemplatesArgs{Organization: t.Organization, Composed: t.Composed, Groups: t.Groups, ImageRepository: t.ImageRepository}
+	}
 	if g := cc.AIGateway; g.Enabled {
 		args.AIGateway = &coder.AIGatewayArgs{Replicas: r.Capacity.AIGateway.Replicas, Resources: g.Resources, Image: g.Image, Models: g.Models}
 	}

@@ -173,7 +173,7 @@ func TestCoderdReleaseValues(t *testing.T) {
 		"CODER_PROMETHEUS_COLLECT_AGENT_STATS":      "true",
 		"CODER_PROMETHEUS_COLLECT_DB_METRICS":       "true",
 		"CODER_PROMETHEUS_AGGREGATE_AGENT_STATS_BY": "agent_name",
-		"CODER_QUIET_HOURS_DEFAULT_SCHEDULE":        "CRON_TZ=America/New_York 0 2 * * *",
+		"CODER_QUIET_HOURS_DEFAULT_SCHEDULE":        "CRON_TZ=America/New_York 0 18 * * *",
 		"CODER_ALLOW_CUSTOM_QUIET_HOURS":            "false",
 		"CODER_SECURE_AUTH_COOKIE":                  "true",
 		"CODER_STRICT_TRANSPORT_SECURITY":           "31536000",
@@ -274,7 +274,7 @@ func TestPasswordAuthReadsTheURLFromSecretsManager(t *testing.T) {
 	e := envOf(t, coderValues(t, release(t, r, "us-east-1", "coder", "coder")))
 	assert.Equal(t, "password", e["CODER_PG_AUTH"])
 	assert.Equal(t, "secret:coderd-secrets/pg-connection-url", e["CODER_PG_CONNECTION_URL"])
-	assert.Empty(t, r.OfType(tJob), "no IAM user to bootstrap")
+	assert.Empty(t, bootstrapJobs(r), "no IAM user to bootstrap")
 	for _, s := range inlinePolicy(t, r, roleByDescription(t, r, "us-east-1", "CoderServerRole")) {
 		assert.NotContains(t, s.Action, "rds-db:connect")
 	}
@@ -284,7 +284,7 @@ func TestPasswordAuthReadsTheURLFromSecretsManager(t *testing.T) {
 // which only its own role may read.
 func TestDatabaseBootstrapJob(t *testing.T) {
 	r := stack(t, "prod")
-	jobs := r.OfType(tJob)
+	jobs := bootstrapJobs(r)
 	require.Len(t, jobs, 1)
 	job := jobs[0]
 	c := mustInput(t, job, "spec.template.spec.containers").ArrayValue()[0].ObjectValue()
@@ -639,7 +639,8 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	assert.Equal(t, 3, charts["external-secrets"])
 	assert.Empty(t, r.OfType(tScaledObject))
 	assert.Empty(t, r.OfType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"))
-	assert.Len(t, r.OfType(tSecret), 11, "every container exists, ready to be filled")
+	assert.Len(t, r.OfType(tSecret), 12, "every container exists, ready to be filled (with the template-admin token)")
+	assert.Empty(t, r.OfType(tTemplate), "templates wait for coderd and the template-admin token")
 	assert.Len(t, r.OfType(tDeployment), 1, "the AI gateway generates its own key")
 	var msgs []string
 	for _, d := range r.Diagnostics {
@@ -654,4 +655,16 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	for _, d := range stack(t, "workshop").Diagnostics {
 		assert.NotContains(t, d.Message, "not started yet")
 	}
+}
+
+// bootstrapJobs are the database bootstrap Jobs (template delivery Jobs
+// are Jobs too).
+func bootstrapJobs(r *preview.Result) []*preview.Resource {
+	var out []*preview.Resource
+	for _, j := range r.OfType(tJob) {
+		if strings.Contains(j.URN, "db-bootstrap") {
+			out = append(out, j)
+		}
+	}
+	return out
 }

@@ -318,6 +318,31 @@ var weakenings = []weakening{
 	{"provisioner on an older Coder", "coder-version-consistency", chart("coder-provisioner", func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, "v2.30.0", "values", "coder", "image", "tag")
 	})},
+	// The template contract, on the resources that deliver templates.
+	{"toolchain needs a desktop the base lacks", "template-pairing-satisfies-contract", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, []any{"persistent-home", "gui-rdp"}, "toolchain", "requires")
+	})},
+	{"override above the base's bound", "template-overrides-within-bounds", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, 600, "overrides", "root_volume_gib")
+	}, "tpl-ec2-datasci")},
+	{"template without provenance.json", "template-provenance-present", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, false, "provenance", "file")
+	})},
+	{"toolchain version goes backwards", "template-toolchain-semver", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "2.0.0", "toolchain", "published", "version")
+	})},
+	{"template without a TTL", "template-autostop", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, 0, "settings", "defaultTtlMs")
+	})},
+	{"size missing from the picker", "template-tshirt-sizes", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, []any{"sw-dev-s", "sw-dev-m"}, "sizes")
+	}, "pod-swdev")},
+	{"workspace with a public IP", "template-network-isolation", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, true, "network", "publicIp")
+	})},
+	{"template granted to Everyone", "template-group-access", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, true, "access", "everyone")
+	})},
 }
 
 // alsoFires are policies a weakening legitimately trips besides its own:

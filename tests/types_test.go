@@ -20,6 +20,7 @@ const (
 	tClusterComp    = "coder:cluster:Cluster"
 	tClusterParams  = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 	tCoderComp      = "coder:coder:Coder"
+	tTemplate       = "coder:templates:Template"
 	tDeployment     = "kubernetes:apps/v1:Deployment"
 	tEKS            = "eks:index:Cluster"
 	tEgress         = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"

@@ -4,6 +4,7 @@
 //	platform preview --stack prod [--config-file FILE] [--json FILE]
 //	platform capacity --stack workshop --users 30 [--basis]
 //	platform policy check [--policy-config FILE] FILE
+//	platform templates check [--out DIR] | publish --dir templates | schema
 //
 // Exit status: 0 on success, 1 when the program fails or a mandatory policy
 // is violated, 2 on invalid config or usage.
@@ -46,6 +47,7 @@ func commands() []command {
 		{"preview", "run the program offline and print the resource tree, network plan and diagnostics", runPreview},
 		{"capacity", "recommend capacity for N concurrent users and show the gap to the stack config", runCapacity},
 		{"policy", "policy check FILE: judge a preview JSON file (offline or pulumi preview --json) with the policy pack", runPolicy},
+		{"templates", "templates check: compose every template and check it against the contract (template CI)", runTemplates},
 	}
 }
 

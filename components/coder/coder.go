@@ -70,6 +70,9 @@ type CoderArgs struct {
 	// from Secrets Manager instead.
 	ProxyToken pulumi.StringInput
 	AIGateway  *AIGatewayArgs
+	// Templates are delivered to coderd (control plane only); nil delivers
+	// none.
+	Templates *TemplatesArgs
 	// SecretsReady says which RequiredSecrets purposes hold a value; a
 	// workload whose secrets are empty is not deployed yet.
 	SecretsReady map[string]bool
@@ -113,15 +116,17 @@ type Coder struct {
 	// Pending is PendingSecrets as plain names, for the caller's report.
 	Pending []string
 
-	args     *CoderArgs
-	name     string
-	secrets  map[string]*smSecret
-	toFill   []string
-	pending  []string
-	eso      pulumi.Resource
-	keda     pulumi.Resource
-	wsRole   pulumi.StringOutput
-	provArns pulumi.StringMap
+	args       *CoderArgs
+	name       string
+	secrets    map[string]*smSecret
+	toFill     []string
+	pending    []string
+	eso        pulumi.Resource
+	keda       pulumi.Resource
+	wsRole     pulumi.StringOutput
+	wsRoleName pulumi.StringOutput
+	coderd     pulumi.Resource
+	provArns   pulumi.StringMap
 }
 
 // NewCoder deploys Coder in one region.
@@ -140,6 +145,9 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 		steps = append(steps, c.createProxy)
 	}
 	steps = append(steps, c.createProvisioners)
+	if args.Role == ControlPlane && args.Templates != nil {
+		steps = append(steps, c.createTemplates)
+	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, fmt.Errorf("coder %s: %w", name, err)

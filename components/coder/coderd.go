@@ -159,6 +159,7 @@ func (c *Coder) createCoderd(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	c.coderd = release
 	return c.serverFront(ctx, release)
 }
 

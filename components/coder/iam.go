@@ -7,6 +7,7 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
 )
@@ -138,6 +139,14 @@ func (c *Coder) createWorkspaceIdentity(ctx *pulumi.Context) error {
 		return err
 	}
 	c.wsRole = role.Arn
+	c.wsRoleName = role.Name
 	c.WorkspaceInstanceProfile = profile.Name
-	return nil
+	// Pod workspaces run as one IRSA service account with no permissions,
+	// the Kubernetes twin of the instance role.
+	ws := cluster.NamespaceWorkspaces
+	_, _, err = c.identity(ctx, "ws-pod", ws, WorkspaceServiceAccount, "Kubernetes workspaces (no permissions; templates add their own knowingly)", nil)
+	return err
 }
+
+// WorkspaceServiceAccount is the service account pod workspaces run as.
+const WorkspaceServiceAccount = "coder-workspace"

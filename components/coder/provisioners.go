@@ -239,6 +239,7 @@ func (c *Coder) workspaceRBAC(ctx *pulumi.Context, sa string) (pulumi.Resource, 
 		Rules: rbacv1.PolicyRuleArray{
 			rule("", all, "pods", "persistentvolumeclaims", "services", "configmaps", "secrets"),
 			rule("apps", all, "deployments"),
+			rule("networking.k8s.io", all, "networkpolicies"),
 			rule("", []string{"get", "list", "watch"}, "events", "pods/log"),
 		},
 	}, c.k8s(c.namespace(ws))...)

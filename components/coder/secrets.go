@@ -65,6 +65,9 @@ func RequiredSecrets(a *CoderArgs) []string {
 		if a.Database != nil && a.Database.Auth == "password" {
 			out = append(out, PurposePgURL)
 		}
+		if a.Templates != nil {
+			out = append(out, PurposeTemplateToken)
+		}
 	} else if a.ProxyToken == nil {
 		out = append(out, PurposeProxyToken)
 	}

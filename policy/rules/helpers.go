@@ -60,6 +60,7 @@ const (
 	tService       = "kubernetes:core/v1:Service"
 	tIngress       = "kubernetes:networking.k8s.io/v1:Ingress"
 	tCoder         = "coder:coder:Coder"
+	tTemplate      = "coder:templates:Template"
 )
 
 // helmTypes are the ways a chart is installed.

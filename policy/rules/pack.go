@@ -21,6 +21,9 @@ func Pack() []*Policy {
 		secretsRotation, iamNoWildcard, irsaTrustScoped, requiredTags,
 		// Coder.
 		coderProvisionerDaemonsZero, coderProvisionerKeyAuth, coderVersionConsistency,
+		// Template contract.
+		templatePairing, templateOverrideBounds, templateProvenance, templateSemver,
+		templateAutostop, templateSizes, templateIsolation, templateGroupAccess,
 	}
 }
 

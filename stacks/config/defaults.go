@@ -22,7 +22,9 @@ func applyDefaults(s *Stack) {
 		cd.PgAuth = "awsiamrds" // Coder: "For AWS RDS, using IAM authentication is recommended"
 	}
 	if cd.QuietHours.Schedule == "" {
-		cd.QuietHours.Schedule = "CRON_TZ=America/New_York 0 2 * * *"
+		// The templates' working day ends at 18:00 ET, and the autostop
+		// requirement stops workspaces when quiet hours begin.
+		cd.QuietHours.Schedule = "CRON_TZ=America/New_York 0 18 * * *"
 	}
 	if cd.OIDC != nil && len(cd.OIDC.Scopes) == 0 {
 		cd.OIDC.Scopes = []string{"openid", "profile", "email"}

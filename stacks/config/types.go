@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/platformeng/coder-platform/sizing"
+	"github.com/platformeng/coder-platform/templates"
+	"github.com/platformeng/coder-platform/templates/compose"
 )
 
 // Profile selects the defaults a stack starts from.
@@ -42,6 +44,7 @@ type Stack struct {
 	Edge     Edge     `json:"edge"`
 
 	Observability Observability `json:"observability"`
+	Templates     Templates     `json:"templates"`
 
 	// Secrets holds which secret config keys are set; values stay in Pulumi.
 	Secrets map[string]bool `json:"-"`
@@ -408,3 +411,29 @@ func deref[T any](p *T) T {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Templates says which composed templates (templates/compositions) the stack
+// delivers to coderd, and the stack's exceptions to their settings.
+type Templates struct {
+	// Deliver turns delivery on (default true).
+	Deliver *bool `json:"deliver"`
+	// Organization is the Coder organization that owns the templates; its
+	// provisioners build them (default: the first provisioner organization).
+	Organization string `json:"organization"`
+	// Compositions to deliver (default: every composition in the catalog).
+	Compositions []string `json:"compositions"`
+	// Groups replaces a composition's access groups, by composition name.
+	Groups map[string][]string `json:"groups"`
+	// Schedule replaces every composition's working day (a workshop on
+	// another continent's hours).
+	Schedule *templates.Schedule `json:"schedule"`
+	// ImageRepository holds the hardened workspace images of base-k8s,
+	// tagged by image id.
+	ImageRepository string `json:"imageRepository"`
+
+	// Composed are the validated templates, in delivery order.
+	Composed []*compose.Template `json:"-"`
+}
+
+// Delivering reports whether templates are delivered.
+func (t Templates) Delivering() bool { return t.Deliver == nil || *t.Deliver }

@@ -27,6 +27,7 @@ func validate(s *Stack, p *problems) {
 	validateDatabase(s, p)
 	validateEdge(s, p)
 	validateObservability(s, p)
+	validateTemplates(s, p)
 	validateRegions(s, p)
 	validateProxyTokens(s, p)
 }
