@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -86,8 +85,8 @@ func JobEnv(args *TemplateArgs) [][2]string {
 		{"TEMPLATE_DISPLAY_NAME", m.DisplayName},
 		{"TEMPLATE_DESCRIPTION", m.Description},
 		{"TEMPLATE_ICON", m.Icon},
-		{"DEFAULT_TTL", goDuration(s.DefaultTTL)},
-		{"ACTIVITY_BUMP", goDuration(s.ActivityBump)},
+		{"DEFAULT_TTL", s.DefaultTTL.String()},
+		{"ACTIVITY_BUMP", s.ActivityBump.String()},
 		{"AUTOSTOP_REQUIREMENT_DAYS", strings.Join(s.RequirementDays, ",")},
 		{"AUTOSTOP_REQUIREMENT_WEEKS", fmt.Sprint(s.RequirementWeeks)},
 		{"AUTOSTART_DAYS", strings.Join(s.Days, ",")},
@@ -98,8 +97,6 @@ func JobEnv(args *TemplateArgs) [][2]string {
 		{"QUOTA_ALLOWANCE", fmt.Sprint(m.Settings.MaxWorkspacesPerUser)},
 	}
 }
-
-func goDuration(d time.Duration) string { return d.String() }
 
 // variablesYAML renders the --variables-file. Coder reads every value as a
 // string; a list(string) is given as its JSON, which Terraform parses.
