@@ -19,12 +19,22 @@ type Toolchain struct {
 	Validation   []Check           `json:"validation"`
 	Apps         []App             `json:"apps"`
 	Env          map[string]string `json:"env"`
+	Exceptions   []Exception       `json:"exceptions"`
 
 	// Files are the toolchain's files by path under its directory, for
 	// hashing and rendering.
 	Files map[string][]byte `json:"-"`
 	// Hash is the SHA-256 of Files (see hashFiles).
 	Hash string `json:"-"`
+}
+
+// Exception accepts one supply-chain finding of the security scan
+// (templates/scan): the rule, a substring of the offending line, and why.
+// Security reviews it, and the policy pack reports it on every preview.
+type Exception struct {
+	Rule   string `json:"rule"`
+	Match  string `json:"match"`
+	Reason string `json:"reason"`
 }
 
 // Language is a language runtime and its version.
@@ -96,6 +106,7 @@ type Base struct {
 	Isolation     string                `json:"isolation"`
 	StartMinutes  int                   `json:"startMinutes"`
 	Files         []string              `json:"files"`
+	Exceptions    []Exception           `json:"exceptions"`
 
 	// Module holds the module's files by path, for hashing and rendering.
 	Module map[string][]byte `json:"-"`

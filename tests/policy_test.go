@@ -44,13 +44,23 @@ func previewCopy(t *testing.T, name string) []*preview.Resource {
 	return preview.ResourcesFromDocument(&doc)
 }
 
+// The committed stacks break no policy. The only reports are the advisory
+// ones for the supply-chain exceptions the delivered templates accept:
+// KasmVNC twice in each EC2 Linux base, code-server once in swdev.
 func TestCommittedStacksPassThePolicyPack(t *testing.T) {
+	accepted := map[string]int{"prod": 5, "workshop": 1}
 	for _, name := range []string{"prod", "workshop"} {
 		t.Run(name, func(t *testing.T) {
 			live := gate.Evaluate(stack(t, name).Resources, nil)
-			assert.Empty(t, live.Violations, "the stack as registered")
 			fromFile := gate.Evaluate(previewCopy(t, name), nil)
-			assert.Empty(t, fromFile.Violations, "the stack read back from its preview file")
+			for what, r := range map[string]gate.Report{"the stack as registered": live, "the stack read back from its preview file": fromFile} {
+				assert.Zero(t, r.Mandatory(), what)
+				for _, v := range r.Violations {
+					assert.Equal(t, "template-accepted-risks", v.Policy, what)
+					assert.Contains(t, v.Message, "accepted unverified-download at ", what)
+				}
+				assert.Len(t, r.Violations, accepted[name], what)
+			}
 			assert.Equal(t, live.Resources, fromFile.Resources)
 		})
 	}
@@ -343,6 +353,14 @@ var weakenings = []weakening{
 	{"template granted to Everyone", "template-group-access", one(tTemplate, func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, true, "access", "everyone")
 	})},
+	{"template installs with curl | sh", "template-supply-chain", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, []any{map[string]any{"rule": "pipe-to-shell", "location": "toolchain swdev scripts/tools.sh:34",
+			"text": "curl -fsSL https://code-server.dev/install.sh | sh"}}, "supplyChain", "findings")
+	})},
+	{"template accepts an unverified download", "template-accepted-risks", one(tTemplate, func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, []any{map[string]any{"rule": "unverified-download", "location": "base base-ec2-windows main.tf:154",
+			"text": "Invoke-WebRequest …", "reason": "no signature is published"}}, "supplyChain", "accepted")
+	}, "ec2-windev-gui")},
 }
 
 // alsoFires are policies a weakening legitimately trips besides its own:
@@ -364,13 +382,17 @@ func TestGateCatchesEveryWeakenedSetting(t *testing.T) {
 				report := gate.Evaluate(rs, nil)
 				require.NotEmpty(t, report.Violations, "%s: weakening went unnoticed", name)
 				found := false
-				allowed := append([]string{w.policy}, alsoFires[w.policy]...)
+				// The accepted exceptions of the committed templates are
+				// always reported (advisory).
+				allowed := append([]string{w.policy, "template-accepted-risks"}, alsoFires[w.policy]...)
 				for _, v := range report.Violations {
 					assert.Contains(t, allowed, v.Policy, "%s: only the matching policy fires (%s)", name, v.Message)
 					found = found || (v.Policy == w.policy && v.URN == urn)
 				}
 				assert.True(t, found, "%s: %s reports %s", name, w.policy, urn)
-				assert.Positive(t, report.Mandatory(), "%s: the gate blocks", name)
+				if rules.Lookup(w.policy).Enforcement == rules.Mandatory {
+					assert.Positive(t, report.Mandatory(), "%s: the gate blocks", name)
+				}
 			}
 			if !hit {
 				t.Skipf("neither stack has a resource for %s yet", w.policy)

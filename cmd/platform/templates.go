@@ -12,6 +12,7 @@ import (
 	"github.com/platformeng/coder-platform/templates"
 	"github.com/platformeng/coder-platform/templates/compose"
 	"github.com/platformeng/coder-platform/templates/contract"
+	"github.com/platformeng/coder-platform/templates/scan"
 )
 
 const templatesUsage = "usage: platform templates check [--dir DIR] [--out DIR] | publish [--dir DIR] | schema"
@@ -118,6 +119,10 @@ func writeTemplateSummary(w io.Writer, composed []*compose.Template) {
 		fmt.Fprintf(w, "  access: groups %s; max %d workspaces per user\n", strings.Join(a.Groups, ", "), t.Composition.Settings.MaxWorkspacesPerUser)
 		fmt.Fprintf(w, "  checked: valid HCL, contract inputs and outputs, agent auth %s, %s isolation, %d sizes, provenance\n",
 			t.Facts.AgentAuth, t.Facts.Isolation, len(t.Facts.Sizes))
+		fmt.Fprintf(w, "  security scan: %d rules, 0 findings, %d accepted\n", len(scan.Rules), len(t.Scan.Accepted))
+		for _, f := range t.Scan.Accepted {
+			fmt.Fprintf(w, "    accepted %s at %s: %s\n", f.Rule, f.Location(), f.Reason)
+		}
 	}
 }
 

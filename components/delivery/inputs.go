@@ -5,6 +5,7 @@ import (
 
 	"github.com/platformeng/coder-platform/templates/compose"
 	"github.com/platformeng/coder-platform/templates/contract"
+	"github.com/platformeng/coder-platform/templates/scan"
 )
 
 // Inputs are the component's inputs: the facts of the composed template
@@ -92,6 +93,7 @@ func Inputs(a *TemplateArgs) pulumi.Map {
 			"groups": pulumi.ToStringArray(a.groups()), "users": pulumi.ToStringArray(nonNil(access.Users)),
 			"everyone": pulumi.Bool(access.Everyone),
 		},
+		"supplyChain": supplyChainMap(t),
 		"quota": pulumi.Map{
 			"maxWorkspacesPerUser": pulumi.Int(t.Composition.Settings.MaxWorkspacesPerUser), "dailyCost": pulumi.Int(t.Facts.DailyCost),
 		},
@@ -109,6 +111,24 @@ func provenanceMap(t *compose.Template) pulumi.Map {
 		"composer": pulumi.String(p.Composer),
 		"contract": pulumi.String(p.Contract),
 	}
+}
+
+// supplyChainMap is the security scan: the rules that ran, the findings
+// (composition refuses any, so only a bypassed composer shows one) and the
+// findings a manifest accepted, with their reasons.
+func supplyChainMap(t *compose.Template) pulumi.Map {
+	finding := func(f scan.Finding) pulumi.Map {
+		return pulumi.Map{"rule": pulumi.String(f.Rule), "location": pulumi.String(f.Location()),
+			"text": pulumi.String(f.Text), "reason": pulumi.String(f.Reason)}
+	}
+	findings, accepted := pulumi.Array{}, pulumi.Array{}
+	for _, f := range t.Scan.Findings {
+		findings = append(findings, finding(f))
+	}
+	for _, f := range t.Scan.Accepted {
+		accepted = append(accepted, finding(f))
+	}
+	return pulumi.Map{"rules": pulumi.ToStringArray(scan.RuleNames()), "findings": findings, "accepted": accepted}
 }
 
 // toolchainProfiles are the toolchain's profiles this base can offer.

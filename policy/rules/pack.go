@@ -24,6 +24,7 @@ func Pack() []*Policy {
 		// Template contract.
 		templatePairing, templateOverrideBounds, templateProvenance, templateSemver,
 		templateAutostop, templateSizes, templateIsolation, templateGroupAccess,
+		templateSupplyChain, templateAcceptedRisks,
 	}
 }
 

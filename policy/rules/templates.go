@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/platformeng/coder-platform/templates/contract"
+	"github.com/platformeng/coder-platform/templates/scan"
 )
 
 // The template contract rules judge the coder:templates:Template resources
@@ -297,6 +298,69 @@ var templateGroupAccess = &Policy{
 		}
 		if groups, gs := strs(r.Props, "access", "groups"); gs == absent || gs == known && len(groups) == 0 {
 			out = append(out, "the template is granted to no group.")
+		}
+		return out
+	},
+}
+
+var templateSupplyChain = &Policy{
+	Name:        "template-supply-chain",
+	Description: "A template passed every rule of the security scan: nothing piped into a shell, https, pinned and verified downloads, pinned packages, hardened Terraform; only waivable findings are accepted, each with a reason.",
+	Severity:    High,
+	Enforcement: Mandatory,
+	Remediation: "fix the finding in the toolchain or base (verify the download with the vendor's checksum or signature, pin the version), or accept a waivable one with an exception and a reason in the layer's manifest; see docs/templates.md#security-scan.",
+	Types:       templateTypes,
+	Check: func(r *Resource, _ Config) []string {
+		ran, rs := strs(r.Props, "supplyChain", "rules")
+		if rs == unknown {
+			return nil
+		}
+		var out []string
+		for _, ru := range scan.Rules {
+			if !slices.Contains(ran, ru.Name) {
+				out = append(out, fmt.Sprintf("the security scan did not run rule %s.", ru.Name))
+			}
+		}
+		findings, _ := list(r.Props, "supplyChain", "findings")
+		for _, f := range findings {
+			m, _ := elem(f)
+			rule, _ := str(m, "rule")
+			loc, _ := str(m, "location")
+			text, _ := str(m, "text")
+			out = append(out, fmt.Sprintf("%s at %s: %s", rule, loc, text))
+		}
+		accepted, _ := list(r.Props, "supplyChain", "accepted")
+		for _, f := range accepted {
+			m, _ := elem(f)
+			rule, _ := str(m, "rule")
+			loc, _ := str(m, "location")
+			if i := slices.IndexFunc(scan.Rules, func(x scan.Rule) bool { return x.Name == rule }); i < 0 || !scan.Rules[i].Waivable {
+				out = append(out, fmt.Sprintf("%s at %s is accepted, but that rule has no safe exception.", rule, loc))
+			}
+			if reason, _ := str(m, "reason"); strings.TrimSpace(reason) == "" {
+				out = append(out, fmt.Sprintf("%s at %s is accepted without a reason.", rule, loc))
+			}
+		}
+		return out
+	},
+}
+
+var templateAcceptedRisks = &Policy{
+	Name:        "template-accepted-risks",
+	Description: "Reports every security-scan finding a toolchain or base accepts with an exception, on every preview, so accepted risks stay visible.",
+	Severity:    Low,
+	Enforcement: Advisory,
+	Remediation: "retire the exception when upstream publishes checksums or signatures, or bake the artifact into the workspace image or AMI.",
+	Types:       templateTypes,
+	Check: func(r *Resource, _ Config) []string {
+		accepted, _ := list(r.Props, "supplyChain", "accepted")
+		var out []string
+		for _, f := range accepted {
+			m, _ := elem(f)
+			rule, _ := str(m, "rule")
+			loc, _ := str(m, "location")
+			reason, _ := str(m, "reason")
+			out = append(out, fmt.Sprintf("accepted %s at %s: %s", rule, loc, reason))
 		}
 		return out
 	},

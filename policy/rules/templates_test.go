@@ -27,7 +27,9 @@ const goodTemplate = `{
   "network": {"isolation": "network-policy", "publicIp": false},
   "settings": {"defaultTtlMs": 39600000, "activityBumpMs": 3600000,
     "autostopRequirement": {"daysOfWeek": ["monday"], "weeks": 1}},
-  "access": {"groups": ["developers"], "users": [], "everyone": false}
+  "access": {"groups": ["developers"], "users": [], "everyone": false},
+  "supplyChain": {"rules": ["pipe-to-shell", "insecure-transport", "unpinned-download", "unverified-download", "unpinned-package",
+    "provider-version", "imdsv2", "encrypted-storage", "open-ingress", "container-hardening"], "findings": [], "accepted": []}
 }`
 
 // tpl is goodTemplate with one property replaced (path into nested maps).
@@ -142,5 +144,42 @@ func TestTemplateGroupAccess(t *testing.T) {
 		{"individuals", tpl(t, []string{"alice@example.com"}, "access", "users"),
 			[]string{"the template is granted to individual users: alice@example.com."}},
 		{"no group", tpl(t, []string{}, "access", "groups"), []string{"the template is granted to no group."}},
+	})
+}
+
+func TestTemplateSupplyChain(t *testing.T) {
+	accepted := func(rule, reason string) []map[string]any {
+		return []map[string]any{{"rule": rule, "location": "base b main.tf:3", "text": "curl …", "reason": reason}}
+	}
+	checkResource(t, templateSupplyChain, []resourceCase{
+		{"clean", tpl(t, nil), nil},
+		{"accepted with a reason", tpl(t, accepted("unverified-download", "upstream publishes no checksums"), "supplyChain", "accepted"), nil},
+		{"a finding", tpl(t, []map[string]any{{"rule": "pipe-to-shell", "location": "toolchain t scripts/a.sh:4",
+			"text": "curl https://x/install.sh | sh"}}, "supplyChain", "findings"),
+			[]string{"pipe-to-shell at toolchain t scripts/a.sh:4: curl https://x/install.sh | sh"}},
+		{"a rule did not run", tpl(t, []string{"pipe-to-shell", "insecure-transport", "unpinned-download", "unverified-download",
+			"unpinned-package", "provider-version", "imdsv2", "encrypted-storage", "open-ingress"}, "supplyChain", "rules"),
+			[]string{"the security scan did not run rule container-hardening."}},
+		{"no scan at all", tpl(t, nil, "supplyChain"), func() []string {
+			var out []string
+			for _, r := range []string{"pipe-to-shell", "insecure-transport", "unpinned-download", "unverified-download", "unpinned-package",
+				"provider-version", "imdsv2", "encrypted-storage", "open-ingress", "container-hardening"} {
+				out = append(out, "the security scan did not run rule "+r+".")
+			}
+			return out
+		}()},
+		{"accepting a rule with no safe exception", tpl(t, accepted("pipe-to-shell", "we trust them"), "supplyChain", "accepted"),
+			[]string{"pipe-to-shell at base b main.tf:3 is accepted, but that rule has no safe exception."}},
+		{"accepted without a reason", tpl(t, accepted("unpinned-package", " "), "supplyChain", "accepted"),
+			[]string{"unpinned-package at base b main.tf:3 is accepted without a reason."}},
+	})
+}
+
+func TestTemplateAcceptedRisks(t *testing.T) {
+	checkResource(t, templateAcceptedRisks, []resourceCase{
+		{"nothing accepted", tpl(t, nil), nil},
+		{"one accepted", tpl(t, []map[string]any{{"rule": "unverified-download", "location": "base b main.tf:3", "text": "curl …",
+			"reason": "upstream publishes no checksums"}}, "supplyChain", "accepted"),
+			[]string{"accepted unverified-download at base b main.tf:3: upstream publishes no checksums"}},
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/platformeng/coder-platform/templates"
 	"github.com/platformeng/coder-platform/templates/contract"
+	"github.com/platformeng/coder-platform/templates/scan"
 )
 
 // Version is the composer's version, recorded in every provenance.
@@ -36,6 +37,8 @@ type Template struct {
 	Provenance Provenance
 	// Facts were read from the rendered Terraform.
 	Facts Facts
+	// Scan is the security scan; only accepted findings remain.
+	Scan scan.Report
 	// Published are the ledger entries the versions were checked against.
 	Published Ledger
 }
@@ -114,6 +117,7 @@ func compose(c *templates.Catalog, m *templates.Composition) (*Template, error) 
 		func() (err error) { t.Schedule, err = ResolveSchedule(m.Settings); return err },
 		t.render,
 		t.verify,
+		t.scan,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

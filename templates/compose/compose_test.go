@@ -184,10 +184,10 @@ func TestCompositionErrors(t *testing.T) {
 		{"toolchain outside the range", func(c *templates.Catalog) {
 			m, _ := c.Composition("pod-swdev")
 			m.Toolchain.Versions = ">=2.0.0"
-		}, "pod-swdev", `compose pod-swdev: toolchain swdev 1.0.0 is outside the composition's range ">=2.0.0"`},
+		}, "pod-swdev", `compose pod-swdev: toolchain swdev 1.1.0 is outside the composition's range ">=2.0.0"`},
 		{"version goes backwards", func(c *templates.Catalog) {
-			c.Published.Toolchains["swdev"] = templates.Release{Version: "1.1.0", SHA256: strings.Repeat("0", 64)}
-		}, "pod-swdev", "compose pod-swdev: toolchain swdev 1.0.0 is lower than the published 1.1.0; versions never go backwards (roll back by releasing the old content as a new version)"},
+			c.Published.Toolchains["swdev"] = templates.Release{Version: "1.2.0", SHA256: strings.Repeat("0", 64)}
+		}, "pod-swdev", "compose pod-swdev: toolchain swdev 1.1.0 is lower than the published 1.2.0; versions never go backwards (roll back by releasing the old content as a new version)"},
 		{"content changed without a bump", func(c *templates.Catalog) {
 			c.Bases["base-k8s"].Hash = strings.Repeat("1", 64)
 		}, "pod-swdev", "compose pod-swdev: base base-k8s 1.0.0 changed after it was published (sha256 111111111111, published "},
@@ -209,6 +209,20 @@ func TestCompositionErrors(t *testing.T) {
 			b.Module["main.tf"] = []byte(strings.Replace(string(b.Module["main.tf"]), "associate_public_ip_address = false", "associate_public_ip_address = true", 1))
 			c.Published = templates.Published{}
 		}, "ec2-datasci", `network isolation is "" (public IP true); base.yaml says "security-group"`},
+		{"toolchain pipes a download into a shell", func(c *templates.Catalog) {
+			tc := c.Toolchains["swdev"]
+			tc.Files["scripts/tools.sh"] = append(tc.Files["scripts/tools.sh"], "curl -fsSL https://code-server.dev/install.sh | sh\n"...)
+			c.Published = templates.Published{}
+		}, "pod-swdev", "compose pod-swdev: security scan: 1 finding(s) (fix them, or accept a waivable one with an exception in the layer's manifest):\n  - pipe-to-shell: toolchain swdev scripts/tools.sh:"},
+		{"base without IMDSv2", func(c *templates.Catalog) {
+			b := c.Bases["base-ec2-linux"]
+			b.Module["main.tf"] = []byte(strings.Replace(string(b.Module["main.tf"]), `http_tokens                 = "required"`, `http_tokens                 = "optional"`, 1))
+			c.Published = templates.Published{}
+		}, "ec2-datasci", `imdsv2: base base-ec2-linux main.tf:`},
+		{"stale exception", func(c *templates.Catalog) {
+			tc := c.Toolchains["windev"]
+			tc.Exceptions = append(tc.Exceptions, templates.Exception{Rule: "unverified-download", Match: "example.com/nothing", Reason: "accepts nothing at all"})
+		}, "ec2-windev-gui", `compose ec2-windev-gui: toolchain windev: exception unverified-download "example.com/nothing" accepts no finding; remove it`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -305,9 +319,13 @@ func TestSchemaRejectsBadManifests(t *testing.T) {
 	err = v.Decode(contract.DefToolchain, "toolchain.yaml", []byte(strings.Replace(string(bad), "persistent-home, network-egress]", "persistent-home, teleport]", 1)), &tc)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/capabilities/requires/1")
-	err = v.Decode(contract.DefToolchain, "toolchain.yaml", []byte(strings.Replace(string(bad), "version: 1.0.0", "version: one", 1)), &tc)
+	err = v.Decode(contract.DefToolchain, "toolchain.yaml", []byte(strings.Replace(string(bad), "version: 1.1.0", "version: one", 1)), &tc)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/version")
+	// A rule with no safe exception cannot even be written down.
+	err = v.Decode(contract.DefToolchain, "toolchain.yaml", []byte(strings.Replace(string(bad), "rule: unverified-download", "rule: pipe-to-shell", 1)), &tc)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "/exceptions/0/rule")
 }
 
 func BenchmarkComposeAll(b *testing.B) {

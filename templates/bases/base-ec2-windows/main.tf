@@ -151,7 +151,10 @@ resource "coder_script" "dcv" {
   script       = <<-EOT
     $ErrorActionPreference = "Stop"
     if (-not (Get-Service dcvserver -ErrorAction SilentlyContinue)) {
-      Invoke-WebRequest -Uri "https://d1uj6qtbmh3dt5.cloudfront.net/nice-dcv-server-x64-Release.msi" -OutFile "$env:TEMP\dcv.msi"
+      Invoke-WebRequest -Uri "https://d1uj6qtbmh3dt5.cloudfront.net/2025.0/Servers/nice-dcv-server-x64-Release-2025.0-20103.msi" -OutFile "$env:TEMP\dcv.msi"
+      # Amazon signs the installer; refuse anything else.
+      $sig = Get-AuthenticodeSignature "$env:TEMP\dcv.msi"
+      if ($sig.Status -ne "Valid" -or $sig.SignerCertificate.Subject -notmatch "O=Amazon") { throw "dcv.msi is not signed by Amazon: $($sig.Status)" }
       Start-Process msiexec.exe -Wait -ArgumentList "/i $env:TEMP\dcv.msi ADDLOCAL=ALL /quiet /norestart AUTOMATIC_SESSION_OWNER=Administrator"
     }
     Set-ItemProperty -Path "HKLM:\SOFTWARE\GSettings\com\nicesoftware\dcv\connectivity" -Name "web-port" -Value ${local.dcv_port} -Type DWord -ErrorAction SilentlyContinue

@@ -3,15 +3,21 @@
 set -euo pipefail
 TERRAFORM_VERSION=1.9.8
 KUBECTL_VERSION=v1.33.4
+CODE_SERVER_VERSION=4.96.4
 arch=$(uname -m); case "$arch" in x86_64) a=amd64 ;; aarch64) a=arm64 ;; esac
 bin="$HOME/.local/bin"; mkdir -p "$bin"
 
 if ! "$bin/terraform" version 2>/dev/null | grep -q "v${TERRAFORM_VERSION}"; then
-  curl -fsSL "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/terraform_${TERRAFORM_VERSION}_linux_${a}.zip" -o /tmp/tf.zip
-  python3 -c "import zipfile,sys; zipfile.ZipFile('/tmp/tf.zip').extract('terraform', sys.argv[1])" "$bin" && chmod +x "$bin/terraform" && rm -f /tmp/tf.zip
+  tf="terraform_${TERRAFORM_VERSION}_linux_${a}.zip"
+  curl -fsSL "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/${tf}" -o "/tmp/${tf}"
+  # HashiCorp's SHA256SUMS lists every archive of the release.
+  (cd /tmp && curl -fsSL "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/terraform_${TERRAFORM_VERSION}_SHA256SUMS" | grep " ${tf}$" | sha256sum -c -)
+  python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extract('terraform', sys.argv[2])" "/tmp/${tf}" "$bin" && chmod +x "$bin/terraform" && rm -f "/tmp/${tf}"
 fi
 if ! "$bin/kubectl" version --client 2>/dev/null | grep -q "${KUBECTL_VERSION}"; then
-  curl -fsSL "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${a}/kubectl" -o "$bin/kubectl" && chmod +x "$bin/kubectl"
+  curl -fsSL "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${a}/kubectl" -o /tmp/kubectl
+  echo "$(curl -fsSL "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${a}/kubectl.sha256")  /tmp/kubectl" | sha256sum -c -
+  install -m 0755 /tmp/kubectl "$bin/kubectl" && rm -f /tmp/kubectl
 fi
 if ! command -v gh >/dev/null; then
   if command -v apt-get >/dev/null; then sudo apt-get install -y gh || { curl -fsSL https://cli.github.com/packages/githubcli-archive-keyring.gpg | sudo dd of=/usr/share/keyrings/githubcli-archive-keyring.gpg;
@@ -22,7 +28,11 @@ fi
 if ! command -v docker >/dev/null; then
   if command -v apt-get >/dev/null; then sudo apt-get install -y docker.io; else sudo dnf install -y docker; fi
 fi
-if [ ! -x "$HOME/.local/lib/code-server/bin/code-server" ]; then
-  curl -fsSL https://code-server.dev/install.sh | sh -s -- --method=standalone --prefix="$HOME/.local"
+cs="code-server-${CODE_SERVER_VERSION}-linux-${a}"
+if [ ! -x "$HOME/.local/lib/${cs}/bin/code-server" ]; then
+  # The pinned release archive, not install.sh piped into a shell.
+  curl -fsSL "https://github.com/coder/code-server/releases/download/v${CODE_SERVER_VERSION}/${cs}.tar.gz" -o "/tmp/${cs}.tar.gz"
+  mkdir -p "$HOME/.local/lib" && tar -C "$HOME/.local/lib" -xzf "/tmp/${cs}.tar.gz" && rm -f "/tmp/${cs}.tar.gz"
+  ln -sfn "$HOME/.local/lib/${cs}/bin/code-server" "$bin/code-server"
 fi
-nohup "$HOME/.local/bin/code-server" --auth none --port 13337 --bind-addr 127.0.0.1:13337 >/tmp/code-server.log 2>&1 &
+nohup "$bin/code-server" --auth none --port 13337 --bind-addr 127.0.0.1:13337 >/tmp/code-server.log 2>&1 &
