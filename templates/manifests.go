@@ -199,6 +199,9 @@ type Settings struct {
 	RequireActiveVersion bool        `json:"requireActiveVersion"`
 	Access               Access      `json:"access"`
 	MaxWorkspacesPerUser int         `json:"maxWorkspacesPerUser"`
+	// Deprecated, when set, deprecates the template in coderd with this
+	// message: users see it, and no new workspace is created from it.
+	Deprecated string `json:"deprecated"`
 }
 
 // Schedule is the working day workspaces follow.

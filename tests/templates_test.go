@@ -87,6 +87,8 @@ func TestProdDeliversTheDefaultTemplates(t *testing.T) {
 		assert.Equal(t, "false", plain["ALLOW_USER_AUTOSTOP"])
 		assert.Equal(t, groups[name], plain["ACCESS_GROUPS"])
 		assert.Equal(t, "3", plain["QUOTA_ALLOWANCE"])
+		assert.Contains(t, plain, "DEPRECATION_MESSAGE")
+		assert.Empty(t, plain["DEPRECATION_MESSAGE"], "no delivered template is deprecated")
 		assert.Equal(t, map[string]string{"CODER_SESSION_TOKEN": "coder-template-admin/token"}, secret)
 		assert.NotContains(t, plain, "CODER_SESSION_TOKEN")
 		assert.Equal(t, coder.TemplateServiceAccount, str(d.job, "spec.template.spec.serviceAccountName"))

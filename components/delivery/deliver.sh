@@ -4,7 +4,10 @@
 # exists is promoted, not pushed again. The session token is read from the
 # environment by the CLI and by api(); it is never echoed (no set -x).
 set -euo pipefail
-export HOME=/tmp CODER_CONFIG_DIR=/tmp/coder
+# The Job mounts the composed directory at /template and the variables at
+# /vars; the overrides exist for the script's tests.
+template_dir="${TEMPLATE_DIR:-/template}" vars_file="${VARS_FILE:-/vars/variables.yaml}" work="${WORK_DIR:-/tmp}"
+export HOME="$work" CODER_CONFIG_DIR="$work/coder"
 org="$CODER_ORGANIZATION"
 
 api() {
@@ -27,13 +30,21 @@ if coder templates versions list "$TEMPLATE_NAME" -O "$org" -o json 2>/dev/null 
   coder templates versions promote --template "$TEMPLATE_NAME" --template-version "$TEMPLATE_VERSION" -O "$org"
 else
   echo "template ${TEMPLATE_NAME}: pushing version ${TEMPLATE_VERSION}"
-  mkdir -p /tmp/template && cp -RL /template/. /tmp/template/
-  coder templates push "$TEMPLATE_NAME" -d /tmp/template --variables-file /vars/variables.yaml \
+  mkdir -p "$work/template" && cp -RL "$template_dir/." "$work/template/"
+  coder templates push "$TEMPLATE_NAME" -d "$work/template" --variables-file "$vars_file" \
     --name "$TEMPLATE_VERSION" -m "$TEMPLATE_MESSAGE" --activate --ignore-lockfile --yes -O "$org"
 fi
 
-# 2. Settings of the template object.
-coder templates edit "$TEMPLATE_NAME" -O "$org" --yes \
+# 2. Settings of the template object. Deprecation is declared too: a message
+# deprecates the template (no new workspaces; running ones keep going), and
+# no message lifts a deprecation an earlier delivery set.
+deprecation=()
+if [ -n "${DEPRECATION_MESSAGE:-}" ]; then
+  deprecation=(--deprecated "$DEPRECATION_MESSAGE")
+elif api GET "/organizations/${org_id}/templates/${TEMPLATE_NAME}" | grep -q '"deprecated":true'; then
+  deprecation=(--deprecated "")
+fi
+coder templates edit "$TEMPLATE_NAME" -O "$org" --yes ${deprecation[@]+"${deprecation[@]}"} \
   --display-name "$TEMPLATE_DISPLAY_NAME" --description "$TEMPLATE_DESCRIPTION" --icon "$TEMPLATE_ICON" \
   --default-ttl "$DEFAULT_TTL" --activity-bump "$ACTIVITY_BUMP" \
   --autostop-requirement-weekdays "$AUTOSTOP_REQUIREMENT_DAYS" --autostop-requirement-weeks "$AUTOSTOP_REQUIREMENT_WEEKS" \

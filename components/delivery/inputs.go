@@ -88,6 +88,7 @@ func Inputs(a *TemplateArgs) pulumi.Map {
 			},
 			"allowUserAutostart": pulumi.Bool(s.AllowUserAutostart), "allowUserAutostop": pulumi.Bool(s.AllowUserAutostop),
 			"requireActiveVersion": pulumi.Bool(s.RequireActiveVersion),
+			"deprecated":           pulumi.String(t.Composition.Settings.Deprecated),
 		},
 		"access": pulumi.Map{
 			"groups": pulumi.ToStringArray(a.groups()), "users": pulumi.ToStringArray(nonNil(access.Users)),

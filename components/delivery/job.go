@@ -95,6 +95,7 @@ func JobEnv(args *TemplateArgs) [][2]string {
 		{"REQUIRE_ACTIVE_VERSION", fmt.Sprint(s.RequireActiveVersion)},
 		{"ACCESS_GROUPS", strings.Join(args.groups(), ",")},
 		{"QUOTA_ALLOWANCE", fmt.Sprint(m.Settings.MaxWorkspacesPerUser)},
+		{"DEPRECATION_MESSAGE", m.Settings.Deprecated},
 	}
 }
 
