@@ -321,24 +321,15 @@ var templateSupplyChain = &Policy{
 				out = append(out, fmt.Sprintf("the security scan did not run rule %s.", ru.Name))
 			}
 		}
-		findings, _ := list(r.Props, "supplyChain", "findings")
-		for _, f := range findings {
-			m, _ := elem(f)
-			rule, _ := str(m, "rule")
-			loc, _ := str(m, "location")
-			text, _ := str(m, "text")
-			out = append(out, fmt.Sprintf("%s at %s: %s", rule, loc, text))
+		for _, f := range scanFindings(r, "findings") {
+			out = append(out, fmt.Sprintf("%s at %s: %s", f.rule, f.location, f.text))
 		}
-		accepted, _ := list(r.Props, "supplyChain", "accepted")
-		for _, f := range accepted {
-			m, _ := elem(f)
-			rule, _ := str(m, "rule")
-			loc, _ := str(m, "location")
-			if i := slices.IndexFunc(scan.Rules, func(x scan.Rule) bool { return x.Name == rule }); i < 0 || !scan.Rules[i].Waivable {
-				out = append(out, fmt.Sprintf("%s at %s is accepted, but that rule has no safe exception.", rule, loc))
+		for _, f := range scanFindings(r, "accepted") {
+			if !scan.Waivable(f.rule) {
+				out = append(out, fmt.Sprintf("%s at %s is accepted, but that rule has no safe exception.", f.rule, f.location))
 			}
-			if reason, _ := str(m, "reason"); strings.TrimSpace(reason) == "" {
-				out = append(out, fmt.Sprintf("%s at %s is accepted without a reason.", rule, loc))
+			if strings.TrimSpace(f.reason) == "" {
+				out = append(out, fmt.Sprintf("%s at %s is accepted without a reason.", f.rule, f.location))
 			}
 		}
 		return out
@@ -353,17 +344,31 @@ var templateAcceptedRisks = &Policy{
 	Remediation: "retire the exception when upstream publishes checksums or signatures, or bake the artifact into the workspace image or AMI.",
 	Types:       templateTypes,
 	Check: func(r *Resource, _ Config) []string {
-		accepted, _ := list(r.Props, "supplyChain", "accepted")
 		var out []string
-		for _, f := range accepted {
-			m, _ := elem(f)
-			rule, _ := str(m, "rule")
-			loc, _ := str(m, "location")
-			reason, _ := str(m, "reason")
-			out = append(out, fmt.Sprintf("accepted %s at %s: %s", rule, loc, reason))
+		for _, f := range scanFindings(r, "accepted") {
+			out = append(out, fmt.Sprintf("accepted %s at %s: %s", f.rule, f.location, f.reason))
 		}
 		return out
 	},
+}
+
+// scanFinding is one entry of the security scan's findings or accepted
+// list, as components/delivery records it.
+type scanFinding struct{ rule, location, text, reason string }
+
+func scanFindings(r *Resource, key string) []scanFinding {
+	items, _ := list(r.Props, "supplyChain", key)
+	out := make([]scanFinding, 0, len(items))
+	for _, it := range items {
+		m, _ := elem(it)
+		var f scanFinding
+		f.rule, _ = str(m, "rule")
+		f.location, _ = str(m, "location")
+		f.text, _ = str(m, "text")
+		f.reason, _ = str(m, "reason")
+		out = append(out, f)
+	}
+	return out
 }
 
 func dedupe(s []string) []string {

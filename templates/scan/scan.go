@@ -46,12 +46,10 @@ func RuleNames() []string {
 	return out
 }
 
-func rule(name string) (Rule, bool) {
+// Waivable reports whether a manifest exception may accept the rule.
+func Waivable(name string) bool {
 	i := slices.IndexFunc(Rules, func(r Rule) bool { return r.Name == name })
-	if i < 0 {
-		return Rule{}, false
-	}
-	return Rules[i], true
+	return i >= 0 && Rules[i].Waivable
 }
 
 // Finding is one breach of a rule.
@@ -134,8 +132,7 @@ func accept(layer string, found []Finding, exceptions []templates.Exception) (Re
 	for _, f := range found {
 		f.Layer = layer
 		i := slices.IndexFunc(exceptions, func(e templates.Exception) bool {
-			ru, ok := rule(e.Rule)
-			return ok && ru.Waivable && e.Rule == f.Rule && strings.Contains(f.Text, e.Match)
+			return Waivable(e.Rule) && e.Rule == f.Rule && strings.Contains(f.Text, e.Match)
 		})
 		if i < 0 {
 			r.Findings = append(r.Findings, f)
