@@ -8,11 +8,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/platformeng/coder-platform/templates/scan"
 )
 
 // Facts are read back from the rendered Terraform, so the contract rules
@@ -91,7 +92,7 @@ func (f *Facts) inspectBlock(mod string, b *hclsyntax.Block) {
 			}
 		}
 	case id == "resource.coder_metadata.provenance" && mod == "root":
-		if v, ok := literal(b.Body.Attributes["daily_cost"]); ok && v.Type() == cty.Number {
+		if v, ok := scan.Constant(b.Body.Attributes["daily_cost"]); ok && v.Type() == cty.Number {
 			n, _ := v.AsBigFloat().Int64()
 			f.DailyCost = int(n)
 		}
@@ -106,7 +107,7 @@ func (f *Facts) inspectBlock(mod string, b *hclsyntax.Block) {
 		f.Isolation = "network-policy"
 	case strings.HasPrefix(id, "resource.aws_instance.") && mod == "base":
 		_, hasSG := b.Body.Attributes["vpc_security_group_ids"]
-		pub, known := literal(b.Body.Attributes["associate_public_ip_address"])
+		pub, known := scan.Constant(b.Body.Attributes["associate_public_ip_address"])
 		public := !known || pub.Type() != cty.Bool || pub.True()
 		f.PublicIP = f.PublicIP || public
 		if hasSG && !public && f.Isolation == "" {
@@ -120,20 +121,8 @@ func (f *Facts) inspectBlock(mod string, b *hclsyntax.Block) {
 	}
 }
 
-// literal evaluates an attribute that holds a constant.
-func literal(a *hclsyntax.Attribute) (cty.Value, bool) {
-	if a == nil {
-		return cty.NilVal, false
-	}
-	v, diags := a.Expr.Value(&hcl.EvalContext{})
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
-		return cty.NilVal, false
-	}
-	return v, true
-}
-
 func literalString(a *hclsyntax.Attribute) string {
-	v, ok := literal(a)
+	v, ok := scan.Constant(a)
 	if !ok || v.Type() != cty.String {
 		return ""
 	}

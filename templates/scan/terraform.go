@@ -37,7 +37,7 @@ func (t *tfScan) block(b *hclsyntax.Block) {
 	if b.Type == "terraform" {
 		for _, rp := range children(b, "required_providers") {
 			for name, a := range rp.Body.Attributes {
-				v, ok := constant(a)
+				v, ok := Constant(a)
 				if !ok || !v.Type().IsObjectType() || !v.Type().HasAttribute("version") {
 					t.add("provider-version", rp, "provider "+name+" has no version constraint")
 				}
@@ -144,8 +144,9 @@ func anyBlock(bs []*hclsyntax.Block, ok func(*hclsyntax.Block) bool) bool {
 	return false
 }
 
-// constant evaluates an attribute that holds a constant.
-func constant(a *hclsyntax.Attribute) (cty.Value, bool) {
+// Constant evaluates an attribute that holds a constant (no references);
+// the composer reads the rendered template's facts with it too.
+func Constant(a *hclsyntax.Attribute) (cty.Value, bool) {
 	if a == nil {
 		return cty.NilVal, false
 	}
@@ -157,12 +158,12 @@ func constant(a *hclsyntax.Attribute) (cty.Value, bool) {
 }
 
 func isString(b *hclsyntax.Block, attr, want string) bool {
-	v, ok := constant(b.Body.Attributes[attr])
+	v, ok := Constant(b.Body.Attributes[attr])
 	return ok && v.Type() == cty.String && v.AsString() == want
 }
 
 func isBool(b *hclsyntax.Block, attr string, want bool) bool {
-	v, ok := constant(b.Body.Attributes[attr])
+	v, ok := Constant(b.Body.Attributes[attr])
 	return ok && v.Type() == cty.Bool && v.True() == want
 }
 
