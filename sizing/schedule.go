@@ -154,6 +154,11 @@ func ParseCron(expr string) (Clock, []time.Weekday, error) {
 	return Clock{h, m}, days, nil
 }
 
+// OneOffLeadTime is how far ahead of now a one-time action must start to
+// be registered: Auto Scaling rejects a start time in the past, and the
+// action must still be in the future when the update reaches it.
+const OneOffLeadTime = 5 * time.Minute
+
 // OneOff is a one-time scheduled action (workshop events).
 type OneOff struct {
 	Name      string
@@ -163,9 +168,15 @@ type OneOff struct {
 // EventActions schedules a workshop: scale up so capacity is in service
 // ReadyBefore the event starts, scale down after it ends plus grace.
 func EventActions(start, end time.Time, warmup, grace time.Duration) (up, down OneOff) {
-	return OneOff{Name: "event-scale-up", StartTime: start.Add(-ReadyBefore - warmup).UTC()},
-		OneOff{Name: "event-scale-down", StartTime: end.Add(grace).UTC()}
+	return OneOff{Name: EventScaleUp, StartTime: start.Add(-ReadyBefore - warmup).UTC()},
+		OneOff{Name: EventScaleDown, StartTime: end.Add(grace).UTC()}
 }
+
+// Names of the event's one-time actions.
+const (
+	EventScaleUp   = "event-scale-up"
+	EventScaleDown = "event-scale-down"
+)
 
 // ParseWeekdays parses "mon,tue" style lists.
 func ParseWeekdays(names []string) ([]time.Weekday, error) {

@@ -15,7 +15,7 @@ import (
 
 // ClusterName is the EKS cluster name of a region.
 func ClusterName(cfg *config.Stack, region string) string {
-	return fmt.Sprintf("coder-%s-%s", cfg.Name, region)
+	return cfg.RegionPrefix(region)
 }
 
 func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutput, net *network.Vpc,
@@ -30,14 +30,15 @@ func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutpu
 		egress = append(egress, cluster.EgressRule{CIDR: e.CIDR, Ports: e.Ports})
 	}
 	return &cluster.ClusterArgs{
-		Name:                 ClusterName(cfg, r.Name),
-		Region:               r.Name,
-		AccountID:            account,
-		KubernetesVersion:    c.KubernetesVersion,
-		EndpointPublicAccess: c.EndpointPublicAccess,
-		PublicAccessCIDRs:    c.PublicAccessCIDRs,
-		AdminRoleArns:        c.AdminRoleArns,
-		LogRetentionDays:     c.LogRetentionDays,
+		Name:                   ClusterName(cfg, r.Name),
+		Region:                 r.Name,
+		AccountID:              account,
+		KubernetesVersion:      c.KubernetesVersion,
+		EndpointPublicAccess:   c.EndpointPublicAccess,
+		PublicAccessCIDRs:      c.PublicAccessCIDRs,
+		AdminRoleArns:          c.AdminRoleArns,
+		LogRetentionDays:       c.LogRetentionDays,
+		AutoscalerChartVersion: c.Versions.AutoscalerChart,
 		Addons: cluster.AddonVersions{VpcCni: c.Addons.VpcCni, CoreDNS: c.Addons.CoreDNS,
 			KubeProxy: c.Addons.KubeProxy, EbsCsi: c.Addons.EbsCsi},
 		Keys: cluster.KeyRefs{Secrets: keys.Arn(security.KeyEKS), EBS: keys.Arn(security.KeyEBS), Logs: keys.Arn(security.KeyLogs)},
@@ -110,12 +111,18 @@ func nodeGroups(cfg *config.Stack, capa RegionCapacity) []cluster.NodeGroupSpec 
 func schedule(cfg *config.Stack, up, floor, maxSize int, basis string) []cluster.ScheduledAction {
 	sc := cfg.Scaling
 	if sc.Event != nil {
-		warm := time.Duration(sc.NodeWarmupMinutes) * time.Minute
-		u, d := sizing.EventActions(sc.Event.StartTime, sc.Event.EndTime, warm, time.Duration(sc.Event.GraceMinutes)*time.Minute)
-		return []cluster.ScheduledAction{
-			{Name: u.Name, StartTime: u.StartTime.Format(time.RFC3339), MinSize: up, MaxSize: maxSize, Desired: up, Basis: basis},
-			{Name: d.Name, StartTime: d.StartTime.Format(time.RFC3339), MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged},
+		// Only the actions still ahead (config.Event.Upcoming): a passed one
+		// has run and been deleted by Auto Scaling, and re-creating it with
+		// a start time in the past would fail.
+		var out []cluster.ScheduledAction
+		for _, a := range sc.Event.Upcoming {
+			act := cluster.ScheduledAction{Name: a.Name, StartTime: a.StartTime.Format(time.RFC3339), MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged}
+			if a.Name == sizing.EventScaleUp {
+				act.MinSize, act.Desired, act.Basis = up, up, basis
+			}
+			out = append(out, act)
 		}
+		return out
 	}
 	u, d := sizing.DailyActions(*sc.Daily)
 	return []cluster.ScheduledAction{
@@ -139,16 +146,31 @@ func workspaceQuota(cfg *config.Stack, r *config.Region) cluster.Quota {
 }
 
 // workspaceLimits defaults a container to the declared request with a 2×
-// burst limit, and caps it at one workspace node.
+// burst limit (at most one node), and caps it at one workspace node.
 func workspaceLimits(cfg *config.Stack) cluster.ContainerLimits {
 	req := cfg.Workload.Request
 	a := cfg.Cluster.NodeGroups.Workspace.Primary().Allocatable()
+	// The API server rejects a LimitRange whose default exceeds its max.
 	return cluster.ContainerLimits{
 		DefaultRequestCPU: req.CPU(), DefaultRequestMemory: req.Memory(),
-		DefaultLimitCPU:    sizing.Resources{MilliCPU: 2 * req.MilliCPU}.CPU(),
-		DefaultLimitMemory: sizing.Resources{MiB: 2 * req.MiB}.Memory(),
+		DefaultLimitCPU:    sizing.Resources{MilliCPU: min(2*req.MilliCPU, a.MilliCPU)}.CPU(),
+		DefaultLimitMemory: sizing.Resources{MiB: min(2*req.MiB, a.MiB)}.Memory(),
 		MaxCPU:             fmt.Sprintf("%dm", a.MilliCPU),
 		MaxMemory:          fmt.Sprintf("%dMi", a.MiB),
 		MaxVolume:          fmt.Sprintf("%dGi", 10*cfg.Workload.HomeDiskGiB),
+	}
+}
+
+// reportPassedEvent names each workshop event action that is no longer
+// registered because its time has come (config.Event.Passed).
+func reportPassedEvent(cfg *config.Stack, d *diagnostics) {
+	e := cfg.Scaling.Event
+	if e == nil {
+		return
+	}
+	for _, a := range e.Passed {
+		d.add(Warning, "scaling.event", "%s was due at %s and is not registered: Auto Scaling deletes a one-time action "+
+			"once it has run and rejects a start time in the past; set scaling.event to the next event",
+			a.Name, a.StartTime.Format(time.RFC3339))
 	}
 }

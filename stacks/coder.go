@@ -30,10 +30,16 @@ func deployCoder(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region,
 	if rc.Role == config.RoleProxy && cfg.ProxyTokenRegions[rc.Name] {
 		args.ProxyToken = proxyToken(ctx, cfg, rc.Name)
 	}
-	args.SecretsReady = secretsReady(ctx, cfg, r, coder.RequiredSecrets(args))
+	if args.SecretsReady, err = secretsReady(ctx, cfg, r, coder.RequiredSecrets(args)); err != nil {
+		return err
+	}
 	r.Coder, err = coder.NewCoder(ctx, prefix, args, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster, r.LoadBalancer}))...)
 	if err != nil {
 		return err
+	}
+	if args.Role == coder.ControlPlane && args.AIBridge {
+		d.add(Info, rc.Name+" coder", "the AI Gateway is on (coder.aiBridge): it needs the AI Governance add-on licence, "+
+			"and serves nothing until an owner adds a provider under Admin settings > AI > Providers (docs/runbooks.md)")
 	}
 	if len(r.Coder.Pending) > 0 {
 		d.add(Warning, rc.Name+" coder", "not started yet, waiting for values in %s; put them (docs/runbooks.md, first deployment) and run pulumi up again",
@@ -54,8 +60,9 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 		Workspaces: coder.WorkspaceNetwork{
 			VpcID: r.Network.VpcID, SubnetIDs: r.Network.WorkspaceSubnetIDs, SecurityGroupID: r.Network.WorkspaceSecurityGroupID,
 		},
-		Prometheus:   queueMetrics(p, r),
-		Provisioners: provisioners(cfg, r),
+		QueueMetrics:     queueMetrics(p, r),
+		KEDAChartVersion: cfg.Cluster.Versions.KEDAChart,
+		Provisioners:     provisioners(cfg, r),
 	}
 	if rc.Role != config.RoleControlPlane {
 		args.Role = coder.Proxy
@@ -89,15 +96,19 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 	return args
 }
 
-// queueMetrics is where the provisioner autoscalers of a region read queue
-// depth: coderd exports the job metrics, so every region queries the control
-// plane's Prometheus (KEDA signs cross-region queries with SigV4).
-func queueMetrics(p *Platform, r *Region) *coder.PrometheusRef {
+// queueMetrics is where the provisioner autoscalers of a region read
+// demand: running builds from the region's own Prometheus, which scrapes its
+// provisioners, and pending builds and queue wait from the control plane's,
+// which scrapes coderd (KEDA signs cross-region queries with SigV4).
+func queueMetrics(p *Platform, r *Region) *coder.QueueMetrics {
+	ref := func(x *Region) coder.PrometheusRef {
+		return coder.PrometheusRef{WorkspaceArn: x.Prometheus.WorkspaceArn, Endpoint: x.Prometheus.Endpoint, Region: x.Config.Name}
+	}
 	ctl := p.Regions[0]
 	if r.Config.Role == config.RoleControlPlane {
 		ctl = r
 	}
-	return &coder.PrometheusRef{WorkspaceArn: ctl.Prometheus.WorkspaceArn, Endpoint: ctl.Prometheus.Endpoint, Region: ctl.Config.Name}
+	return &coder.QueueMetrics{Local: ref(r), Control: ref(ctl)}
 }
 
 // proxySize is the configured proxy size or Coder's guidance for the users

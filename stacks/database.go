@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/database"
@@ -62,4 +60,4 @@ func reportDatabase(cfg *config.Stack, d *diagnostics) {
 }
 
 // DatabaseIdentifier is the Aurora cluster identifier of a stack.
-func DatabaseIdentifier(cfg *config.Stack) string { return fmt.Sprintf("coder-%s", cfg.Name) }
+func DatabaseIdentifier(cfg *config.Stack) string { return cfg.DatabaseIdentifier() }

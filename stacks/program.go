@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -24,6 +25,9 @@ type Options struct {
 	Config *config.Stack
 	// Report receives every diagnostic in addition to the engine log.
 	Report func(Diagnostic)
+	// Now, when set, is the time config is loaded at instead of the wall
+	// clock's (config.LoadAt), for tests.
+	Now time.Time
 }
 
 // Program is the Pulumi program of this project.
@@ -32,7 +36,11 @@ func Program(opts Options) pulumi.RunFunc {
 		cfg := opts.Config
 		if cfg == nil {
 			var err error
-			cfg, err = config.Load(ctx.Project(), ctx.Stack(), contextSource{ctx})
+			now := opts.Now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			cfg, err = config.LoadAt(ctx.Project(), ctx.Stack(), contextSource{ctx}, now)
 			if err != nil {
 				_ = ctx.Log.Error(err.Error(), nil)
 				return err
@@ -56,6 +64,7 @@ type Platform struct {
 func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, error) {
 	d := &diagnostics{ctx: ctx, report: opts.Report}
 	p := &Platform{providers: map[string]*aws.Provider{}}
+	reportPassedEvent(cfg, d)
 	// The control plane first: proxies register with it.
 	order := make([]int, len(cfg.Regions))
 	for i := range order {

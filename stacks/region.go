@@ -78,7 +78,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 	rc := r.Config
 	opts := []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(r.Provider)}
 	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(r.Provider)).AccountId()
-	prefix := fmt.Sprintf("coder-%s-%s", cfg.Name, rc.Name)
+	prefix := cfg.RegionPrefix(rc.Name)
 	var err error
 
 	r.Keys, err = security.NewKeys(ctx, prefix, &security.KeysArgs{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -15,18 +16,41 @@ import (
 
 // secretsReady asks Secrets Manager which operator-filled secrets hold a
 // value: a current version exists. It lists version metadata only
-// (secretsmanager:ListSecretVersionIds) and never reads a value. A secret
-// that does not exist yet is not ready.
-func secretsReady(ctx *pulumi.Context, cfg *config.Stack, r *Region, purposes []string) map[string]bool {
+// (secretsmanager:ListSecretVersionIds) and never reads a value.
+//
+// Only two answers mean "wait": the secret has no current version (created,
+// not filled yet), or it does not exist yet (ResourceNotFoundException, the
+// ListSecretVersionIds error for an unknown secret: on the first `pulumi up`
+// this program has not created it yet). Any other failure (throttling,
+// AccessDenied, a network error) is an error: reading it as "not filled"
+// would leave coderd, the provisioners and template delivery out of the
+// program, and on a running stack `pulumi up` would plan to delete them.
+func secretsReady(ctx *pulumi.Context, cfg *config.Stack, r *Region, purposes []string) (map[string]bool, error) {
 	ready := map[string]bool{}
 	for _, p := range purposes {
-		res, err := secretsmanager.GetSecretVersions(ctx, &secretsmanager.GetSecretVersionsArgs{
-			SecretId: coder.SecretName(cfg.Name, r.Config.Name, p),
-		}, pulumi.Provider(r.Provider))
-		ready[p] = err == nil && hasCurrent(res.Versions)
+		name := coder.SecretName(cfg.Name, r.Config.Name, p)
+		res, err := secretsmanager.GetSecretVersions(ctx, &secretsmanager.GetSecretVersionsArgs{SecretId: name},
+			pulumi.Provider(r.Provider))
+		switch {
+		case err == nil:
+			ready[p] = hasCurrent(res.Versions)
+		case secretNotCreated(err):
+			ready[p] = false
+		default:
+			return nil, fmt.Errorf("secret %s in %s: cannot tell whether it holds a value (%w); "+
+				"nothing was planned: a failed lookup must never remove the workloads that use it, "+
+				"so fix access to Secrets Manager and run again", name, r.Config.Name, err)
+		}
 	}
-	return ready
+	return ready, nil
 }
+
+// SecretNotFound is the error code Secrets Manager answers
+// ListSecretVersionIds with for a secret that does not exist (AWS Secrets
+// Manager API Reference, ListSecretVersionIds, Errors).
+const SecretNotFound = "ResourceNotFoundException"
+
+func secretNotCreated(err error) bool { return strings.Contains(err.Error(), SecretNotFound) }
 
 func hasCurrent(versions []secretsmanager.GetSecretVersionsVersion) bool {
 	for _, v := range versions {

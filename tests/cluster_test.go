@@ -93,7 +93,7 @@ func TestManagedAddons(t *testing.T) {
 	assert.Equal(t, "1", env["WARM_PREFIX_TARGET"])
 	assert.NotEmpty(t, str(cni, "serviceAccountRoleArn"), "aws-node uses IRSA instead of node credentials")
 	assert.Equal(t, "v1.19.5-eksbuild.1", str(cni, "addonVersion"))
-	assert.Equal(t, "v1.11.4-eksbuild.14", str(addons["coredns"], "addonVersion"))
+	assert.Equal(t, "v1.12.2-eksbuild.4", str(addons["coredns"], "addonVersion"))
 	assert.Equal(t, "v1.33.0-eksbuild.2", str(addons["kube-proxy"], "addonVersion"))
 	assert.NotEmpty(t, str(addons["aws-ebs-csi-driver"], "serviceAccountRoleArn"))
 	// CoreDNS runs on the tainted control nodes.
@@ -324,7 +324,7 @@ func TestRegisteredScaleUpCompletesBeforeTargetProperty(t *testing.T) {
 		sf := stackFile(t, "prod")
 		sf.Values["scaling"] = mustJSON(t, map[string]any{"timeZone": zone, "businessDayStart": clock(start),
 			"scaleUpAt": clock(up), "scaleDownAt": clock(down), "nodeWarmupMinutes": warm})
-		res, err := preview.RunStackFile("coder-platform", "prod", sf)
+		res, err := preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
 		if err != nil {
 			return // rejected by validation (for example a DST-skipped time)
 		}
@@ -492,7 +492,7 @@ func TestUndersizedControlGroupWarns(t *testing.T) {
 	ctl := cluster["nodeGroups"].(map[string]any)["control"].(map[string]any)
 	ctl["instanceTypes"], ctl["minSize"], ctl["maxSize"] = []any{"m5.large"}, 2, 3
 	sf.Values["cluster"] = mustJSON(t, cluster)
-	res, err := preview.RunStackFile("coder-platform", "prod", sf)
+	res, err := preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
 	require.NoError(t, err)
 	var msgs []string
 	for _, d := range res.Diagnostics {

@@ -2,10 +2,12 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -190,7 +192,7 @@ func TestCoderdReleaseValues(t *testing.T) {
 		"CODER_EXTERNAL_AUTH_0_TYPE":                "github",
 		"CODER_EXTERNAL_AUTH_0_CLIENT_ID":           "Iv1.acmec0der000001",
 		"CODER_EXTERNAL_AUTH_0_CLIENT_SECRET":       "secret:coderd-secrets/external-auth-github",
-		"CODER_AIBRIDGE_ENABLED":                    "true",
+		"CODER_AI_GATEWAY_ENABLED":                  "true",
 	}, e)
 }
 
@@ -269,7 +271,7 @@ func TestPasswordAuthReadsTheURLFromSecretsManager(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(sf.Values["coder"]), &c))
 	c["pgAuth"] = "password"
 	sf.Values["coder"] = mustJSON(t, c)
-	r, err := preview.RunStackFile("coder-platform", "prod", sf)
+	r, err := preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
 	require.NoError(t, err)
 	e := envOf(t, coderValues(t, release(t, r, "us-east-1", "coder", "coder")))
 	assert.Equal(t, "password", e["CODER_PG_AUTH"])
@@ -343,9 +345,12 @@ func TestProvisionerReleaseValues(t *testing.T) {
 	assert.Equal(t, "10Gi", spec["resources"].(map[string]any)["requests"].(map[string]any)["storage"])
 	assert.Equal(t, []any{map[string]any{"name": "terraform-cache", "mountPath": "/home/coder/.cache/coder"}}, v["volumeMounts"])
 	assert.Equal(t, "/home/coder/.cache/coder", e["CODER_CACHE_DIRECTORY"])
-	// Scale-down drains: SIGHUP lets the running build finish.
+	// Scale-down drains: SIGTERM lets the running build finish (coder
+	// provisioner start: SIGTERM and SIGHUP drain, only SIGINT cancels), and
+	// the hook waits for the daemon to exit.
 	stop := v["lifecycle"].(map[string]any)["preStop"].(map[string]any)["exec"].(map[string]any)["command"].([]any)
-	assert.Contains(t, stop[2], "kill -HUP 1")
+	assert.Contains(t, stop[2], "kill -TERM 1")
+	assert.NotContains(t, stop[2], "INT")
 
 	// The key secret is synced from this org's Secrets Manager secret.
 	for _, es := range r.OfType(tExternalSecret) {
@@ -382,13 +387,15 @@ func TestProvisionerPoolsPerOrganization(t *testing.T) {
 	assert.Equal(t, float64(2), coderValues(t, rel)["replicaCount"])
 }
 
+// Regression: the running jobs come from the provisioner pods, which are
+// scraped into their own region's Prometheus (coderd runs no daemons); the
+// pool read them from the control plane's, where they never are, and KEDA
+// read the empty result as 0, so pools stayed at their minimum.
 func TestProvisionerAutoscaling(t *testing.T) {
 	r := stack(t, "workshop")
-	controlAMP := ""
+	amp := map[string]string{}
 	for _, w := range r.OfType(tAMPWorkspace) {
-		if regionOf(r, w) == "us-east-2" {
-			controlAMP = w.ID
-		}
+		amp[regionOf(r, w)] = w.ID
 	}
 	scalers := r.OfType(tScaledObject)
 	require.Len(t, scalers, 3, "the default pool of each region; demo is fixed")
@@ -405,29 +412,74 @@ func TestProvisionerAutoscaling(t *testing.T) {
 		pol := down["policies"].ArrayValue()[0].ObjectValue()
 		assert.Equal(t, "Pods", pol["type"].StringValue())
 		assert.Equal(t, float64(1), pol["value"].NumberValue())
+		// The three triggers add up in one formula, by name.
+		assert.Equal(t, "(running + pending) * wait", str(s, "spec.advanced.scalingModifiers.formula"), region)
+		assert.Equal(t, "1", str(s, "spec.advanced.scalingModifiers.target"), region)
 		triggers, _ := s.Input("spec.triggers")
-		var queries []string
+		byName := map[string]resource.PropertyMap{}
 		for _, tr := range triggers.ArrayValue() {
-			md := tr.ObjectValue()["metadata"].ObjectValue()
-			queries = append(queries, md["query"].StringValue())
-			// Only coderd exports the queue metrics: every region queries the
-			// control plane's managed Prometheus.
-			assert.Equal(t, "us-east-2", md["awsRegion"].StringValue(), region)
-			assert.Contains(t, md["serverAddress"].StringValue(), controlAMP, region)
+			byName[tr.ObjectValue()["name"].StringValue()] = tr.ObjectValue()
 			assert.Equal(t, "aws-amp", tr.ObjectValue()["authenticationRef"].ObjectValue()["name"].StringValue())
 		}
-		assert.Contains(t, queries[0], `coderd_api_workspace_latest_build{status="pending"}`)
-		assert.Contains(t, queries[0], `coderd_provisionerd_jobs_current`)
-		assert.Contains(t, queries[1], `coderd_provisioner_job_queue_wait_seconds_bucket`)
-		assert.Contains(t, queries[1], "/ 30", "scaled by p90 wait over the 30 s target")
+		require.Len(t, byName, 3, region)
+		for name, at := range map[string]string{"running": region, "pending": "us-east-2", "wait": "us-east-2"} {
+			md := byName[name]["metadata"].ObjectValue()
+			assert.Equal(t, at, md["awsRegion"].StringValue(), "%s %s", region, name)
+			assert.Contains(t, md["serverAddress"].StringValue(), amp[at], "%s %s", region, name)
+		}
+		q := func(name string) string { return byName[name]["metadata"].ObjectValue()["query"].StringValue() }
+		assert.Equal(t, `sum(coderd_provisionerd_jobs_current{namespace="coder-prov",service="coder-provisioner-default-metrics"}) or vector(0)`, q("running"))
+		assert.Equal(t, `max(coderd_api_workspace_latest_build{status="pending"}) or vector(0)`, q("pending"))
+		assert.Contains(t, q("wait"), `coderd_provisioner_job_queue_wait_seconds_bucket`)
+		assert.Contains(t, q("wait"), "/ 30, 1) or vector(1)", "scaled by p90 wait over the 30 s target")
+		// The scrape reaches the pods: the pool's metrics Service exists and
+		// the provisioner namespace lets the scraper's ENIs in on 2112.
+		svc := false
+		for _, x := range r.OfType("kubernetes:core/v1:Service") {
+			if r.RegionOf(x) == region && str(x, "metadata.name") == "coder-provisioner-default-metrics" &&
+				str(x, "metadata.namespace") == "coder-prov" {
+				svc = true
+			}
+		}
+		assert.True(t, svc, "%s: the pool's metrics Service", region)
 	}
-	// KEDA may query exactly the control plane's workspace.
+	for _, region := range []string{"us-east-2", "us-west-2", "eu-west-2"} {
+		var controlCIDRs []string
+		for _, sn := range r.OfType(tSubnet) {
+			if regionOf(r, sn) == region && tag(sn, "coder:tier") == "private-control" {
+				controlCIDRs = append(controlCIDRs, str(sn, "cidrBlock"))
+			}
+		}
+		require.Len(t, controlCIDRs, 3, region)
+		var found bool
+		for _, np := range r.OfType(tNetPol) {
+			if r.RegionOf(np) != region || str(np, "metadata.namespace") != "coder-prov" || str(np, "metadata.name") != "allow-metrics-scrape" {
+				continue
+			}
+			found = true
+			rule := mustInput(t, np, "spec.ingress").ArrayValue()[0].ObjectValue()
+			var from []string
+			for _, f := range rule["from"].ArrayValue() {
+				from = append(from, f.ObjectValue()["ipBlock"].ObjectValue()["cidr"].StringValue())
+			}
+			assert.ElementsMatch(t, controlCIDRs, from, "the scraper's ENIs live in the control subnets")
+			port := rule["ports"].ArrayValue()[0].ObjectValue()
+			assert.Equal(t, float64(2112), port["port"].NumberValue())
+		}
+		assert.True(t, found, "%s: the scrape may pass the provisioners' default-deny", region)
+	}
+	// KEDA may query its own region's workspace and the control plane's.
 	for _, role := range r.OfType(tRole) {
 		if !strings.HasPrefix(str(role, "description"), "KEDA") {
 			continue
 		}
+		region := regionOf(r, role)
+		want := []string{"arn:aws:aps:us-east-2:123456789012:workspace/" + amp["us-east-2"]}
+		if region != "us-east-2" {
+			want = append([]string{fmt.Sprintf("arn:aws:aps:%s:123456789012:workspace/%s", region, amp[region])}, want...)
+		}
 		for _, st := range inlinePolicy(t, r, role) {
-			assert.Equal(t, []string{"arn:aws:aps:us-east-2:123456789012:workspace/" + controlAMP}, st.Resource)
+			assert.Equal(t, want, st.Resource, region)
 		}
 	}
 }
@@ -468,7 +520,7 @@ func TestProxyTokenFromSecretConfigIsNeverPrinted(t *testing.T) {
 	const token = "wsp-tok-0123456789abcdef-oregon"
 	sf.Values["proxySessionTokens"] = mustJSON(t, map[string]string{"us-west-2": token, "eu-west-2": token + "-emea"})
 	sf.Secrets["proxySessionTokens"] = true
-	r, err := preview.RunStackFile("coder-platform", "workshop", sf)
+	r, err := preview.RunStackFile("coder-platform", "workshop", sf, preview.At(testNow))
 	require.NoError(t, err)
 	found := 0
 	for _, s := range r.OfType("kubernetes:core/v1:Secret") {
@@ -628,7 +680,7 @@ func TestProvisionerKeyCommands(t *testing.T) {
 // workload whose secret is still empty, and says what to fill.
 func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	p := project(t)
-	r, err := preview.Run(p, "workshop", "", preview.FirstRun())
+	r, err := preview.Run(p, "workshop", "", preview.FirstRun(), preview.At(testNow))
 	require.NoError(t, err)
 	charts := map[string]int{}
 	for _, rel := range r.OfType(tHelmRelease) {

@@ -39,7 +39,7 @@ func TestProgramLoadsConfigFromEngine(t *testing.T) {
 	sf := stackFile(t, "workshop")
 	values, secrets := sf.PulumiConfig("coder-platform")
 	rec := preview.NewRecorder("coder-platform", "workshop")
-	err := pulumi.RunErr(stacks.Program(stacks.Options{}), pulumi.WithMocks("coder-platform", "workshop", rec),
+	err := pulumi.RunErr(stacks.Program(stacks.Options{Now: testNow}), pulumi.WithMocks("coder-platform", "workshop", rec),
 		preview.WithConfig(values, secrets))
 	require.NoError(t, err)
 	assert.Equal(t, len(stack(t, "workshop").Resources), len(rec.Resources()))

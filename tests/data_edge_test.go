@@ -244,14 +244,14 @@ func TestDNSRecords(t *testing.T) {
 func TestDNSProviderSwitch(t *testing.T) {
 	sf := stackFile(t, "prod")
 	sf.Values["dns"] = `{"provider":"cloudflare","baseDomain":"acme-corp.com","cloudflare":{"zoneId":"0123456789abcdef0123456789abcdef","apiTokenSecretId":"coder/prod/cloudflare"}}`
-	r, err := preview.RunStackFile("coder-platform", "prod", sf)
+	r, err := preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
 	require.NoError(t, err)
 	assert.Empty(t, r.OfType(tR53Record))
 	assert.Len(t, r.OfType(tCFRecord), 3, "host, wildcard and the ACM validation record")
 
 	sf = stackFile(t, "prod")
 	sf.Values["dns"] = `{"provider":"route53","baseDomain":"acme-corp.com","createZone":true}`
-	r, err = preview.RunStackFile("coder-platform", "prod", sf)
+	r, err = preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
 	require.NoError(t, err)
 	zones := r.OfType(tR53Zone)
 	require.Len(t, zones, 1)
@@ -287,7 +287,7 @@ func TestEveryDataStoreEncryptedAndProtectedProperty(t *testing.T) {
 			delete(backup, "vaultLock")
 		}
 		sf.Values["database"] = mustJSON(t, db)
-		r, err := preview.RunStackFile("coder-platform", base, sf)
+		r, err := preview.RunStackFile("coder-platform", base, sf, preview.At(testNow))
 		if err != nil {
 			rt.Fatalf("generated stack failed: %v", err)
 		}

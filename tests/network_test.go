@@ -351,7 +351,7 @@ func TestRegisteredSubnetsNeverOverlapAndFitProperty(t *testing.T) {
 			"name": "us-east-1", "role": "control-plane", "vpcCidr": fmt.Sprintf("10.64.0.0/%d", bits),
 			"availabilityZones": azs, "share": 1,
 		}})
-		res, err := preview.RunStackFile("coder-platform", "prod", sf)
+		res, err := preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
 		if err != nil {
 			if !config.IsValidationError(err) {
 				rt.Fatalf("program failed: %v", err)

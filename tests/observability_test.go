@@ -135,7 +135,7 @@ func TestAlarmThresholds(t *testing.T) {
 		"CoderAPILatencyP95":        "histogram_quantile(0.95, sum by (le) (rate(coderd_api_request_latencies_seconds_bucket[5m]))) * 1000 > 500",  // spec: P95 < 500 ms
 		"CoderAPILatencyP99":        "histogram_quantile(0.99, sum by (le) (rate(coderd_api_request_latencies_seconds_bucket[5m]))) * 1000 > 1000", // spec: P99 < 1 s
 		"CoderProvisionerQueueWait": "histogram_quantile(0.9, sum by (le) (rate(coderd_provisioner_job_queue_wait_seconds_bucket[5m]))) > 60",
-		"CoderPendingBuilds":        `sum(coderd_api_workspace_latest_build{status="pending"}) > 10`,
+		"CoderPendingBuilds":        `max(coderd_api_workspace_latest_build{status="pending"}) > 10`,
 	} {
 		assert.Equal(t, want, rules[alert].Expr, alert)
 	}
@@ -241,7 +241,10 @@ func TestFluentBitScopeAndPlacement(t *testing.T) {
 		require.Len(t, tol, 1)
 		assert.Equal(t, "Exists", tol[0].ObjectValue()["operator"].StringValue())
 		assert.False(t, vals["cloudWatchLogs"].ObjectValue()["autoCreateGroup"].BoolValue())
-		assert.Contains(t, vals["additionalFilters"].StringValue(), `"msg":"audit_log"`)
+		// The audit rule reads the msg field the kubernetes filter merged.
+		assert.Contains(t, vals["additionalFilters"].StringValue(), `Rule    $data['msg'] ^audit_log$ coder.audit false`)
+		assert.Equal(t, "On", vals["filter"].ObjectValue()["mergeLog"].StringValue())
+		assert.Equal(t, "data", vals["filter"].ObjectValue()["mergeLogKey"].StringValue())
 	}
 	for _, p := range r.OfType(tRolePolicy) {
 		if !strings.HasSuffix(p.Name, "-fluent-bit") {

@@ -44,6 +44,9 @@ type ClusterArgs struct {
 	// LogRetentionDays is the retention of the control-plane log group.
 	LogRetentionDays int
 	Addons           AddonVersions
+	// AutoscalerChartVersion is the cluster-autoscaler chart built for
+	// KubernetesVersion (compat.Set).
+	AutoscalerChartVersion string
 	// NodeGroups are the managed node groups (coder-control, coder-prov and
 	// the coder-ws spot and on-demand pools).
 	NodeGroups []NodeGroupSpec
@@ -200,7 +203,7 @@ func (c *Cluster) createControlPlane(ctx *pulumi.Context, name string) error {
 		EnabledClusterLogTypes:       pulumi.ToStringArray(ControlPlaneLogTypes),
 		EndpointPrivateAccess:        pulumi.Bool(true),
 		EndpointPublicAccess:         pulumi.Bool(a.EndpointPublicAccess),
-		PublicAccessCidrs:            pulumi.ToStringArray(a.PublicAccessCIDRs),
+		PublicAccessCidrs:            publicAccessCidrs(a),
 		CreateOidcProvider:           pulumi.Bool(true),
 		AuthenticationMode:           &authMode,
 		AccessEntries:                entries,
@@ -230,6 +233,17 @@ func (c *Cluster) createControlPlane(ctx *pulumi.Context, name string) error {
 	}
 	c.KubeProvider = prov
 	return nil
+}
+
+// publicAccessCidrs is nil (not sent) while the public endpoint is off:
+// pulumi-eks v3.9.1 (nodejs/eks/cluster/cluster.ts) throws "publicAccessCidrs
+// can only be set when endpointPublicAccess is true" for any non-null value,
+// an empty list included, and pulumi.ToStringArray(nil) is an empty list.
+func publicAccessCidrs(a *ClusterArgs) pulumi.StringArrayInput {
+	if !a.EndpointPublicAccess {
+		return nil
+	}
+	return pulumi.ToStringArray(a.PublicAccessCIDRs)
 }
 
 // k8s returns the options for a resource inside the cluster.

@@ -18,7 +18,6 @@ const (
 	LBControllerChartVersion   = "1.16.0" // controller v2.16.0
 	LBControllerRepo           = "https://aws.github.io/eks-charts"
 	AutoscalerChart            = "cluster-autoscaler"
-	AutoscalerChartVersion     = "9.51.0" // cluster-autoscaler 1.33.0, for Kubernetes 1.33
 	AutoscalerRepo             = "https://kubernetes.github.io/autoscaler"
 	ClusterTagKey              = "coder:cluster"
 	lbControllerServiceAccount = "aws-load-balancer-controller"
@@ -121,7 +120,7 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 	}
 	ctl := TierControl
 	_, err = helmchart.Install(ctx, name+"-autoscaler", helmchart.Chart{
-		Release: "cluster-autoscaler", Chart: AutoscalerChart, Version: AutoscalerChartVersion,
+		Release: "cluster-autoscaler", Chart: AutoscalerChart, Version: c.args.AutoscalerChartVersion,
 		Repo: AutoscalerRepo, Namespace: "kube-system",
 	}, pulumi.Map{
 		"cloudProvider": pulumi.String("aws"),

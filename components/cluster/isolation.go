@@ -8,6 +8,8 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	netv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/observability"
 )
 
 // Namespaces of the Coder workloads.
@@ -142,10 +144,31 @@ func (c *Cluster) createIsolation(ctx *pulumi.Context, name string) error {
 			return err
 		}
 	}
-	// Provisioners accept no inbound connections at all.
+	// Provisioners accept no inbound connections but the metrics scrape.
 	if _, err := netv1.NewNetworkPolicy(ctx, name+"-prov-deny-ingress", &netv1.NetworkPolicyArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("default-deny-ingress"), Namespace: pulumi.String(NamespaceProvisioner)},
 		Spec:     netv1.NetworkPolicySpecArgs{PodSelector: metav1.LabelSelectorArgs{}, PolicyTypes: pulumi.ToStringArray([]string{"Ingress"})},
+	}, c.k8s(c.namespaces[NamespaceProvisioner])...); err != nil {
+		return err
+	}
+	// The managed Prometheus scraper is no pod: it connects from its ENIs
+	// in the control subnets (observability.PrometheusArgs.SubnetIDs). The
+	// provisioners' own metrics (coderd_provisionerd_jobs_current; coderd
+	// runs no daemons) drive their autoscaling, so the scrape must pass.
+	var scrapers netv1.NetworkPolicyPeerArray
+	for _, cidr := range c.args.Network.ControlSubnetCIDRs {
+		scrapers = append(scrapers, netv1.NetworkPolicyPeerArgs{IpBlock: netv1.IPBlockArgs{Cidr: pulumi.String(cidr)}})
+	}
+	if _, err := netv1.NewNetworkPolicy(ctx, name+"-prov-allow-scrape", &netv1.NetworkPolicyArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("allow-metrics-scrape"), Namespace: pulumi.String(NamespaceProvisioner)},
+		Spec: netv1.NetworkPolicySpecArgs{
+			PodSelector: metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
+			Ingress: netv1.NetworkPolicyIngressRuleArray{netv1.NetworkPolicyIngressRuleArgs{
+				From:  scrapers,
+				Ports: ports("TCP", observability.MetricsPort),
+			}},
+		},
 	}, c.k8s(c.namespaces[NamespaceProvisioner])...); err != nil {
 		return err
 	}
@@ -210,12 +233,14 @@ func nsSelector(ns string) *metav1.LabelSelectorArgs {
 }
 
 // outsideVPC is an ipBlock for cidr that excludes the VPC when cidr covers
-// it, so an internet allow-list never opens other pods or nodes.
+// it, so an internet allow-list never opens other pods or nodes. except
+// must be a strict subset of cidr (the API server rejects an equal one);
+// config validation refuses an allow-list CIDR inside or equal to the VPC.
 func outsideVPC(cidr, vpcCIDR string) *netv1.IPBlockArgs {
 	b := &netv1.IPBlockArgs{Cidr: pulumi.String(cidr)}
 	outer, err1 := netip.ParsePrefix(cidr)
 	vpc, err2 := netip.ParsePrefix(vpcCIDR)
-	if err1 == nil && err2 == nil && outer.Bits() <= vpc.Bits() && outer.Contains(vpc.Addr()) {
+	if err1 == nil && err2 == nil && outer.Bits() < vpc.Bits() && outer.Contains(vpc.Addr()) {
 		b.Except = pulumi.ToStringArray([]string{vpcCIDR})
 	}
 	return b

@@ -37,13 +37,19 @@ func (c *Cluster) schedule(ctx *pulumi.Context, name string, spec NodeGroupSpec,
 			MaxSize:              pulumi.Int(a.MaxSize),
 			DesiredCapacity:      pulumi.Int(a.Desired),
 		}
+		opts := []pulumi.ResourceOption{pulumi.Parent(ng)}
 		if a.Recurrence != "" {
 			args.Recurrence = pulumi.String(a.Recurrence)
 			args.TimeZone = pulumi.String(a.TimeZone)
 		} else {
 			args.StartTime = pulumi.String(a.StartTime)
+			// A one-time action leaves the program once it is due (the stack
+			// config drops it, since Auto Scaling deletes it after it runs).
+			// An update in the minutes before it fires must not delete it:
+			// leaving the program only forgets it.
+			opts = append(opts, pulumi.RetainOnDelete(true))
 		}
-		if _, err := autoscaling.NewSchedule(ctx, fmt.Sprintf("%s-%s-%s", name, spec.Name, a.Name), args, pulumi.Parent(ng)); err != nil {
+		if _, err := autoscaling.NewSchedule(ctx, fmt.Sprintf("%s-%s-%s", name, spec.Name, a.Name), args, opts...); err != nil {
 			return err
 		}
 	}

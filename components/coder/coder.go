@@ -64,8 +64,11 @@ type CoderArgs struct {
 	AIBridge     bool
 	// AggregateAgentStats keeps metric cardinality bounded at scale.
 	AggregateAgentStats bool
-	Prometheus          *PrometheusRef
-	Provisioners        ProvisionersArgs
+	QueueMetrics        *QueueMetrics
+	// KEDAChartVersion is a KEDA release tested on the cluster's Kubernetes
+	// minor (compat.Set).
+	KEDAChartVersion string
+	Provisioners     ProvisionersArgs
 	// ProxyToken is the proxy session token from secret config; nil reads it
 	// from Secrets Manager instead.
 	ProxyToken pulumi.StringInput
@@ -91,8 +94,15 @@ type WorkspaceNetwork struct {
 	SecurityGroupID pulumi.StringOutput
 }
 
-// PrometheusRef is the managed Prometheus the autoscaler queries: the
-// control plane's, since only coderd exports the provisioner job metrics.
+// QueueMetrics are where a region's provisioner autoscalers read demand:
+// the region's own Prometheus, which scrapes its provisioners (running
+// builds), and the control plane's, which scrapes coderd (pending builds,
+// queue wait). In the control plane the two are the same workspace.
+type QueueMetrics struct {
+	Local, Control PrometheusRef
+}
+
+// PrometheusRef is one managed Prometheus workspace.
 type PrometheusRef struct {
 	WorkspaceArn pulumi.StringOutput
 	Endpoint     pulumi.StringOutput
@@ -199,4 +209,12 @@ func (c *Coder) k8s(deps ...pulumi.Resource) []pulumi.ResourceOption {
 		}
 	}
 	return []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(c.args.Cluster.KubeProvider), pulumi.DependsOn(clean)}
+}
+
+// workspaceArns are the workspaces the autoscalers query, each once.
+func (q *QueueMetrics) workspaceArns() pulumi.StringArray {
+	if q.Local.WorkspaceArn == q.Control.WorkspaceArn { // the control plane
+		return pulumi.StringArray{q.Local.WorkspaceArn}
+	}
+	return pulumi.StringArray{q.Local.WorkspaceArn, q.Control.WorkspaceArn}
 }

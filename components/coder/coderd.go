@@ -49,6 +49,10 @@ type QuietHoursArgs struct {
 	AllowCustom bool
 }
 
+// AIGatewayEnv switches coderd's built-in AI Gateway (Coder 2.34+:
+// codersdk deployment option ai-gateway-enabled, default true).
+const AIGatewayEnv = "CODER_AI_GATEWAY_ENABLED"
+
 // PostgresImage runs the one-off database bootstrap.
 const PostgresImage = "public.ecr.aws/docker/library/postgres:16.6-alpine"
 
@@ -99,9 +103,12 @@ func (c *Coder) createCoderd(ctx *pulumi.Context) error {
 		// Coder's scale guide: bound agent-stat cardinality at high scale.
 		envs = append(envs, env("CODER_PROMETHEUS_AGGREGATE_AGENT_STATS_BY", pulumi.String("agent_name")))
 	}
-	if a.AIBridge {
-		envs = append(envs, env("CODER_AIBRIDGE_ENABLED", pulumi.String("true")))
-	}
+	// Always explicit: since Coder 2.34 the in-memory AI Gateway (formerly
+	// AI Bridge, CODER_AIBRIDGE_ENABLED, now a deprecated alias) is on by
+	// default, so leaving the variable out no longer means off. Providers
+	// live in coderd's database (Admin settings > AI > Providers, or the AI
+	// Providers API); see docs/runbooks.md.
+	envs = append(envs, env(AIGatewayEnv, pulumi.String(fmt.Sprint(a.AIBridge))))
 	if len(own) > 0 {
 		store, storeName, err := c.secretStore(ctx, ns, ServerServiceAccount, sa)
 		if err != nil {

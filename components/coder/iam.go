@@ -90,8 +90,15 @@ func (c *Coder) provisionerPolicy(key *smSecret) policydoc.Document {
 			"ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
 			"ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeVpcs",
 		}},
+		// Instances and volumes are tagged as they are created (the
+		// templates' provider default_tags); RunInstances is authorized per
+		// resource it creates, and Terraform sends no tags for the ENI, so
+		// the ENI is bound to the workspace VPC instead.
 		policydoc.Statement{Sid: "LaunchTaggedWorkspaces", Actions: []string{"ec2:RunInstances", "ec2:CreateVolume"},
-			Resources: pulumi.StringArray{arn("instance/*"), arn("volume/*"), arn("network-interface/*")}, Condition: provisioned},
+			Resources: pulumi.StringArray{arn("instance/*"), arn("volume/*")}, Condition: provisioned},
+		policydoc.Statement{Sid: "LaunchInterfacesInWorkspaceVpc", Actions: []string{"ec2:RunInstances"},
+			Resources: pulumi.StringArray{arn("network-interface/*")},
+			Condition: pulumi.Map{"StringEquals": pulumi.Map{"ec2:Vpc": pulumi.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", a.Region, a.AccountID, a.Workspaces.VpcID)}}},
 		policydoc.Statement{Sid: "LaunchIntoWorkspaceSubnets", Actions: []string{"ec2:RunInstances"},
 			Resources: pulumi.StringArray{arn("subnet/*")},
 			Condition: pulumi.Map{"StringEquals": pulumi.Map{"ec2:Vpc": pulumi.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", a.Region, a.AccountID, a.Workspaces.VpcID)}}},
@@ -104,10 +111,24 @@ func (c *Coder) provisionerPolicy(key *smSecret) policydoc.Document {
 		policydoc.Statement{Sid: "TagOnLaunch", Actions: []string{"ec2:CreateTags"},
 			Resources: pulumi.StringArray{arn("instance/*"), arn("volume/*"), arn("network-interface/*")},
 			Condition: pulumi.Map{"StringEquals": pulumi.Map{"ec2:CreateAction": pulumi.ToStringArray([]string{"RunInstances", "CreateVolume"})}}},
+		// ModifyVolume: a larger disk_gib resizes the home volume. Tags of
+		// its own instances and volumes may change after launch (Terraform
+		// applies root_block_device tags with CreateTags), but never the
+		// Coder_Provisioned key that scopes all of this.
 		policydoc.Statement{Sid: "ManageOwnWorkspaces", Actions: []string{
-			"ec2:AttachVolume", "ec2:DeleteVolume", "ec2:DetachVolume", "ec2:ModifyInstanceAttribute",
+			"ec2:AttachVolume", "ec2:DeleteVolume", "ec2:DetachVolume", "ec2:ModifyInstanceAttribute", "ec2:ModifyVolume",
 			"ec2:RebootInstances", "ec2:StartInstances", "ec2:StopInstances", "ec2:TerminateInstances",
+			"ec2:CreateTags", "ec2:DeleteTags",
 		}, Resources: pulumi.StringArray{arn("instance/*"), arn("volume/*")}, Condition: owned},
+		policydoc.Statement{Sid: "NeverRemoveTheProvisionedTag", Deny: true, Actions: []string{"ec2:DeleteTags"},
+			Resources: pulumi.StringArray{arn("*")},
+			Condition: pulumi.Map{"ForAnyValue:StringEquals": pulumi.Map{"aws:TagKeys": pulumi.ToStringArray([]string{"Coder_Provisioned"})}}},
+		policydoc.Statement{Sid: "NeverChangeTheProvisionedTag", Deny: true, Actions: []string{"ec2:CreateTags"},
+			Resources: pulumi.StringArray{arn("*")},
+			Condition: pulumi.Map{
+				"ForAnyValue:StringEquals": pulumi.Map{"aws:TagKeys": pulumi.ToStringArray([]string{"Coder_Provisioned"})},
+				"StringNotEquals":          pulumi.Map{"aws:RequestTag/Coder_Provisioned": pulumi.String("true")},
+			}},
 		policydoc.Statement{Sid: "PassWorkspaceRoleOnly", Actions: []string{"iam:PassRole"},
 			Resources: pulumi.StringArray{c.wsRole},
 			Condition: pulumi.Map{"StringEquals": pulumi.Map{"iam:PassedToService": pulumi.String("ec2.amazonaws.com")}}},

@@ -10,12 +10,11 @@ import (
 
 // Pinned operator charts.
 const (
-	ESOChart         = "external-secrets"
-	ESOChartVersion  = "0.20.4" // serves external-secrets.io/v1
-	ESORepo          = "https://charts.external-secrets.io"
-	KEDAChart        = "keda"
-	KEDAChartVersion = "2.17.2"
-	KEDARepo         = "https://kedacore.github.io/charts"
+	ESOChart        = "external-secrets"
+	ESOChartVersion = "0.20.4" // serves external-secrets.io/v1
+	ESORepo         = "https://charts.external-secrets.io"
+	KEDAChart       = "keda"
+	KEDARepo        = "https://kedacore.github.io/charts"
 )
 
 func onControl() pulumi.Map {
@@ -39,7 +38,7 @@ func (c *Coder) createOperators(ctx *pulumi.Context) error {
 		return err
 	}
 	c.eso = eso
-	if !c.args.Provisioners.Autoscaling || c.args.Prometheus == nil {
+	if !c.args.Provisioners.Autoscaling || c.args.QueueMetrics == nil {
 		return nil
 	}
 	// KEDA's operator queries the managed Prometheus with its own role.
@@ -48,7 +47,7 @@ func (c *Coder) createOperators(ctx *pulumi.Context) error {
 		Description: "KEDA: query the managed Prometheus for provisioner queue depth",
 		Policy: policydoc.Document{{Sid: "QueryMetrics",
 			Actions:   []string{"aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"},
-			Resources: pulumi.StringArray{c.args.Prometheus.WorkspaceArn}}},
+			Resources: c.args.QueueMetrics.workspaceArns()}},
 	}, c)
 	if err != nil {
 		return err
@@ -57,7 +56,7 @@ func (c *Coder) createOperators(ctx *pulumi.Context) error {
 		"podIdentity": pulumi.Map{"aws": pulumi.Map{"irsa": pulumi.Map{"enabled": pulumi.Bool(true), "roleArn": role.Arn}}},
 	})
 	keda, err := c.release(ctx, c.name+"-keda", chart{Release: "keda", Chart: KEDAChart,
-		Version: KEDAChartVersion, Repo: KEDARepo, Namespace: "keda", CreateNamespace: true}, kvalues)
+		Version: c.args.KEDAChartVersion, Repo: KEDARepo, Namespace: "keda", CreateNamespace: true}, kvalues)
 	if err != nil {
 		return err
 	}

@@ -40,19 +40,35 @@ type ProvisionerOrg struct {
 	Replicas int // 0: the default for its position
 }
 
-// Queries that drive the autoscaler (see docs/architecture.md). Coder has
-// no first-class queue gauge; latest builds that are pending plus running
-// jobs is the demand for provisioners.
+// Queries that drive the autoscaler (see docs/architecture.md). Demand is
+// the pool's running builds plus the builds waiting for a provisioner,
+// scaled up by how far the p90 queue wait is over target. The running jobs
+// come from the pool's own pods (coderd runs no daemons, so only the
+// provisioners export coderd_provisionerd_jobs_current), scraped into the
+// region's own Prometheus; pending builds and the queue wait come from
+// coderd, in the control plane's. KEDA's scalingModifiers formula adds them
+// up, since the two live in different workspaces. Each query answers 0 (the
+// wait 1) on an empty result, not null.
 const (
-	DemandQuery = `sum(coderd_provisionerd_jobs_current) + sum(coderd_api_workspace_latest_build{status="pending"})`
-	// WaitQuery scales running jobs by how far the p90 queue wait is over
-	// target: at twice the target it asks for twice the capacity.
-	WaitQuery = `ceil(sum(coderd_provisionerd_jobs_current) * clamp_min(histogram_quantile(0.9, sum by (le) (rate(coderd_provisioner_job_queue_wait_seconds_bucket[5m]))) / %d, 1))`
+	// RunningQuery is the pool's builds in progress (pool's metrics Service).
+	RunningQuery = `sum(coderd_provisionerd_jobs_current{namespace="%s",service="%s"}) or vector(0)`
+	// PendingQuery counts builds waiting for a provisioner. Every coderd
+	// replica reports the same count from the database: max, not sum.
+	PendingQuery = `max(coderd_api_workspace_latest_build{status="pending"}) or vector(0)`
+	// WaitQuery is the p90 queue wait over its target, at least 1: at
+	// twice the target it asks for twice the capacity.
+	WaitQuery = `clamp_min(histogram_quantile(0.9, sum by (le) (rate(coderd_provisioner_job_queue_wait_seconds_bucket[5m]))) / %d, 1) or vector(1)`
+	// DemandFormula combines the three triggers by name (KEDA
+	// advanced.scalingModifiers; expr language).
+	DemandFormula = "(running + pending) * wait"
 )
 
-// drainOnStop asks the daemon to finish its current build and exit (SIGHUP);
-// SIGTERM would cancel it. The grace period bounds the wait.
-var drainOnStop = []string{"/bin/sh", "-c", "kill -HUP 1; while kill -0 1 2>/dev/null; do sleep 2; done"}
+// drainOnStop waits for the daemon to exit after the kubelet's SIGTERM:
+// coder provisioner start treats SIGTERM and SIGHUP as "finish the current
+// build, then exit" (cli StopSignalsNoInterrupt; only SIGINT cancels), and
+// the grace period bounds the wait. The hook keeps the pod Terminating, and
+// its build visible, until the daemon has gone.
+var drainOnStop = []string{"/bin/sh", "-c", "kill -TERM 1; while kill -0 1 2>/dev/null; do sleep 2; done"}
 
 func (c *Coder) createProvisioners(ctx *pulumi.Context) error {
 	p := c.args.Provisioners
@@ -98,6 +114,10 @@ func (p ProvisionersArgs) pool(i int, org ProvisionerOrg) poolSize {
 
 // ProvisionerName is the release, Deployment and service account of an org.
 func ProvisionerName(org string) string { return "coder-provisioner-" + org }
+
+// MetricsServiceName is the headless Service over a workload's metrics
+// port; the scrape labels its series service="<this name>".
+func MetricsServiceName(workload string) string { return workload + "-metrics" }
 
 func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, size poolSize, auth pulumi.Resource) error {
 	a := c.args
@@ -179,7 +199,7 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, s
 	if err != nil {
 		return err
 	}
-	if err := c.metricsService(ctx, ns, name+"-metrics", map[string]string{"app.kubernetes.io/name": name}, release); err != nil {
+	if err := c.metricsService(ctx, ns, MetricsServiceName(name), map[string]string{"app.kubernetes.io/name": name}, release); err != nil {
 		return err
 	}
 	if !p.Autoscaling || auth == nil || size.Min >= size.Max {
@@ -192,13 +212,15 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, s
 // MaxReplicas: fast up, one pod per 5 minutes down after 15 quiet minutes.
 func (c *Coder) scaledObject(ctx *pulumi.Context, name string, size poolSize, release, auth pulumi.Resource) error {
 	p := c.args.Provisioners
-	server := c.args.Prometheus.Endpoint.ApplyT(func(e string) string { return strings.TrimSuffix(e, "/") }).(pulumi.StringOutput)
-	trigger := func(query string) pulumi.Map {
+	q := c.args.QueueMetrics
+	trigger := func(trigger string, at PrometheusRef, query string) pulumi.Map {
+		server := at.Endpoint.ApplyT(func(e string) string { return strings.TrimSuffix(e, "/") }).(pulumi.StringOutput)
 		return pulumi.Map{
 			"type":              pulumi.String("prometheus"),
+			"name":              pulumi.String(trigger),
 			"authenticationRef": pulumi.Map{"name": pulumi.String("aws-amp")},
 			"metadata": pulumi.Map{
-				"serverAddress": server, "awsRegion": pulumi.String(c.args.Prometheus.Region),
+				"serverAddress": server, "awsRegion": pulumi.String(at.Region),
 				"query": pulumi.String(query), "threshold": pulumi.String("1"), "ignoreNullValues": pulumi.String("true"),
 			},
 		}
@@ -213,14 +235,22 @@ func (c *Coder) scaledObject(ctx *pulumi.Context, name string, size poolSize, re
 			"maxReplicaCount": pulumi.Int(size.Max),
 			"pollingInterval": pulumi.Int(30),
 			"cooldownPeriod":  pulumi.Int(900),
-			"advanced": pulumi.Map{"horizontalPodAutoscalerConfig": pulumi.Map{"behavior": pulumi.Map{
-				"scaleUp": pulumi.Map{"stabilizationWindowSeconds": pulumi.Int(0),
-					"policies": pulumi.Array{pulumi.Map{"type": pulumi.String("Percent"), "value": pulumi.Int(100), "periodSeconds": pulumi.Int(30)}}},
-				// Slow and one at a time: each removed pod drains its build first.
-				"scaleDown": pulumi.Map{"stabilizationWindowSeconds": pulumi.Int(900),
-					"policies": pulumi.Array{pulumi.Map{"type": pulumi.String("Pods"), "value": pulumi.Int(1), "periodSeconds": pulumi.Int(300)}}},
-			}}},
-			"triggers": pulumi.Array{trigger(DemandQuery), trigger(fmt.Sprintf(WaitQuery, p.QueueWaitTargetSeconds))},
+			"advanced": pulumi.Map{
+				"scalingModifiers": pulumi.Map{"formula": pulumi.String(DemandFormula), "target": pulumi.String("1"),
+					"metricType": pulumi.String("AverageValue")},
+				"horizontalPodAutoscalerConfig": pulumi.Map{"behavior": pulumi.Map{
+					"scaleUp": pulumi.Map{"stabilizationWindowSeconds": pulumi.Int(0),
+						"policies": pulumi.Array{pulumi.Map{"type": pulumi.String("Percent"), "value": pulumi.Int(100), "periodSeconds": pulumi.Int(30)}}},
+					// Slow and one at a time: each removed pod drains its build first.
+					"scaleDown": pulumi.Map{"stabilizationWindowSeconds": pulumi.Int(900),
+						"policies": pulumi.Array{pulumi.Map{"type": pulumi.String("Pods"), "value": pulumi.Int(1), "periodSeconds": pulumi.Int(300)}}},
+				}},
+			},
+			"triggers": pulumi.Array{
+				trigger("running", q.Local, fmt.Sprintf(RunningQuery, cluster.NamespaceProvisioner, MetricsServiceName(name))),
+				trigger("pending", q.Control, PendingQuery),
+				trigger("wait", q.Control, fmt.Sprintf(WaitQuery, p.QueueWaitTargetSeconds)),
+			},
 		}},
 	}, c.k8s(release, auth)...)
 	return err

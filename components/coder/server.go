@@ -23,7 +23,6 @@ const (
 	ServerServiceAccount = "coder"
 	ServerService        = "coder"
 	ServerServicePort    = 80 // the chart's Service; targets the pod's 8080
-	MetricsPort          = 2112
 )
 
 // serverValues are the coder chart values coderd and proxies share: the
@@ -133,7 +132,7 @@ func (c *Coder) metricsService(ctx *pulumi.Context, ns, name string, selector ma
 			ClusterIP: pulumi.String("None"),
 			Selector:  pulumi.ToStringMap(selector),
 			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
-				Name: pulumi.String("prometheus"), Port: pulumi.Int(MetricsPort), TargetPort: pulumi.Int(MetricsPort),
+				Name: pulumi.String("prometheus"), Port: pulumi.Int(observability.MetricsPort), TargetPort: pulumi.Int(observability.MetricsPort),
 			}},
 		},
 	}, c.k8s(deps...)...)

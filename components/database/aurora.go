@@ -29,9 +29,14 @@ const (
 // AuroraArgs configures the cluster.
 type AuroraArgs struct {
 	// Identifier is the cluster identifier.
-	Identifier        string
-	Region            string
-	AccountID         pulumi.StringInput
+	Identifier string
+	Region     string
+	AccountID  pulumi.StringInput
+	// EngineVersion is the major version ("16"): RDS creates the cluster on
+	// that major's default minor, and auto minor upgrades move it on. The
+	// provider keeps a configured version that is a prefix of the running one
+	// (terraform-provider-aws compareActualEngineVersion), so after an
+	// upgrade the next update proposes no engine change.
 	EngineVersion     string
 	SubnetIDs         pulumi.StringArrayOutput
 	AvailabilityZones []string
@@ -183,12 +188,13 @@ func (a *Aurora) build(ctx *pulumi.Context, name string, args *AuroraArgs) error
 		if i > 0 {
 			role = fmt.Sprintf("reader-%d", i)
 		}
+		// No engine version here: an Aurora instance runs its cluster's, and
+		// a version read back from the instance would differ from the major.
 		if _, err := rds.NewClusterInstance(ctx, fmt.Sprintf("%s-%s", name, role), &rds.ClusterInstanceArgs{
 			Identifier:                         pulumi.Sprintf("%s-%s", args.Identifier, role),
 			ClusterIdentifier:                  cluster.ID(),
 			InstanceClass:                      pulumi.String("db.serverless"),
 			Engine:                             pulumi.String("aurora-postgresql"),
-			EngineVersion:                      cluster.EngineVersion,
 			AvailabilityZone:                   pulumi.String(args.AvailabilityZones[i%len(args.AvailabilityZones)]),
 			PromotionTier:                      pulumi.Int(min(i, 1)),
 			PubliclyAccessible:                 pulumi.Bool(false),

@@ -17,23 +17,110 @@ api() {
     -H "Coder-Session-Token: ${CODER_SESSION_TOKEN}" -H "Content-Type: application/json" \
     "${CODER_URL}/api/v2${path}" "$@"
 }
-# first_id prints the id of a JSON object whose first field is "id", as
-# coderd encodes organizations, groups and templates.
-first_id() { sed -n 's/^{"id":"\([0-9a-f-]*\)".*/\1/p'; }
+# status prints the HTTP status of a GET, for routes whose 404 is an answer.
+status() {
+  curl -sS --proto '=https' --tlsv1.2 -o /dev/null -w '%{http_code}' \
+    -H "Coder-Session-Token: ${CODER_SESSION_TOKEN}" "${CODER_URL}/api/v2$1"
+}
+# json_get KEY prints the value of KEY in the JSON object on stdin: a
+# string's contents, any other value as its JSON text; it exits 1 when the
+# object has no such key. json_items prints each element of the JSON array
+# on stdin on a line of its own. Both parse JSON (strings, escapes, nesting,
+# any white space) with the POSIX awk the coder image has (busybox), since
+# the image has no jq and coderd's and the CLI's encodings differ in layout.
+json_get() { json_awk get "$1"; }
+json_items() { json_awk items ""; }
+json_awk() {
+  awk -v mode="$1" -v key="$2" '
+    function fail(m) { print "json_get: " m >"/dev/stderr"; exit 2 }
+    function ws(i) { while (i <= n && index(" \t\r\n", substr(doc, i, 1)) > 0) i++; return i }
+    function strend(i,   c) {
+      for (i++; i <= n; i++) { c = substr(doc, i, 1); if (c == "\\") i++; else if (c == "\"") return i }
+      fail("unterminated string")
+    }
+    function valend(i,   c, d, e) {
+      c = substr(doc, i, 1)
+      if (c == "\"") return strend(i) + 1
+      if (c == "{" || c == "[") {
+        for (d = 0; i <= n; i++) {
+          c = substr(doc, i, 1)
+          if (c == "\"") i = strend(i)
+          else if (c == "{" || c == "[") d++
+          else if (c == "}" || c == "]") { if (--d == 0) return i + 1 }
+        }
+        fail("unterminated " c)
+      }
+      for (e = i; e <= n && index(",}] \t\r\n", substr(doc, e, 1)) == 0; ) e++
+      if (e == i) fail("unexpected " (i > n ? "end of input" : substr(doc, i, 1)))
+      return e
+    }
+    function unquote(s,   out, c, i) {
+      for (i = 2; i < length(s); i++) {
+        c = substr(s, i, 1)
+        if (c == "\\") { c = substr(s, ++i, 1); if (c == "n") c = "\n"; else if (c == "t") c = "\t" }
+        out = out c
+      }
+      return out
+    }
+    { doc = doc $0 "\n" }
+    END {
+      n = length(doc); i = ws(1)
+      if (mode == "items") {
+        if (substr(doc, i, 1) != "[") fail("not a JSON array")
+        for (i = ws(i + 1); i <= n && substr(doc, i, 1) != "]"; ) {
+          e = valend(i); v = substr(doc, i, e - i)
+          gsub(/\n/, " ", v)  # white space between tokens; strings hold no raw newline
+          print v
+          i = ws(e)
+          if (substr(doc, i, 1) == ",") i = ws(i + 1)
+        }
+        exit 0
+      }
+      if (substr(doc, i, 1) != "{") fail("not a JSON object")
+      for (i = ws(i + 1); substr(doc, i, 1) == "\""; ) {
+        e = strend(i); k = substr(doc, i + 1, e - i - 1)
+        i = ws(e + 1)
+        if (substr(doc, i, 1) != ":") fail("expected : after \"" k "\"")
+        i = ws(i + 1); e = valend(i); v = substr(doc, i, e - i)
+        if (k == key) {
+          if (v ~ /^"/) v = unquote(v)
+          print v; exit 0
+        }
+        i = ws(e)
+        if (substr(doc, i, 1) == ",") i = ws(i + 1)
+      }
+      exit 1
+    }'
+}
 
-org_id=$(api GET "/organizations/${org}" | first_id)
+org_id=$(api GET "/organizations/${org}" | json_get id)
 [ -n "$org_id" ] || { echo "organization ${org} not found" >&2; exit 1; }
 
-# 1. Content: push the composed directory, or promote the version pushed before.
-if coder templates versions list "$TEMPLATE_NAME" -O "$org" -o json 2>/dev/null | grep -q "\"name\":\"${TEMPLATE_VERSION}\""; then
-  echo "template ${TEMPLATE_NAME}: version ${TEMPLATE_VERSION} exists; making it active"
-  coder templates versions promote --template "$TEMPLATE_NAME" --template-version "$TEMPLATE_VERSION" -O "$org"
-else
-  echo "template ${TEMPLATE_NAME}: pushing version ${TEMPLATE_VERSION}"
-  mkdir -p "$work/template" && cp -RL "$template_dir/." "$work/template/"
-  coder templates push "$TEMPLATE_NAME" -d "$work/template" --variables-file "$vars_file" \
-    --name "$TEMPLATE_VERSION" -m "$TEMPLATE_MESSAGE" --activate --ignore-lockfile --yes -O "$org"
-fi
+# 1. Content: push the composed directory, or promote the version pushed
+# before. coderd looks the version up by its exact name: 200 means it was
+# pushed (by an earlier run), 404 that it was not (or that the template is
+# new); anything else is an error, never a reason to push again.
+code=$(status "/organizations/${org_id}/templates/${TEMPLATE_NAME}/versions/${TEMPLATE_VERSION}")
+case "$code" in
+  200)
+    # A version whose build failed cannot be promoted: say so, and how.
+    job=$(api GET "/organizations/${org_id}/templates/${TEMPLATE_NAME}/versions/${TEMPLATE_VERSION}" | json_get job | json_get status)
+    case "$job" in
+      failed | canceled)
+        echo "template ${TEMPLATE_NAME}: version ${TEMPLATE_VERSION} exists but its import ${job}; fix the template and publish a new version" >&2
+        exit 1 ;;
+    esac
+    echo "template ${TEMPLATE_NAME}: version ${TEMPLATE_VERSION} exists; making it active"
+    coder templates versions promote --template "$TEMPLATE_NAME" --template-version "$TEMPLATE_VERSION" -O "$org" ;;
+  404)
+    echo "template ${TEMPLATE_NAME}: pushing version ${TEMPLATE_VERSION}"
+    mkdir -p "$work/template" && cp -RL "$template_dir/." "$work/template/"
+    coder templates push "$TEMPLATE_NAME" -d "$work/template" --variables-file "$vars_file" \
+      --name "$TEMPLATE_VERSION" -m "$TEMPLATE_MESSAGE" --activate --ignore-lockfile --yes -O "$org" ;;
+  *)
+    echo "template ${TEMPLATE_NAME}: looking up version ${TEMPLATE_VERSION} answered HTTP ${code}" >&2
+    exit 1 ;;
+esac
 
 # 2. Settings of the template object. Deprecation is declared too: a message
 # deprecates the template (no new workspaces; running ones keep going), and
@@ -41,7 +128,7 @@ fi
 deprecation=()
 if [ -n "${DEPRECATION_MESSAGE:-}" ]; then
   deprecation=(--deprecated "$DEPRECATION_MESSAGE")
-elif api GET "/organizations/${org_id}/templates/${TEMPLATE_NAME}" | grep -q '"deprecated":true'; then
+elif [ "$(api GET "/organizations/${org_id}/templates/${TEMPLATE_NAME}" | json_get deprecated)" = true ]; then
   deprecation=(--deprecated "")
 fi
 coder templates edit "$TEMPLATE_NAME" -O "$org" --yes ${deprecation[@]+"${deprecation[@]}"} \
@@ -52,19 +139,31 @@ coder templates edit "$TEMPLATE_NAME" -O "$org" --yes ${deprecation[@]+"${deprec
   --allow-user-autostart="$ALLOW_USER_AUTOSTART" --allow-user-autostop="$ALLOW_USER_AUTOSTOP" \
   --require-active-version="$REQUIRE_ACTIVE_VERSION"
 
-# 3. Access: the declared groups may use it, Everyone (whose id is the
-# organization's) may not, and a grant to an individual fails the run.
-template_id=$(api GET "/organizations/${org_id}/templates/${TEMPLATE_NAME}" | first_id)
-perms="\"${org_id}\":\"\""
+# 3. Access: the declared groups may use it and no other group may:
+# Everyone (whose id is the organization's) and any group granted before but
+# no longer declared lose their grant (an empty role deletes it; the ACL is
+# patched, not replaced). A grant to an individual fails the run.
+template_id=$(api GET "/organizations/${org_id}/templates/${TEMPLATE_NAME}" | json_get id)
+declared=" "
 for g in ${ACCESS_GROUPS//,/ }; do
-  gid=$(api GET "/organizations/${org_id}/groups/${g}" | first_id || true)
+  gid=$(api GET "/organizations/${org_id}/groups/${g}" | json_get id || true)
   [ -n "$gid" ] || { echo "group ${g} does not exist in ${org}; create it or sync it from the IdP" >&2; exit 1; }
-  perms="${perms},\"${gid}\":\"use\""
+  declared="${declared}${gid} "
 done
+granted=$(api GET "/templates/${template_id}/acl" | json_get group)
+[ "$granted" != null ] || granted='[]'
+granted=$(printf '%s\n' "$granted" | json_items)
+perms="\"${org_id}\":\"\""
+while read -r item; do
+  [ -n "$item" ] || continue
+  gid=$(printf '%s\n' "$item" | json_get id)
+  case "$declared" in *" ${gid} "*) ;; *) [ "$gid" = "$org_id" ] || perms="${perms},\"${gid}\":\"\"" ;; esac
+done <<<"$granted"
+for gid in $declared; do perms="${perms},\"${gid}\":\"use\""; done
 api PATCH "/templates/${template_id}/acl" -d "{\"group_perms\":{${perms}}}" >/dev/null
-acl=$(api GET "/templates/${template_id}/acl")
-case "$acl" in
-  *'"users":[]'* | *'"users":null'*) ;;
+users=$(api GET "/templates/${template_id}/acl" | json_get users | tr -d ' \t\r\n')
+case "$users" in
+  '[]' | null) ;;
   *) echo "template ${TEMPLATE_NAME} has grants to individual users; access is group-only, remove them" >&2; exit 1 ;;
 esac
 

@@ -23,14 +23,18 @@ const (
 )
 
 // curlStub answers the coderd API calls deliver.sh makes with the shapes
-// coderd returns (codersdk.Organization, Template, Group, TemplateACL),
-// and logs each call as "METHOD PATH BODY".
+// coderd returns (codersdk.Organization, Template, Group, TemplateACL,
+// TemplateVersion), and logs each call as "METHOD PATH BODY". With -w it
+// prints the status code instead, as curl does. Some answers are indented
+// and some compact: the script must parse JSON, not match its layout.
 const curlStub = `#!/usr/bin/env bash
-method=GET body= url=
+method=GET body= url= wfmt=
 while [ $# -gt 0 ]; do
   case "$1" in
     -X) method=$2; shift ;;
     -d) body=$2; shift ;;
+    -w) wfmt=$2; shift ;;
+    -o) shift ;;
     -H) case "$2" in *"$EXPECT_TOKEN"*) ;; Coder-Session-Token*) echo "wrong token" >&2; exit 22 ;; esac; shift ;;
     http*) url=$1 ;;
   esac
@@ -38,23 +42,37 @@ while [ $# -gt 0 ]; do
 done
 path=${url#*/api/v2}
 echo "curl $method $path $body" >>"$STUB_LOG"
+if [ -n "$wfmt" ]; then
+  case "$method $path" in
+    *) if [ -n "${STUB_STATUS:-}" ]; then echo "$STUB_STATUS"; elif [ -n "${STUB_VERSION_EXISTS:-}" ]; then echo 200; else echo 404; fi ;;
+  esac
+  exit 0
+fi
 case "$method $path" in
   "GET /organizations/default") echo '{"id":"` + orgID + `","name":"default","display_name":"Default"}' ;;
-  "GET /organizations/` + orgID + `/templates/"*) echo '{"id":"` + tplID + `","name":"pod-swdev","deprecated":'"${STUB_DEPRECATED:-false}"',"deprecation_message":""}' ;;
+  "GET /organizations/` + orgID + `/templates/pod-swdev/versions/"*) printf '{\n  "id": "v1",\n  "name": "%s",\n  "job": {\n    "id": "j1",\n    "status": "%s"\n  }\n}\n' "${path##*/}" "${STUB_VERSION_JOB:-succeeded}" ;;
+  "GET /organizations/` + orgID + `/templates/"*) printf '{\n  "id": "` + tplID + `",\n  "name": "pod-swdev",\n  "build_time_stats": {"start": {"P50": null}},\n  "deprecated": %s,\n  "deprecation_message": ""\n}\n' "${STUB_DEPRECATED:-false}" ;;
   "GET /organizations/` + orgID + `/groups/developers") echo '{"id":"` + groupID + `","name":"developers","organization_id":"` + orgID + `"}' ;;
   "GET /organizations/` + orgID + `/groups/"*) exit 22 ;;
   "PATCH /templates/` + tplID + `/acl") echo '{"message":"Successfully updated template ACL list."}' ;;
-  "GET /templates/` + tplID + `/acl") echo '{"users":'"${STUB_ACL_USERS:-[]}"',"group":[{"id":"` + groupID + `","name":"developers","role":"use"}]}' ;;
+  "GET /templates/` + tplID + `/acl")
+    groups=${STUB_ACL_GROUPS:-}
+    [ -n "$groups" ] || groups='[{"id":"` + groupID + `","name":"developers","role":"use"}]'
+    echo '{"users": '"${STUB_ACL_USERS:-[]}"', "group": '"$groups"'}' ;;
   "PATCH /groups/` + orgID + `") echo '{"id":"` + orgID + `","name":"Everyone","quota_allowance":3}' ;;
   *) echo "unexpected call $method $path" >&2; exit 22 ;;
 esac
 `
 
-// coderStub is the coder CLI: it logs its arguments and lists versions.
+// coderStub is the coder CLI: it logs its arguments and lists versions as
+// the real CLI does with -o json (v2.30, verified against a real coderd):
+// indented two spaces, each element wrapped in {"TemplateVersion": ...}.
 const coderStub = `#!/usr/bin/env bash
 echo "coder $*" >>"$STUB_LOG"
 if [ "$1 $2 $3" = "templates versions list" ]; then
-  if [ -n "${STUB_VERSION_EXISTS:-}" ]; then echo '[{"id":"x","name":"'"$TEMPLATE_VERSION"'","message":""}]'; else echo '[]'; fi
+  if [ -n "${STUB_VERSION_EXISTS:-}" ]; then
+    printf '[\n  {\n    "TemplateVersion": {\n      "id": "x",\n      "name": "%s",\n      "message": ""\n    }\n  }\n]\n' "$TEMPLATE_VERSION"
+  else echo '[]'; fi
 fi
 `
 
@@ -115,6 +133,94 @@ func TestDeliverPromotesAnExistingVersion(t *testing.T) {
 	require.NoError(t, r.err, r.stderr)
 	assert.Contains(t, r.log, "coder templates versions promote --template pod-swdev --template-version swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e -O default")
 	assert.NotContains(t, r.log, "templates push", "a re-run pushes nothing")
+}
+
+// Regression: the script grepped the CLI's JSON for a compact
+// "name":"X"; the real CLI indents it, so a re-run pushed the same version
+// name again and coderd answered 409.
+func TestDeliverAsksCoderdForTheVersionByName(t *testing.T) {
+	r := deliver(t, map[string]string{"STUB_VERSION_EXISTS": "1"})
+	require.NoError(t, r.err, r.stderr)
+	assert.Contains(t, r.log, "curl GET /organizations/"+orgID+"/templates/pod-swdev/versions/swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e")
+	assert.NotContains(t, r.log, "templates push")
+}
+
+func TestDeliverRefusesToPromoteAFailedVersion(t *testing.T) {
+	r := deliver(t, map[string]string{"STUB_VERSION_EXISTS": "1", "STUB_VERSION_JOB": "failed"})
+	require.Error(t, r.err)
+	assert.Contains(t, r.stderr, "version swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e exists but its import failed; fix the template and publish a new version")
+	assert.NotContains(t, r.log, "versions promote")
+	assert.NotContains(t, r.log, "templates push")
+}
+
+// Groups granted before but no longer declared lose their grant: the ACL
+// is patched, not replaced, so the script must remove them itself.
+func TestDeliverRevokesUndeclaredGroups(t *testing.T) {
+	const stale = "5e1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+	r := deliver(t, map[string]string{"STUB_ACL_GROUPS": `[
+    {"id": "` + groupID + `", "name": "developers", "role": "use"},
+    {"id": "` + stale + `", "name": "contractors", "role": "use"},
+    {"id": "` + orgID + `", "name": "Everyone", "role": "use"}
+  ]`})
+	require.NoError(t, r.err, r.stderr)
+	assert.Contains(t, r.log, `curl PATCH /templates/`+tplID+`/acl {"group_perms":{"`+orgID+`":"","`+stale+`":"","`+groupID+`":"use"}}`)
+
+	r = deliver(t, map[string]string{"STUB_ACL_GROUPS": "null"})
+	require.NoError(t, r.err, r.stderr)
+	assert.Contains(t, r.log, `curl PATCH /templates/`+tplID+`/acl {"group_perms":{"`+orgID+`":"","`+groupID+`":"use"}}`)
+}
+
+func TestDeliverFailsWhenTheVersionLookupFails(t *testing.T) {
+	// Anything but 200 or 404 (an expired token, coderd down) is an error,
+	// never a reason to push again.
+	for _, code := range []string{"401", "500", "000"} {
+		r := deliver(t, map[string]string{"STUB_STATUS": code, "TEMPLATE_VERSION": "other-version"})
+		require.Error(t, r.err, code)
+		assert.Contains(t, r.stderr, "looking up version other-version answered HTTP "+code)
+		assert.NotContains(t, r.log, "templates push", code)
+		assert.NotContains(t, r.log, "versions promote", code)
+	}
+}
+
+func TestDeliverParsesJSONWhateverItsLayout(t *testing.T) {
+	script := delivery.Script()
+	start := strings.Index(script, "json_get() {")
+	require.GreaterOrEqual(t, start, 0, "deliver.sh defines json_get")
+	end := strings.Index(script[start:], "\n}\n")
+	require.Greater(t, end, 0)
+	fn := script[start : start+end+2]
+	doc := `{
+  "nested": {"id": "inner", "list": [1, {"s": "]}\""}]},
+  "id":"0d6a",
+  "name": "a\"b\\c",
+  "deprecated": true,
+  "users": [
+  ],
+  "none": null
+}
+`
+	for _, c := range []struct{ key, want, rc string }{
+		{"id", "0d6a", "0"}, {"deprecated", "true", "0"}, {"none", "null", "0"}, {"users", "[\n  ]", "0"},
+		{"name", `a"b\c`, "0"}, {"nested", `{"id": "inner", "list": [1, {"s": "]}\""}]}`, "0"}, {"missing", "", "1"},
+	} {
+		cmd := exec.Command("bash", "-c", fn+"\nout=$(json_get \"$1\"); rc=$?; printf '%s|rc=%s' \"$out\" \"$rc\"", "-", c.key)
+		cmd.Stdin = strings.NewReader(doc)
+		out, err := cmd.Output()
+		require.NoError(t, err, c.key)
+		assert.Equal(t, c.want+"|rc="+c.rc, string(out), c.key)
+	}
+	items := exec.Command("bash", "-c", fn+"\njson_items", "-")
+	items.Stdin = strings.NewReader("[\n  {\n    \"id\": \"a\",\n    \"s\": \"x]\"\n  },\n  [1, 2],\n  \"b\"\n]\n")
+	out, err := items.Output()
+	require.NoError(t, err)
+	assert.Equal(t, "{     \"id\": \"a\",     \"s\": \"x]\"   }\n[1, 2]\n\"b\"\n", string(out), "one element a line")
+	for _, bad := range []string{`[{"id":"x"}]`, `{"id":"x`, `{"id" "x"}`, `{"id": }`} {
+		cmd := exec.Command("bash", "-c", fn+"\njson_get id", "-")
+		cmd.Stdin = strings.NewReader(bad)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, bad)
+		assert.Contains(t, string(out), "json_get: ", bad)
+	}
 }
 
 func TestDeliverDeclaresDeprecation(t *testing.T) {

@@ -36,7 +36,6 @@ func (v *Vpc) createEgressFiltering(ctx *pulumi.Context, name string, args *VpcA
 				rule{sg: sgProvisioner, proto: "tcp", port: p, cidr: r.CIDR, desc: "allow-list: " + r.Description})
 		}
 	}
-	rules = dedupe(rules)
 	if err := v.addRules(ctx, name, rules); err != nil {
 		return err
 	}
@@ -116,19 +115,6 @@ func (v *Vpc) createTransitGateway(ctx *pulumi.Context, name string, args *VpcAr
 		}
 	}
 	return nil
-}
-
-func dedupe(rules []rule) []rule {
-	seen := map[string]bool{}
-	var out []rule
-	for _, r := range rules {
-		k := fmt.Sprintf("%s|%s|%d|%s", r.sg, r.proto, r.port, r.cidr)
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 func uniqueSorted(in []string) []string {

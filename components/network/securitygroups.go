@@ -108,23 +108,57 @@ type rule struct {
 	desc   string
 }
 
+func (r rule) direction() string {
+	if r.in {
+		return "ingress"
+	}
+	return "egress"
+}
+
+// target names the rule's other side: a CIDR, a group of this VPC or the
+// S3 prefix list.
+func (r rule) target() string {
+	switch {
+	case r.peer != "":
+		return r.peer
+	case r.prefix != nil:
+		return "prefixlist"
+	}
+	return r.cidr
+}
+
+// ports is the port range as named in keys and resource names.
+func (r rule) ports() string {
+	if r.proto == "-1" {
+		return "all"
+	}
+	if r.toPort != 0 && r.toPort != r.port {
+		return fmt.Sprintf("%d-%d", r.port, r.toPort)
+	}
+	return fmt.Sprint(r.port)
+}
+
+// resourceName is the rule's Pulumi name. It is built from the rule's
+// identity in EC2 (group, direction, protocol, port range, peer), which EC2
+// allows once per group (InvalidPermission.Duplicate), whatever the
+// description: one name per identity.
+func (r rule) resourceName(vpc string) string {
+	if r.proto == "-1" {
+		return fmt.Sprintf("%s-%s-%s-all-%s", vpc, r.sg, r.direction(), sanitize(r.target()))
+	}
+	return fmt.Sprintf("%s-%s-%s-%s-%s-%s", vpc, r.sg, r.direction(), r.proto, r.ports(), sanitize(r.target()))
+}
+
+// addRules registers each rule once: a rule whose identity is already
+// registered (a base rule repeated by the egress allow-list, say) is
+// skipped, since EC2 would reject the copy.
 func (v *Vpc) addRules(ctx *pulumi.Context, name string, rules []rule) error {
 	for _, r := range rules {
-		target := r.cidr
-		if r.peer != "" {
-			target = r.peer
+		rn := r.resourceName(name)
+		if v.rules[rn] {
+			continue
 		}
-		if r.prefix != nil {
-			target = "prefixlist"
-		}
-		dir := "egress"
-		if r.in {
-			dir = "ingress"
-		}
-		rn := fmt.Sprintf("%s-%s-%s-%s-%d-%s", name, r.sg, dir, r.proto, r.port, sanitize(target))
-		if r.proto == "-1" {
-			rn = fmt.Sprintf("%s-%s-%s-all-%s", name, r.sg, dir, sanitize(target))
-		}
+		v.rules[rn] = true
 		var from, to pulumi.IntPtrInput
 		if r.proto != "-1" {
 			from = pulumi.IntPtr(r.port)

@@ -86,8 +86,11 @@ type Vpc struct {
 	privateRouteTables []*ec2.RouteTable
 	s3Endpoint         *ec2.VpcEndpoint
 	sg                 map[string]*ec2.SecurityGroup
-	vpc                *ec2.Vpc
-	region             string
+	// rules holds the name of every security group rule registered, so
+	// that each is created once (see rule.resourceName).
+	rules  map[string]bool
+	vpc    *ec2.Vpc
+	region string
 }
 
 // NewVpc builds the network of one region.
@@ -95,7 +98,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	if args.Plan == nil {
 		return nil, fmt.Errorf("network %s: a CIDR plan is required", name)
 	}
-	v := &Vpc{subnets: map[sizing.Tier][]*ec2.Subnet{}, sg: map[string]*ec2.SecurityGroup{}, region: args.Region}
+	v := &Vpc{subnets: map[sizing.Tier][]*ec2.Subnet{}, sg: map[string]*ec2.SecurityGroup{}, rules: map[string]bool{}, region: args.Region}
 	planMap := planOutputs(args.Plan)
 	if err := ctx.RegisterComponentResourceV2("coder:network:Vpc", name, pulumi.Map{
 		"region": pulumi.String(args.Region), "plan": planMap,

@@ -40,23 +40,28 @@ func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
 			for k, v := range al.Dimensions {
 				dims[k] = pulumi.String(v)
 			}
-			alarm, err := cloudwatch.NewMetricAlarm(ctx, m.name+"-"+al.Name, &cloudwatch.MetricAlarmArgs{
+			args := &cloudwatch.MetricAlarmArgs{
 				Name:               pulumi.String(m.name + "-" + al.Name),
 				AlarmDescription:   pulumi.String(fmt.Sprintf("%s: %s. Runbook: %s", al.Summary, al.Condition(), m.runbook(al.Runbook))),
-				Namespace:          pulumi.String(al.Namespace),
-				MetricName:         pulumi.String(al.Metric),
-				Dimensions:         dims,
-				Statistic:          pulumi.String(al.Statistic),
 				ComparisonOperator: pulumi.String(al.Comparison),
 				Threshold:          pulumi.Float64(al.Threshold),
-				Period:             pulumi.Int(al.Period),
 				EvaluationPeriods:  pulumi.Int(al.Evaluations),
 				DatapointsToAlarm:  pulumi.Int(al.Breaching),
 				TreatMissingData:   pulumi.String(al.Missing),
 				AlarmActions:       pulumi.Array{m.TopicArn},
 				OkActions:          pulumi.Array{m.TopicArn},
 				Tags:               pulumi.StringMap{"coder:runbook": pulumi.String(al.Runbook)},
-			}, pulumi.Parent(m))
+			}
+			if al.Query != "" {
+				args.MetricQueries = cloudwatch.MetricAlarmMetricQueryArray{cloudwatch.MetricAlarmMetricQueryArgs{
+					Id: pulumi.String("q"), Expression: pulumi.Sprintf(al.Query, a.ClusterName),
+					Period: pulumi.Int(al.Period), ReturnData: pulumi.Bool(true), Label: pulumi.String(al.Metric),
+				}}
+			} else {
+				args.Namespace, args.MetricName, args.Dimensions = pulumi.String(al.Namespace), pulumi.String(al.Metric), dims
+				args.Statistic, args.Period = pulumi.String(al.Statistic), pulumi.Int(al.Period)
+			}
+			alarm, err := cloudwatch.NewMetricAlarm(ctx, m.name+"-"+al.Name, args, pulumi.Parent(m))
 			if err != nil {
 				return err
 			}

@@ -26,6 +26,9 @@ type Alarm struct {
 	// a failure.
 	Missing string
 	Unit    string
+	// Query, when set, is a CloudWatch Metrics Insights query the alarm
+	// watches instead of one metric; %s is the cluster name.
+	Query string
 }
 
 // Rule is one Prometheus alerting rule in the region's AMP workspace.
@@ -73,10 +76,17 @@ func NodeAlarms(t Thresholds, namespaces []string) []Alarm {
 		a.Evaluations, a.Breaching = 3, 2
 		out = append(out, a)
 	}
+	// Container Insights publishes pod_number_of_container_restarts per pod
+	// (ClusterName, Namespace, PodName), not per namespace, and as the
+	// restarts since the last sample (amazon-cloudwatch-agent awsemf
+	// kubernetes.go; PodStore). A Metrics Insights query sums the
+	// namespace's pods over the period.
 	for _, ns := range namespaces {
 		out = append(out, Alarm{Name: "pod-restarts-" + ns, Runbook: "pod-restarts", Summary: "containers in " + ns + " keep restarting",
-			Namespace: "ContainerInsights", Metric: "pod_number_of_container_restarts", Dimensions: map[string]string{"Namespace": ns},
-			Statistic: "Maximum", Comparison: "GreaterThanThreshold", Threshold: t.PodRestarts,
+			Namespace: "ContainerInsights", Metric: "pod_number_of_container_restarts",
+			Query: "SELECT SUM(pod_number_of_container_restarts) FROM SCHEMA(ContainerInsights, ClusterName, Namespace, PodName) " +
+				"WHERE ClusterName = '%s' AND Namespace = '" + ns + "'",
+			Statistic: "Sum", Comparison: "GreaterThanThreshold", Threshold: t.PodRestarts,
 			Period: 300, Evaluations: 1, Breaching: 1, Missing: "notBreaching"})
 	}
 	return out
@@ -122,7 +132,9 @@ func LoadBalancerAlarms(t Thresholds) []Alarm {
 func KeyExpiryAlarm(t Thresholds) Alarm {
 	return Alarm{Name: "provisioner-key-expiry", Runbook: "provisioner-key-expiry", Summary: "a provisioner key is due for rotation",
 		Namespace: KeyAgeNamespace, Metric: KeyAgeMetric, Statistic: "Minimum", Comparison: "LessThanThreshold",
-		Threshold: t.ProvisionerKeyExpiryDays, Unit: " days", Period: 21600, Evaluations: 1, Breaching: 1, Missing: "breaching"}
+		// The function publishes every 6 hours: two silent periods in a row,
+		// not one late run, make the checker's silence an alarm.
+		Threshold: t.ProvisionerKeyExpiryDays, Unit: " days", Period: 21600, Evaluations: 2, Breaching: 2, Missing: "breaching"}
 }
 
 // CoderRules are the Prometheus alerts on coderd's own metrics (control
@@ -137,7 +149,8 @@ func CoderRules(t Thresholds) []Rule {
 		{Name: "CoderProvisionerQueueWait", Runbook: "provisioner-queue", Summary: "builds wait long for a provisioner", For: "5m", Threshold: t.ProvisionerQueueWaitSeconds, Unit: "s",
 			Expr: fmt.Sprintf(`histogram_quantile(0.9, sum by (le) (rate(coderd_provisioner_job_queue_wait_seconds_bucket[5m]))) > %s`, trim(t.ProvisionerQueueWaitSeconds))},
 		{Name: "CoderPendingBuilds", Runbook: "provisioner-queue", Summary: "builds are pending", For: "5m", Threshold: t.PendingBuilds,
-			Expr: fmt.Sprintf(`sum(coderd_api_workspace_latest_build{status="pending"}) > %s`, trim(t.PendingBuilds))},
+			// Every coderd replica reports the database's count: max, not sum.
+			Expr: fmt.Sprintf(`max(coderd_api_workspace_latest_build{status="pending"}) > %s`, trim(t.PendingBuilds))},
 	}
 }
 

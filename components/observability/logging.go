@@ -75,10 +75,13 @@ func (m *Monitoring) createLogging(ctx *pulumi.Context) error {
 			"logGroupName": containers.Name, "logStreamPrefix": pulumi.String("pod-"),
 			"autoCreateGroup": pulumi.Bool(false),
 		},
-		"cloudWatch":        pulumi.Map{"enabled": pulumi.Bool(false)},
-		"firehose":          pulumi.Map{"enabled": pulumi.Bool(false)},
-		"kinesis":           pulumi.Map{"enabled": pulumi.Bool(false)},
-		"elasticsearch":     pulumi.Map{"enabled": pulumi.Bool(false)},
+		"cloudWatch":    pulumi.Map{"enabled": pulumi.Bool(false)},
+		"firehose":      pulumi.Map{"enabled": pulumi.Bool(false)},
+		"kinesis":       pulumi.Map{"enabled": pulumi.Bool(false)},
+		"elasticsearch": pulumi.Map{"enabled": pulumi.Bool(false)},
+		// The audit rule reads the merged fields (mergeLogKey); pinned here
+		// rather than left to the chart's defaults.
+		"filter":            pulumi.Map{"mergeLog": pulumi.String("On"), "mergeLogKey": pulumi.String(mergeLogKey)},
 		"additionalFilters": pulumi.String(auditFilter),
 		"additionalOutputs": pulumi.Sprintf(auditOutput, a.Region, audit.Name),
 		// A DaemonSet on every node group, whatever its taint.
@@ -91,12 +94,20 @@ func (m *Monitoring) createLogging(ctx *pulumi.Context) error {
 	return err
 }
 
+// mergeLogKey is where the chart's kubernetes filter (Merge_Log On, which
+// runs before additionalFilters) puts the fields of a JSON log line; the
+// audit rule reads msg from there.
+const mergeLogKey = "data"
+
 // auditFilter moves coderd's audit entries (JSON logs, msg "audit_log")
-// to their own tag, out of the container stream.
+// to their own tag, out of the container stream. Fluent Bit 1.9 splits a
+// Rule into KEY REGEX TAG KEEP on spaces, and a token that starts with a
+// double quote ends at the next one (src/flb_slist.c, token_retrieve), so
+// the rule holds no quotes: it matches the merged msg field exactly.
 const auditFilter = `[FILTER]
     Name    rewrite_tag
     Match   kube.var.log.containers.coder-*_coder_coder-*
-    Rule    $log "msg":"` + AuditMessage + `" coder.audit false
+    Rule    $` + mergeLogKey + `['msg'] ^` + AuditMessage + `$ coder.audit false
 `
 
 // auditOutput writes the audit tag to the audit log group (region, group).

@@ -6,15 +6,18 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
-	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// MetricsLabel marks the headless Services whose endpoints (port 2112) are
-// scraped: coderd, proxies and provisioners.
+// MetricsLabel marks the headless Services whose endpoints (MetricsPort)
+// are scraped: coderd, proxies and provisioners.
 const MetricsLabel = "coder.com/metrics"
+
+// MetricsPort is where coderd, proxies and provisioners serve Prometheus
+// metrics: the Coder charts set CODER_PROMETHEUS_ADDRESS=0.0.0.0:2112.
+const MetricsPort = 2112
 
 // scraperUser is the Kubernetes user the managed scraper authenticates as.
 const scraperUser = "aps-collector-user"
@@ -25,7 +28,7 @@ type PrometheusArgs struct {
 	AccountID   pulumi.StringInput
 	ClusterName pulumi.StringOutput
 	// SubnetIDs and SecurityGroupIDs place the scraper's ENIs next to the
-	// nodes (the shared nodes group lets it reach pods on 2112).
+	// nodes (the shared nodes group lets it reach pods on MetricsPort).
 	SubnetIDs        pulumi.StringArrayOutput
 	SecurityGroupIDs pulumi.StringArray
 	KmsKeyArn        pulumi.StringOutput
@@ -49,7 +52,7 @@ func NewPrometheus(ctx *pulumi.Context, name string, args *PrometheusArgs, opts 
 	p := &Prometheus{}
 	if err := ctx.RegisterComponentResourceV2("coder:observability:Prometheus", name, pulumi.Map{
 		"region": pulumi.String(args.Region), "scrapeInterval": pulumi.String(args.ScrapeInterval),
-		"scrapePort": pulumi.Int(2112),
+		"scrapePort": pulumi.Int(MetricsPort),
 	}, p, opts...); err != nil {
 		return nil, err
 	}
@@ -62,7 +65,7 @@ func NewPrometheus(ctx *pulumi.Context, name string, args *PrometheusArgs, opts 
 		return nil, fmt.Errorf("prometheus %s: %w", name, err)
 	}
 	clusterArn := pulumi.Sprintf("arn:aws:eks:%s:%s:cluster/%s", args.Region, args.AccountID, args.ClusterName)
-	scraper, err := amp.NewScraper(ctx, name, &amp.ScraperArgs{
+	_, err = amp.NewScraper(ctx, name, &amp.ScraperArgs{
 		Alias: pulumi.String(name),
 		Source: &amp.ScraperSourceArgs{Eks: &amp.ScraperSourceEksArgs{
 			ClusterArn: clusterArn, SubnetIds: args.SubnetIDs, SecurityGroupIds: args.SecurityGroupIDs,
@@ -73,12 +76,11 @@ func NewPrometheus(ctx *pulumi.Context, name string, args *PrometheusArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("prometheus %s: %w", name, err)
 	}
-	// The scraper reads the cluster through an access entry and this role.
-	if _, err := awseks.NewAccessEntry(ctx, name+"-scraper", &awseks.AccessEntryArgs{
-		ClusterName: args.ClusterName, PrincipalArn: scraper.RoleArn, UserName: pulumi.String(scraperUser),
-	}, pulumi.Parent(p)); err != nil {
-		return nil, fmt.Errorf("prometheus %s: %w", name, err)
-	}
+	// The scraper authenticates as scraperUser. With the cluster's API
+	// authentication mode, AMP creates the scraper role's EKS access entry
+	// itself when the scraper is created (AWS: "Configuring your Amazon EKS
+	// cluster" for managed collectors); a second, explicit entry would fail
+	// with ResourceInUseException. Only the RBAC below is ours to create.
 	k8s := []pulumi.ResourceOption{pulumi.Parent(p), pulumi.Provider(args.KubeProvider)}
 	if _, err := rbacv1.NewClusterRole(ctx, name+"-scraper", &rbacv1.ClusterRoleArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("aps-collector-role")},

@@ -10,8 +10,8 @@ import (
 )
 
 // createTopic is the region's alarm topic: KMS-encrypted, publishable only
-// by CloudWatch alarms, EventBridge and the AMP alert manager of this
-// account, with the configured subscriptions.
+// by CloudWatch alarms and the region's AMP alert manager, with the
+// configured subscriptions.
 func (m *Monitoring) createTopic(ctx *pulumi.Context) error {
 	a := m.args
 	topic, err := sns.NewTopic(ctx, m.name+"-alarms", &sns.TopicArgs{
@@ -23,12 +23,23 @@ func (m *Monitoring) createTopic(ctx *pulumi.Context) error {
 		return err
 	}
 	doc := policydoc.Document{
-		{Sid: "AlarmSourcesPublish", Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com", "aps.amazonaws.com"),
+		{Sid: "AlarmsPublish", Principal: policydoc.Service("cloudwatch.amazonaws.com"),
 			Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn},
 			Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": a.AccountID}}},
 		{Sid: "DenyPlaintext", Deny: true, Principal: pulumi.Map{"AWS": pulumi.String("*")},
 			Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn},
 			Condition: pulumi.Map{"Bool": pulumi.Map{"aws:SecureTransport": pulumi.String("false")}}},
+	}
+	if a.Prometheus != nil {
+		// AMP's alert manager reads the topic before it publishes: "Giving
+		// Amazon Managed Service for Prometheus permission to send alert
+		// messages to your Amazon SNS topic" (AMP User Guide).
+		doc = append(doc, policydoc.Statement{Sid: "PrometheusAlertsPublish", Principal: policydoc.Service("aps.amazonaws.com"),
+			Actions: []string{"sns:Publish", "sns:GetTopicAttributes"}, Resources: pulumi.StringArray{topic.Arn},
+			Condition: pulumi.Map{
+				"ArnEquals":    pulumi.Map{"aws:SourceArn": a.Prometheus.WorkspaceArn},
+				"StringEquals": pulumi.Map{"aws:SourceAccount": a.AccountID},
+			}})
 	}
 	if _, err := sns.NewTopicPolicy(ctx, m.name+"-alarms", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: doc.JSON()},
 		pulumi.Parent(topic)); err != nil {

@@ -145,6 +145,8 @@ func keyPolicy(p Purpose, region string, account pulumi.StringInput) pulumi.Stri
 	case KeyMetrics:
 		doc = append(doc, viaService("aps", "kms:CreateGrant"))
 	case KeyS3:
+		// The trails of this account whose home region is this key's.
+		trails := pulumi.Sprintf("arn:aws:cloudtrail:%s:%s:trail/*", region, account)
 		doc = append(doc,
 			policydoc.Statement{
 				Sid:       "LogDeliveryWritesAccessLogs",
@@ -152,18 +154,38 @@ func keyPolicy(p Purpose, region string, account pulumi.StringInput) pulumi.Stri
 				Actions:   use,
 				Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": account}},
 			},
+			// CloudTrail, per "Configure AWS KMS key policies for CloudTrail":
+			// encrypt with the trail's encryption context; describe the key
+			// (DescribeKey carries no encryption context, so it needs its own
+			// statement); and decrypt, which creating or updating a trail
+			// needs when the bucket uses an S3 Bucket Key, as ours do.
 			policydoc.Statement{
 				Sid:       "CloudTrailEncryptsLogs",
 				Principal: policydoc.Service("cloudtrail.amazonaws.com"),
-				Actions:   []string{"kms:GenerateDataKey*", "kms:DescribeKey"},
-				Condition: pulumi.Map{"StringLike": pulumi.Map{
-					"kms:EncryptionContext:aws:cloudtrail:arn": pulumi.Sprintf("arn:aws:cloudtrail:*:%s:trail/*", account),
-				}},
+				Actions:   []string{"kms:GenerateDataKey*"},
+				Condition: pulumi.Map{
+					"StringLike": pulumi.Map{
+						"kms:EncryptionContext:aws:cloudtrail:arn": pulumi.Sprintf("arn:aws:cloudtrail:*:%s:trail/*", account),
+					},
+					"ArnLike": pulumi.Map{"aws:SourceArn": trails},
+				},
+			},
+			policydoc.Statement{
+				Sid:       "CloudTrailDescribesKey",
+				Principal: policydoc.Service("cloudtrail.amazonaws.com"),
+				Actions:   []string{"kms:DescribeKey"},
+				Condition: pulumi.Map{"ArnLike": pulumi.Map{"aws:SourceArn": trails}},
+			},
+			policydoc.Statement{
+				Sid:       "CloudTrailDecryptsForBucketKey",
+				Principal: policydoc.Service("cloudtrail.amazonaws.com"),
+				Actions:   []string{"kms:Decrypt"},
+				Condition: pulumi.Map{"ArnLike": pulumi.Map{"aws:SourceArn": trails}},
 			})
 	case KeySNS:
 		doc = append(doc, policydoc.Statement{
 			Sid:       "AlarmsPublish",
-			Principal: policydoc.Service("cloudwatch.amazonaws.com", "events.amazonaws.com", "aps.amazonaws.com"),
+			Principal: policydoc.Service("cloudwatch.amazonaws.com", "aps.amazonaws.com"),
 			Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 			Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": account}},
 		})

@@ -25,9 +25,18 @@ func (r *Result) writeAlarms(w io.Writer) {
 	sort.SliceStable(alarms, func(i, j int) bool { return inputStr(alarms[i], "name") < inputStr(alarms[j], "name") })
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, a := range alarms {
+		stat, metric, period := inputStr(a, "statistic"), inputStr(a, "metricName"), inputNum(a, "period")
+		if q, ok := a.Input("metricQueries"); ok && q.IsArray() && len(q.ArrayValue()) > 0 && q.ArrayValue()[0].IsObject() {
+			// A Metrics Insights alarm: its query names the statistic.
+			m := q.ArrayValue()[0].ObjectValue()
+			stat, metric, period = "Insights", str0(m, "label", "query"), 0
+			if p, ok := m["period"]; ok && p.IsNumber() {
+				period = p.NumberValue()
+			}
+		}
 		fmt.Fprintf(w, "  %-10s %-52s %s(%s) %s %s for %s of %s × %ss\n", r.RegionOf(a), inputStr(a, "name"),
-			inputStr(a, "statistic"), inputStr(a, "metricName"), observability.ComparisonSigns[inputStr(a, "comparisonOperator")],
-			num(inputNum(a, "threshold")), num(inputNum(a, "datapointsToAlarm")), num(inputNum(a, "evaluationPeriods")), num(inputNum(a, "period")))
+			stat, metric, observability.ComparisonSigns[inputStr(a, "comparisonOperator")],
+			num(inputNum(a, "threshold")), num(inputNum(a, "datapointsToAlarm")), num(inputNum(a, "evaluationPeriods")), num(period))
 	}
 	for _, g := range groups {
 		var file struct {

@@ -88,6 +88,14 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		s["clusterSecurityGroupId"] = str(mockID("sg", res.URN+"cluster"))
 		return ""
 	},
+	// AMP names the scraper's service-linked role after the scraper.
+	"aws:amp/scraper:Scraper": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
+		id := "s-" + uuidLike(res.URN)
+		s["arn"] = str(fmt.Sprintf("arn:aws:aps:%s:%s:scraper/%s", m.region, m.account, id))
+		s["roleArn"] = str(fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_%s",
+			m.account, shortHash(res.URN, 15)))
+		return id
+	},
 	"aws:acm/certificate:Certificate": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		id := uuidLike(res.URN)
 		s["arn"] = str(fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", m.region, m.account, id))
@@ -217,12 +225,15 @@ func mockState(res *Resource, region, account string) (string, resource.Property
 }
 
 // mockCall answers the invokes the program makes.
-func mockCall(args pulumi.MockCallArgs, account string, emptySecrets bool) (resource.PropertyMap, error) {
+func mockCall(args pulumi.MockCallArgs, account, caller string, emptySecrets bool, secretLookupError string) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
+		if caller == "" {
+			caller = fmt.Sprintf("arn:aws:sts::%s:assumed-role/offline-preview/pulumi", account)
+		}
 		return resource.PropertyMap{
 			"accountId": str(account),
-			"arn":       str(fmt.Sprintf("arn:aws:iam::%s:role/offline-preview", account)),
+			"arn":       str(caller),
 			"userId":    str("AROAOFFLINEPREVIEW"),
 			"id":        str(account),
 		}, nil
@@ -235,6 +246,9 @@ func mockCall(args pulumi.MockCallArgs, account string, emptySecrets bool) (reso
 		return resource.PropertyMap{"zoneId": str(id), "id": str(id), "name": str(name), "privateZone": resource.NewBoolProperty(false)}, nil
 	case "aws:secretsmanager/getSecretVersions:getSecretVersions":
 		id := args.Args["secretId"].StringValue()
+		if secretLookupError != "" {
+			return nil, fmt.Errorf("reading Secrets Manager Secret Versions (%s): %s", id, secretLookupError)
+		}
 		versions := []resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 			"versionId":     str("offline-preview"),
 			"versionStages": resource.NewArrayProperty([]resource.PropertyValue{str("AWSCURRENT")}),

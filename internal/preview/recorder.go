@@ -30,6 +30,8 @@ type Resource struct {
 	PropertyDependencies map[string][]string
 	Protect              bool
 	RetainOnDelete       bool
+	// Seq is the registration's place in the order they were made.
+	Seq int
 }
 
 // Input returns the input at a dotted path ("scalingConfig.minSize").
@@ -64,17 +66,35 @@ type Recorder struct {
 	// EmptySecrets answers reads of the operator-filled secrets as AWS does
 	// before a value is put (see FirstRun).
 	EmptySecrets bool
+	// CallerArn is who the mocks say runs the update (getCallerIdentity):
+	// the cluster creator, whom EKS gives an access entry of its own.
+	CallerArn string
+	// SecretLookupError, when set, is the error every lookup of those
+	// secrets fails with (see FailSecretLookups).
+	SecretLookupError string
 
 	mu        sync.Mutex
 	resources []*Resource
 	byURN     map[string]*Resource
 	regions   map[string]string // provider reference → region
+	// rejected are the registrations the engine would have refused.
+	rejected []error
+	// entries are the EKS access entries made so far (see awsidentity.go).
+	entries map[string]string
+}
+
+// Rejected returns the engine errors the registrations met (see
+// checkRegistration), in the order they were made.
+func (r *Recorder) Rejected() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]error(nil), r.rejected...)
 }
 
 // NewRecorder returns an empty recorder.
 func NewRecorder(project, stack string) *Recorder {
 	return &Recorder{Project: project, Stack: stack, AccountID: "123456789012",
-		byURN: map[string]*Resource{}, regions: map[string]string{}}
+		byURN: map[string]*Resource{}, regions: map[string]string{}, entries: map[string]string{}}
 }
 
 var _ pulumi.MockResourceMonitor = (*Recorder)(nil)
@@ -131,15 +151,32 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if args.RegisterRPC != nil {
+		err := r.checkRegistration(res, args.RegisterRPC)
+		if err == nil {
+			err = checkContracts(res)
+		}
+		if err == nil {
+			err = checkName(res)
+		}
+		if err == nil {
+			err = r.checkAccessEntries(res, state)
+		}
+		if err != nil {
+			r.rejected = append(r.rejected, err)
+			return "", nil, err
+		}
+	}
+	res.Seq = len(r.resources) + 1
 	r.resources = append(r.resources, res)
 	r.byURN[res.URN] = res
-	r.mu.Unlock()
 	return id, state, nil
 }
 
 // Call answers provider functions (invokes).
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return mockCall(args, r.AccountID, r.EmptySecrets)
+	return mockCall(args, r.AccountID, r.CallerArn, r.EmptySecrets, r.SecretLookupError)
 }
 
 // Resources returns the registrations in the order they were made.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"sigs.k8s.io/yaml"
@@ -67,24 +69,59 @@ func Run(p *Project, stack, file string, opts ...Option) (*Result, error) {
 	return RunStackFile(p.Name, stack, sf, opts...)
 }
 
-// Option adjusts what the mocks answer.
-type Option func(*Recorder)
+// Option adjusts a run: what the mocks answer, or the clock.
+type Option func(*runSettings)
+
+type runSettings struct {
+	rec *Recorder
+	now time.Time
+}
 
 // FirstRun previews the first `pulumi up`: the Secrets Manager secrets
 // operators fill (coder/<stack>/...) exist but hold no value yet.
-func FirstRun() Option { return func(r *Recorder) { r.EmptySecrets = true } }
+func FirstRun() Option { return func(s *runSettings) { s.rec.EmptySecrets = true } }
+
+// At runs the preview as of now instead of the wall clock's time (the
+// config's only clock: see config.LoadAt).
+func At(now time.Time) Option { return func(s *runSettings) { s.now = now } }
+
+// AsCaller runs the preview as another principal (an STS assumed-role or
+// IAM ARN), as if someone else ran `pulumi up`.
+func AsCaller(arn string) Option { return func(s *runSettings) { s.rec.CallerArn = arn } }
+
+// AssumedRole is the STS ARN a session of an IAM role has.
+func AssumedRole(roleArn, session string) string {
+	// arn:aws:iam::ACCOUNT:role/PATH/NAME → arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
+	parts := strings.SplitN(roleArn, ":", 6)
+	if len(parts) < 6 {
+		return roleArn
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, session)
+}
+
+// FailSecretLookups makes every lookup of those secrets fail with msg, as
+// the provider reports an AWS error (msg carries the AWS error code).
+func FailSecretLookups(msg string) Option {
+	return func(s *runSettings) { s.rec.SecretLookupError = msg }
+}
 
 // RunStackFile is Run for a stack file already in memory.
 func RunStackFile(project, stack string, sf *config.StackFile, opts ...Option) (*Result, error) {
-	cfg, err := config.Load(project, stack, sf.Source())
+	rs := &runSettings{rec: NewRecorder(project, stack), now: time.Now()}
+	for _, o := range opts {
+		o(rs)
+	}
+	rec := rs.rec
+	cfg, err := config.LoadAt(project, stack, sf.Source(), rs.now)
 	if err != nil {
 		return nil, err
 	}
-	values, secrets := sf.PulumiConfig(project)
-	rec := NewRecorder(project, stack)
-	for _, o := range opts {
-		o(rec)
+	if rec.CallerArn == "" {
+		// The stack is deployed as its declared deployer role.
+		rec.CallerArn = AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi")
 	}
+	values, secrets := sf.PulumiConfig(project)
 	res := &Result{Project: project, Stack: stack, Config: cfg, Root: rec.RootURN()}
 	program := stacks.Program(stacks.Options{
 		Config: cfg,

@@ -189,12 +189,14 @@ func TestValidationRules(t *testing.T) {
 			`network.flowLogRetentionDays: got 100; must be ` + logRetentionAllowed},
 		{"egress cidr", "prod", "network", set("egress.allowedCidrs.0.cidr", "anywhere"),
 			`network.egress.allowedCidrs[0].cidr: got "anywhere"; must be an IPv4 CIDR such as 203.0.113.0/24`},
+		{"egress cidr inside the vpc", "prod", "network", set("egress.allowedCidrs.1.cidr", "10.40.0.0/16"),
+			`network.egress.allowedCidrs[1].cidr: got "10.40.0.0/16"; overlaps regions[0].vpcCidr 10.40.0.0/16 without covering it; workspaces reach the VPC only through the platform's own rules`},
 		{"egress port", "prod", "network", set("egress.allowedCidrs.0.ports", []any{0}),
 			`network.egress.allowedCidrs[0].ports[0]: got 0; must be a TCP port 1–65535`},
 		{"egress domain", "prod", "network", set("egress.allowedDomains", []any{"not a domain"}),
 			`network.egress.allowedDomains[0]: got "not a domain"; must be a DNS name, optionally with a leading *.`},
 		{"k8s version", "prod", "cluster", set("kubernetesVersion", "1.9"),
-			`cluster.kubernetesVersion: got "1.9"; must be an EKS Kubernetes version such as 1.33`},
+			`cluster.kubernetesVersion: got "1.9"; must be a Kubernetes minor this program's charts and add-ons are pinned for: 1.32, 1.33, 1.34`},
 		{"public endpoint open", "prod", "cluster", set("endpointPublicAccess", true),
 			`cluster.publicAccessCidrs: got nothing; list the CIDRs allowed to reach the public API endpoint, or set cluster.endpointPublicAccess to false`},
 		{"public endpoint world", "workshop", "cluster", set("publicAccessCidrs", []any{"0.0.0.0/0"}),
@@ -230,7 +232,7 @@ func TestValidationRules(t *testing.T) {
 		{"profile", "prod", "profile", set("", "startup"),
 			`profile: got "startup"; must be "enterprise" or "workshop"`},
 		{"unknown nested key", "prod", "cluster", set("nodeGroup", map[string]any{}),
-			`cluster.nodeGroup: got "set"; unknown key; allowed keys here: addons, adminRoleArns, endpointPublicAccess, imagePullQps, kubernetesVersion, logRetentionDays, nodeGroups, publicAccessCidrs`},
+			`cluster.nodeGroup: got "set"; unknown key; allowed keys here: addons, adminRoleArns, deployerRoleArn, endpointPublicAccess, imagePullQps, kubernetesVersion, logRetentionDays, nodeGroups, publicAccessCidrs`},
 		{"wrong type", "prod", "workload", set("users", "many"),
 			`workload.users: got a string; must be of type integer`},
 		{"shares do not sum", "workshop", "regions", set("0.share", 0.9),
@@ -251,8 +253,29 @@ func TestValidationRules(t *testing.T) {
 			`dns.cloudflare: got "set"; must be absent with dns.provider route53: one DNS provider per stack`},
 		{"cloudflare create zone", "workshop", "dns", set("createZone", true),
 			`dns.createZone: got true; must be false with Cloudflare; the zone is managed in Cloudflare`},
+		// Versions that must match the Kubernetes minor (compat/compat.go).
+		{"kubernetes minor without a version table", "prod", "cluster", set("kubernetesVersion", "1.35"),
+			`cluster.kubernetesVersion: got "1.35"; must be a Kubernetes minor this program's charts and add-ons are pinned for: 1.32, 1.33, 1.34`},
+		{"coredns of another minor", "prod", "cluster", set("addons.coreDns", "v1.11.4-eksbuild.14"),
+			`cluster.addons.coreDns: got "v1.11.4-eksbuild.14"; does not fit Kubernetes 1.33: EKS offers v1.12.x or v1.13.x there (aws eks describe-addon-versions --kubernetes-version 1.33)`},
+		{"kube-proxy of another minor", "prod", "cluster", set("kubernetesVersion", "1.34"),
+			`cluster.addons.kubeProxy: got "v1.33.0-eksbuild.2"; does not fit Kubernetes 1.34: EKS offers v1.34.x there (aws eks describe-addon-versions --kubernetes-version 1.34)`},
+		// The creator's access entry (defect: the deployer listed as admin).
+		{"deployer missing", "prod", "cluster", set("deployerRoleArn", nil),
+			"cluster.deployerRoleArn: got nothing; must be the IAM role ARN `pulumi up` runs as, such as arn:aws:iam::123456789012:role/platform-deployer: EKS makes it cluster admin when it creates the cluster"},
+		{"deployer listed as admin", "prod", "cluster", set("adminRoleArns", []any{"arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::111122223333:role/platform-deployer"}),
+			`cluster.adminRoleArns[1]: got "arn:aws:iam::111122223333:role/platform-deployer"; is cluster.deployerRoleArn, which EKS already makes cluster admin when it creates the cluster (the creator's access entry); a second entry for it fails with ResourceInUseException: remove it here`},
+		// Names AWS limits (names.go).
+		{"organization name too long for its IAM role", "prod", "coder", set("provisioners.organizations", []any{map[string]any{"name": "platform-engineering-research-x"}}),
+			`coder.provisioners.organizations[0].name: got "platform-engineering-research-x"; the provisioners' IAM role in us-east-1 would be named "coder-prod-us-east-1-prov-platform-engineering-research-x" plus Pulumi's suffix, 65 characters; IAM allows 64: use an organization name at most 30 characters long`},
+		{"region too long for the load balancer name", "workshop", "regions", set("1.name", "ap-southeast-1"),
+			`regions[1].name: got "ap-southeast-1"; with stack "workshop", the network load balancer and its target group name "coder-workshop-ap-southeast-1" would be 37 characters; Elastic Load Balancing allows 32 characters: use a stack name at most 3 characters long`},
 		{"engine version", "prod", "database", set("engineVersion", "9.6"),
-			`database.engineVersion: got "9.6"; must be an Aurora PostgreSQL version such as 16.6`},
+			`database.engineVersion: got "9.6"; must be an Aurora PostgreSQL major version, 13–17 (such as 16), without a minor: AWS picks the minor and upgrades it automatically`},
+		// Regression: a pinned minor asked RDS for a downgrade after AWS's
+		// automatic minor upgrade.
+		{"engine minor pinned", "prod", "database", set("engineVersion", "16.6"),
+			`database.engineVersion: got "16.6"; must be an Aurora PostgreSQL major version, 13–17 (such as 16), without a minor: AWS picks the minor and upgrades it automatically`},
 		{"no reader", "prod", "database", set("readers", -1),
 			`database.readers: got -1; must be 1–15: at least one reader in another AZ for automated failover`},
 		{"pitr window", "prod", "database", set("backupRetentionDays", 40),
@@ -277,6 +300,10 @@ func TestValidationRules(t *testing.T) {
 			`database.backup.copyRegion: got "us-east-1"; must differ from the control-plane region us-east-1`},
 		{"backup schedule", "prod", "database", set("backup.schedule", "daily"),
 			`database.backup.schedule: got "daily"; must be an AWS Backup cron expression such as cron(0 5 ? * * *)`},
+		// Regression: a copy kept for less than the lock's minimum made every
+		// copy into the locked vault fail.
+		{"vault lock min over copy", "prod", "database", set("backup.copyRetentionDays", 5),
+			`database.backup.vaultLock.minRetentionDays: got 7; must be 1–5 (the plan's retention, 90 days, and the copy's, 5 days, are the floor)`},
 		{"vault lock max", "prod", "database", set("backup.vaultLock.maxRetentionDays", 30),
 			`database.backup.vaultLock.maxRetentionDays: got 30; must be at least the plan's retention (90 days) or backups would be rejected`},
 		{"vault lock grace", "prod", "database", set("backup.vaultLock.changeableForDays", 1),
@@ -405,6 +432,23 @@ func TestValidationRules(t *testing.T) {
 }
 
 // A proxy with no control plane in the stack is named on its role.
+// The stack name is part of every physical name.
+func TestStackNameFitsAWSNames(t *testing.T) {
+	src := readStack(t, "prod").Source()
+	for name, want := range map[string]string{
+		"Prod":          `(stack name): got "Prod"; must be lowercase letters, digits and single hyphens, starting with a letter, at most 47 characters`,
+		"prod.eu":       `(stack name): got "prod.eu"; must be lowercase letters`,
+		"prod--2":       `(stack name): got "prod--2"; must be lowercase letters`,
+		"engineering-1": `regions[0].name: got "us-east-1"; with stack "engineering-1", the network load balancer and its target group name "coder-engineering-1-us-east-1" would be 37 characters; Elastic Load Balancing allows 32 characters: use a stack name at most 8 characters long`,
+	} {
+		_, err := Load(project, name, src)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), want, name)
+	}
+	_, err := Load(project, "prod-2", src)
+	require.NoError(t, err, "a short lowercase name fits")
+}
+
 func TestProxyWithoutControlPlane(t *testing.T) {
 	got := mutate(t, "workshop", "regions", func(v any) any {
 		regions := v.([]any)

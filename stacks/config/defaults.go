@@ -51,7 +51,7 @@ func applyDefaults(s *Stack) {
 	}
 	db := &s.Database
 	if db.EngineVersion == "" {
-		db.EngineVersion = "16.6"
+		db.EngineVersion = "16"
 	}
 	if db.Readers == 0 {
 		db.Readers = 1

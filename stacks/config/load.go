@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Source yields raw config values by key, without the project namespace.
@@ -38,10 +39,17 @@ func (m MapSource) Keys() []string {
 	return out
 }
 
-// Load reads, defaults and validates the whole stack config. It returns a
-// *ValidationError listing every problem, or a Stack ready to deploy.
+// Load reads, defaults and validates the whole stack config at the wall
+// clock's time. It returns a *ValidationError listing every problem, or a
+// Stack ready to deploy.
 func Load(project, stack string, src Source) (*Stack, error) {
-	s := &Stack{Project: project, Name: stack, Secrets: map[string]bool{}, secretRaw: map[string]string{}}
+	return LoadAt(project, stack, src, time.Now())
+}
+
+// LoadAt is Load at the instant now: the only time the config reads, so
+// that tests fix it (workshop event actions in the past, DST checks).
+func LoadAt(project, stack string, src Source, now time.Time) (*Stack, error) {
+	s := &Stack{Project: project, Name: stack, Secrets: map[string]bool{}, secretRaw: map[string]string{}, Now: now}
 	p := &problems{}
 	decode(s, src, p)
 	if len(p.list) == 0 {

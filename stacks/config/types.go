@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/platformeng/coder-platform/compat"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/templates"
 	"github.com/platformeng/coder-platform/templates/compose"
@@ -30,6 +31,8 @@ const (
 type Stack struct {
 	Project string `json:"-"`
 	Name    string `json:"-"`
+	// Now is the instant the config was loaded at (LoadAt).
+	Now time.Time `json:"-"`
 
 	Profile  Profile  `json:"profile"`
 	Tags     Tags     `json:"tags"`
@@ -84,7 +87,9 @@ type Coder struct {
 	QuietHours   QuietHours      `json:"quietHours"`
 	Provisioners Provisioners    `json:"provisioners"`
 	AIGateway    AIGateway       `json:"aiGateway"`
-	// AIBridge turns on Coder's built-in AI Bridge (CODER_AIBRIDGE_ENABLED).
+	// AIBridge switches Coder's built-in AI Gateway, formerly AI Bridge
+	// (CODER_AI_GATEWAY_ENABLED, set true or false explicitly: Coder 2.34+
+	// turns it on when unset). Providers are configured in coderd.
 	AIBridge bool `json:"aiBridge"`
 
 	// CoderdPlan is the effective coderd size (override or guidance).
@@ -297,17 +302,25 @@ type EgressRule struct {
 
 // Cluster holds the EKS settings.
 type Cluster struct {
-	KubernetesVersion    string     `json:"kubernetesVersion"`
-	EndpointPublicAccess bool       `json:"endpointPublicAccess"`
-	PublicAccessCIDRs    []string   `json:"publicAccessCidrs"`
-	AdminRoleArns        []string   `json:"adminRoleArns"`
-	Addons               Addons     `json:"addons"`
-	NodeGroups           NodeGroups `json:"nodeGroups"`
+	KubernetesVersion    string   `json:"kubernetesVersion"`
+	EndpointPublicAccess bool     `json:"endpointPublicAccess"`
+	PublicAccessCIDRs    []string `json:"publicAccessCidrs"`
+	// DeployerRoleArn is the IAM role `pulumi up` runs as. EKS makes the
+	// cluster's creator an admin through its own access entry (pulumi-eks
+	// v3.9.1 always sets bootstrapClusterCreatorAdminPermissions), so this
+	// role gets no second entry from AdminRoleArns.
+	DeployerRoleArn string     `json:"deployerRoleArn"`
+	AdminRoleArns   []string   `json:"adminRoleArns"`
+	Addons          Addons     `json:"addons"`
+	NodeGroups      NodeGroups `json:"nodeGroups"`
 	// LogRetentionDays is the retention of the control-plane log group.
 	LogRetentionDays int `json:"logRetentionDays"`
 	// ImagePullQPS is the kubelet registryPullQPS of workspace nodes; the
 	// default of 5 throttles a morning of simultaneous workspace starts.
 	ImagePullQPS int `json:"imagePullQps"`
+
+	// Versions are the chart and add-on lines of KubernetesVersion.
+	Versions compat.Set `json:"-"`
 }
 
 // Addons pins the EKS managed add-on versions.
@@ -385,6 +398,12 @@ type Event struct {
 
 	StartTime time.Time `json:"-"`
 	EndTime   time.Time `json:"-"`
+	// Upcoming are the event's one-time scaling actions still ahead of the
+	// config's clock; Passed are those already due. Auto Scaling deletes a
+	// one-time action once it has run and rejects a start time in the past,
+	// so only Upcoming ones are registered.
+	Upcoming []sizing.OneOff `json:"-"`
+	Passed   []sizing.OneOff `json:"-"`
 }
 
 // DeletionProtected reports the effective deletion protection.

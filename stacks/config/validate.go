@@ -29,6 +29,7 @@ func validate(s *Stack, p *problems) {
 	validateObservability(s, p)
 	validateTemplates(s, p)
 	validateRegions(s, p)
+	validateNames(s, p)
 	validateProxyTokens(s, p)
 }
 
@@ -91,8 +92,18 @@ func validateNetwork(s *Stack, p *problems) {
 	}
 	for i, r := range n.Egress.AllowedCIDRs {
 		key := fmt.Sprintf("network.egress.allowedCidrs[%d]", i)
-		if _, err := parsePrefix(r.CIDR); err != nil {
+		allow, err := parsePrefix(r.CIDR)
+		if err != nil {
 			p.add(key+".cidr", r.CIDR, "must be an IPv4 CIDR such as 203.0.113.0/24")
+		}
+		for j, reg := range s.Regions {
+			vpc, err2 := parsePrefix(reg.VpcCIDR)
+			// A CIDR strictly wider than the VPC is allowed with the VPC cut
+			// out of it (the workspace NetworkPolicy's except); one inside or
+			// equal to the VPC would open its pods and nodes.
+			if err == nil && err2 == nil && allow.Overlaps(vpc) && !(allow.Bits() < vpc.Bits()) {
+				p.add(key+".cidr", r.CIDR, "overlaps regions[%d].vpcCidr %s without covering it; workspaces reach the VPC only through the platform's own rules", j, reg.VpcCIDR)
+			}
 		}
 		if len(r.Ports) == 0 {
 			p.add(key+".ports", r.Ports, "list at least one TCP port")

@@ -2,15 +2,30 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/platformeng/coder-platform/compat"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
 func validateCluster(s *Stack, p *problems) {
 	c := &s.Cluster
-	if !k8sVersion.MatchString(c.KubernetesVersion) {
-		p.add("cluster.kubernetesVersion", c.KubernetesVersion, "must be an EKS Kubernetes version such as 1.33")
+	set, err := compat.For(c.KubernetesVersion)
+	if err != nil {
+		p.add("cluster.kubernetesVersion", c.KubernetesVersion, "must be a Kubernetes minor this program's charts and add-ons are pinned for: %s",
+			strings.Join(compat.Minors(), ", "))
+	} else {
+		c.Versions = set
+		for _, a := range []struct {
+			key, version string
+			lines        []string
+		}{{"coreDns", c.Addons.CoreDNS, set.CoreDNS}, {"kubeProxy", c.Addons.KubeProxy, set.KubeProxy}} {
+			if a.version != "" && addonVer.MatchString(a.version) && !compat.Fits(a.version, a.lines) {
+				p.add("cluster.addons."+a.key, a.version, "does not fit Kubernetes %s: EKS offers %s there (aws eks describe-addon-versions --kubernetes-version %s)",
+					c.KubernetesVersion, compat.Describe(a.lines), c.KubernetesVersion)
+			}
+		}
 	}
 	if c.EndpointPublicAccess && len(c.PublicAccessCIDRs) == 0 {
 		p.add("cluster.publicAccessCidrs", c.PublicAccessCIDRs,
@@ -36,9 +51,16 @@ func validateCluster(s *Stack, p *problems) {
 	if len(c.AdminRoleArns) == 0 {
 		p.add("cluster.adminRoleArns", c.AdminRoleArns, "list at least one IAM role ARN to map to cluster admin through an access entry")
 	}
+	if !roleArn.MatchString(c.DeployerRoleArn) {
+		p.add("cluster.deployerRoleArn", c.DeployerRoleArn, "must be the IAM role ARN `pulumi up` runs as, such as arn:aws:iam::123456789012:role/platform-deployer: "+
+			"EKS makes it cluster admin when it creates the cluster")
+	}
 	for i, arn := range c.AdminRoleArns {
 		if !roleArn.MatchString(arn) {
 			p.add(fmt.Sprintf("cluster.adminRoleArns[%d]", i), arn, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admin")
+		} else if arn == c.DeployerRoleArn {
+			p.add(fmt.Sprintf("cluster.adminRoleArns[%d]", i), arn, "is cluster.deployerRoleArn, which EKS already makes cluster admin "+
+				"when it creates the cluster (the creator's access entry); a second entry for it fails with ResourceInUseException: remove it here")
 		}
 	}
 	for key, v := range map[string]string{"vpcCni": c.Addons.VpcCni, "coreDns": c.Addons.CoreDNS,
@@ -116,7 +138,7 @@ func validateScaling(s *Stack, p *problems) {
 	}
 	fraction(p, "scaling.morningLoadFraction", *sc.MorningLoadFraction)
 	if sc.Event != nil {
-		validateEvent(sc.Event, p)
+		validateEvent(sc.Event, s.Now, time.Duration(sc.NodeWarmupMinutes)*time.Minute, p)
 		return
 	}
 	loc, err := time.LoadLocation(sc.TimeZone)
@@ -145,14 +167,14 @@ func validateScaling(s *Stack, p *problems) {
 		ScaleUpAt: *clocks["scaleUpAt"], ScaleDownAt: *clocks["scaleDownAt"], Weekdays: days,
 		NodeWarmup: time.Duration(sc.NodeWarmupMinutes) * time.Minute}
 	// Two years from today: covers every DST rule the zone will apply soon.
-	if err := sizing.CheckDaily(d, time.Now(), 731); err != nil {
+	if err := sizing.CheckDaily(d, s.Now, 731); err != nil {
 		p.add("scaling.scaleUpAt", sc.ScaleUpAt, "%v; capacity must be in service %s before the business day (scale-up fires scaling.nodeWarmupMinutes earlier)", err, sizing.ReadyBefore)
 		return
 	}
 	sc.Daily = &d
 }
 
-func validateEvent(e *Event, p *problems) {
+func validateEvent(e *Event, now time.Time, warmup time.Duration, p *problems) {
 	loc, err := time.LoadLocation(e.TimeZone)
 	if err != nil || e.TimeZone == "" {
 		p.add("scaling.event.timeZone", e.TimeZone, "must be an IANA time zone such as America/New_York")
@@ -174,4 +196,15 @@ func validateEvent(e *Event, p *problems) {
 		p.add("scaling.event.graceMinutes", e.GraceMinutes, "must be 0–1440 minutes")
 	}
 	e.StartTime, e.EndTime = start, end
+	if err1 != nil || err2 != nil {
+		return
+	}
+	up, down := sizing.EventActions(start, end, warmup, time.Duration(e.GraceMinutes)*time.Minute)
+	for _, a := range []sizing.OneOff{up, down} {
+		if a.StartTime.After(now.Add(sizing.OneOffLeadTime)) {
+			e.Upcoming = append(e.Upcoming, a)
+		} else {
+			e.Passed = append(e.Passed, a)
+		}
+	}
 }

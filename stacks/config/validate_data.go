@@ -17,7 +17,7 @@ func init() { SecretKeys = append(SecretKeys, SecretCloudflareToken) }
 var (
 	cloudflareZone   = regexp.MustCompile(`^[0-9a-f]{32}$`)
 	secretID         = regexp.MustCompile(`^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$`)
-	auroraPGVersion  = regexp.MustCompile(`^1[3-7]\.\d+$`)
+	auroraPGVersion  = regexp.MustCompile(`^1[3-7]$`)
 	backupCron       = regexp.MustCompile(`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`)
 	monitoringPeriod = map[int]bool{1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
 )
@@ -62,7 +62,12 @@ func validateDNSProvider(s *Stack, p *problems) {
 func validateDatabase(s *Stack, p *problems) {
 	db := &s.Database
 	if !auroraPGVersion.MatchString(db.EngineVersion) {
-		p.add("database.engineVersion", db.EngineVersion, "must be an Aurora PostgreSQL version such as 16.6")
+		// A pinned minor breaks the next update after AWS's automatic minor
+		// upgrade: the provider reads the running minor and `pulumi up` asks
+		// RDS for a downgrade. A major alone is a prefix of every minor it
+		// runs, which the provider treats as no change.
+		p.add("database.engineVersion", db.EngineVersion, "must be an Aurora PostgreSQL major version, 13–17 (such as 16), "+
+			"without a minor: AWS picks the minor and upgrades it automatically")
 	}
 	if db.Readers < 1 || db.Readers > 15 {
 		p.add("database.readers", db.Readers, "must be 1–15: at least one reader in another AZ for automated failover")
@@ -137,8 +142,11 @@ func validateBackup(s *Stack, p *problems) {
 		p.add("database.backup.copyRegion", b.CopyRegion, "must differ from the control-plane region %s", cp.Name)
 	}
 	if l := b.VaultLock; l != nil {
-		if l.MinRetentionDays < 1 || l.MinRetentionDays > b.RetentionDays {
-			p.add("database.backup.vaultLock.minRetentionDays", l.MinRetentionDays, "must be 1–%d (the plan's retention)", b.RetentionDays)
+		// The lock applies to the primary and the copy vault alike: a
+		// recovery point kept for less than its minimum is rejected.
+		if floor := min(b.RetentionDays, b.CopyRetentionDays); l.MinRetentionDays < 1 || l.MinRetentionDays > floor {
+			p.add("database.backup.vaultLock.minRetentionDays", l.MinRetentionDays,
+				"must be 1–%d (the plan's retention, %d days, and the copy's, %d days, are the floor)", floor, b.RetentionDays, b.CopyRetentionDays)
 		}
 		if l.MaxRetentionDays < max(b.RetentionDays, b.CopyRetentionDays) {
 			p.add("database.backup.vaultLock.maxRetentionDays", l.MaxRetentionDays,

@@ -117,7 +117,6 @@ func parseMemory(s string) (int, bool) {
 
 var (
 	semverTag   = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
-	k8sVersion  = regexp.MustCompile(`^1\.(2[89]|3[0-9])$`)
 	addonVer    = regexp.MustCompile(`^v\d+\.\d+\.\d+-eksbuild\.\d+$`)
 	roleArn     = regexp.MustCompile(`^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
 	tgwID       = regexp.MustCompile(`^tgw-[0-9a-f]{8,17}$`)
