@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"net/url"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -127,6 +128,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 func networkArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutput, keys *security.Keys) *network.VpcArgs {
 	egress := network.EgressArgs{
 		AllowedDomains:    cfg.Network.Egress.AllowedDomains,
+		PlatformDomains:   platformDomains(cfg),
 		DirectConnections: cfg.Network.Egress.DirectConnectionsEnabled(),
 	}
 	for _, r := range cfg.Network.Egress.AllowedCIDRs {
@@ -146,4 +148,33 @@ func networkArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutp
 		LogsKeyArn:           keys.Arn(security.KeyLogs),
 		BaseDomain:           cfg.DNS.BaseDomain,
 	}
+}
+
+// saasAuthHosts are the hosts coderd reaches for an external-auth type
+// whose provider is a SaaS: the auth, token and validate URLs of Coder's
+// defaults (coder/coder coderd/externalauth staticDefaults; Entra's is
+// login.microsoftonline.com/<tenant>). Self-hosted types (gitea,
+// bitbucket-server, jfrog) are the operator's to allow-list.
+var saasAuthHosts = map[string][]string{
+	"github":             {"github.com", "api.github.com"},
+	"gitlab":             {"gitlab.com"},
+	"bitbucket-cloud":    {"bitbucket.org", "api.bitbucket.org"},
+	"azure-devops":       {"app.vssps.visualstudio.com", "dev.azure.com"},
+	"azure-devops-entra": {"login.microsoftonline.com", "dev.azure.com"},
+	"slack":              {"slack.com"},
+}
+
+// platformDomains are the names coderd must resolve under DNS filtering:
+// its IdP's issuer and the external-auth providers.
+func platformDomains(cfg *config.Stack) []string {
+	var out []string
+	if o := cfg.Coder.OIDC; o != nil {
+		if u, err := url.Parse(o.IssuerURL); err == nil && u.Hostname() != "" {
+			out = append(out, u.Hostname())
+		}
+	}
+	for _, e := range cfg.Coder.ExternalAuth {
+		out = append(out, saasAuthHosts[e.Type]...)
+	}
+	return out
 }

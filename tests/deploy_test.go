@@ -15,9 +15,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/stacks"
+	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // Defect 1: the provisioner's tcp/443 to 0.0.0.0/0 egress was registered
@@ -248,4 +250,50 @@ func compactJSON(t *testing.T, raw string) string {
 	var v any
 	require.NoError(t, json.Unmarshal([]byte(raw), &v))
 	return mustJSON(t, v)
+}
+
+// Property: any stack name the config accepts yields physical names AWS
+// accepts. Config validation checks the tightest limits up front; the
+// preview then checks every name the real program registers, by type.
+func TestEveryAcceptedStackNameFitsAWSNames(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		name := rapid.StringMatching(`[a-z][a-z0-9-]{0,14}[a-z0-9]`).Draw(rt, "stack")
+		res, err := preview.RunStackFile("coder-platform", name, stackFile(t, "prod"), preview.At(testNow))
+		if config.IsValidationError(err) {
+			msg := err.Error()
+			if !strings.Contains(msg, "(stack name)") && !strings.Contains(msg, "with stack \""+name+"\"") {
+				rt.Fatalf("stack %q rejected for another reason: %v", name, err)
+			}
+			return
+		}
+		if err != nil {
+			rt.Fatalf("stack %q passed validation but the preview failed: %v", name, err)
+		}
+		if len(res.Resources) == 0 {
+			rt.Fatalf("stack %q registered nothing", name)
+		}
+	})
+}
+
+// With DNS filtering on, every name the platform itself resolves stays
+// resolvable: the image registries, STUN, the IdP and the external-auth
+// providers, whatever the operator's allow-list says.
+func TestDNSFirewallAllowsWhatThePlatformNeeds(t *testing.T) {
+	sf := stackFile(t, "prod")
+	var network map[string]any
+	require.NoError(t, json.Unmarshal([]byte(sf.Values["network"]), &network))
+	network["egress"].(map[string]any)["allowedDomains"] = []any{"pypi.org"}
+	sf.Values["network"] = mustJSON(t, network)
+	res, err := preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
+	require.NoError(t, err)
+	var allowed []string
+	for _, l := range res.OfType("aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList") {
+		if strings.HasSuffix(l.Name, "-allowed") {
+			allowed = strs(l, "domains")
+		}
+	}
+	for _, d := range []string{"pypi.org", "ghcr.io", "pkg-containers.githubusercontent.com", "public.ecr.aws", "registry.k8s.io",
+		"stun.l.google.com", "login.acme-corp.com", "github.com", "api.github.com", "*.amazonaws.com", "acme-corp.com"} {
+		assert.Contains(t, allowed, d)
+	}
 }

@@ -20,11 +20,18 @@ import (
 //     domains for the whole VPC.
 
 // requiredDomains are always resolvable with DNS filtering on: AWS APIs
-// (EKS, ECR, STS, endpoints) and what provisioners fetch Terraform from.
+// (EKS, ECR, STS, endpoints; S3, where registry.k8s.io redirects on AWS),
+// what provisioners fetch Terraform from, the registries the platform's
+// images come from (ghcr.io for Coder, KEDA, External Secrets and the AI
+// gateway, with its blob host; public.ecr.aws for the load balancer
+// controller, Fluent Bit and the database bootstrap; registry.k8s.io for
+// the cluster autoscaler), and the STUN server coderd and workspaces use.
 var requiredDomains = []string{
 	"*.amazonaws.com", "amazonaws.com", "*.api.aws",
 	"registry.terraform.io", "releases.hashicorp.com", "*.hashicorp.com",
 	"registry.coder.com",
+	"ghcr.io", "pkg-containers.githubusercontent.com", "public.ecr.aws", "registry.k8s.io",
+	"stun.l.google.com",
 }
 
 func (v *Vpc) createEgressFiltering(ctx *pulumi.Context, name string, args *VpcArgs) error {
@@ -47,7 +54,7 @@ func (v *Vpc) createEgressFiltering(ctx *pulumi.Context, name string, args *VpcA
 
 // createDNSFirewall allows the listed domains and blocks every other name.
 func (v *Vpc) createDNSFirewall(ctx *pulumi.Context, name string, args *VpcArgs) error {
-	domains := append(append([]string{}, requiredDomains...), args.Egress.AllowedDomains...)
+	domains := append(append(append([]string{}, requiredDomains...), args.Egress.PlatformDomains...), args.Egress.AllowedDomains...)
 	if args.BaseDomain != "" {
 		domains = append(domains, args.BaseDomain, "*."+args.BaseDomain)
 	}

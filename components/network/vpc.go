@@ -36,6 +36,9 @@ type EgressArgs struct {
 	AllowedCIDRs []EgressRule
 	// AllowedDomains turns on Route 53 Resolver DNS Firewall for the VPC.
 	AllowedDomains []string
+	// PlatformDomains are the names the stack's own services must resolve
+	// under DNS filtering: the IdP, the external-auth providers.
+	PlatformDomains []string
 	// DirectConnections allows UDP to any address so that workspaces can
 	// make direct (peer-to-peer WireGuard) connections after STUN.
 	DirectConnections bool
