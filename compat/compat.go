@@ -7,7 +7,8 @@ package compat
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -44,14 +45,7 @@ var table = map[string]Set{
 }
 
 // Minors lists the Kubernetes minors the table covers, ascending.
-func Minors() []string {
-	out := make([]string, 0, len(table))
-	for m := range table {
-		out = append(out, m)
-	}
-	sort.Strings(out)
-	return out
-}
+func Minors() []string { return slices.Sorted(maps.Keys(table)) }
 
 // For returns the set of a Kubernetes minor ("1.33").
 func For(minor string) (Set, error) {

@@ -247,6 +247,19 @@ var weakenings = []weakening{
 	{"key rotation off", "kms-key-rotation", one("aws:kms/key:Key", func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, false, "enableKeyRotation")
 	})},
+	// The defect this guards against: DescribeKey under the CloudTrail
+	// encryption-context condition.
+	{"describe under a context condition", "kms-context-conditions", one("aws:kms/key:Key", func(t *testing.T, r *preview.Resource) {
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(str(r, "policy")), &doc))
+		for _, st := range doc["Statement"].([]any) {
+			m := st.(map[string]any)
+			if m["Sid"] == "CloudTrailEncryptsLogs" {
+				m["Action"] = append(m["Action"].([]any), "kms:DescribeKey")
+			}
+		}
+		setIn(t, r.Inputs, mustJSON(t, doc), "policy")
+	}, "-s3")},
 	{"ssh from anywhere", "sg-no-world-ingress", one(tSGIngressRule, func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, 22.0, "fromPort")
 		setIn(t, r.Inputs, 22.0, "toPort")

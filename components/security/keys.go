@@ -123,10 +123,13 @@ func keyPolicy(p Purpose, region string, account pulumi.StringInput) pulumi.Stri
 	}
 	switch p {
 	case KeyLogs:
+		// Without DescribeKey: its requests carry no encryption context, so
+		// under this condition it would never match (the policy pack's
+		// kms-context-conditions); CloudWatch Logs needs only the rest.
 		doc = append(doc, policydoc.Statement{
 			Sid:       "CloudWatchLogsEncrypt",
 			Principal: policydoc.Service(fmt.Sprintf("logs.%s.amazonaws.com", region)),
-			Actions:   use,
+			Actions:   []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"},
 			Condition: pulumi.Map{"ArnLike": pulumi.Map{
 				"kms:EncryptionContext:aws:logs:arn": pulumi.Sprintf("arn:aws:logs:%s:%s:*", region, account),
 			}},

@@ -213,3 +213,62 @@ var kmsKeyRotation = &Policy{
 		return flagOn(r, "the key", "enableKeyRotation")
 	},
 }
+
+// contextFreeKMSActions are KMS operations whose requests carry no
+// encryption context, so a kms:EncryptionContext condition never matches
+// them (AWS KMS Developer Guide, "kms:EncryptionContext:context-key": it
+// applies to cryptographic operations and CreateGrant only).
+var contextFreeKMSActions = []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+	"kms:GetPublicKey", "kms:ListGrants", "kms:ListResourceTags", "kms:Sign", "kms:Verify"}
+
+var kmsContextConditions = &Policy{
+	Name:        "kms-context-conditions",
+	Description: "A key policy statement that requires an encryption context grants only operations that carry one.",
+	Severity:    High,
+	Enforcement: Mandatory,
+	Remediation: "move DescribeKey (and other operations without an encryption context) to a statement of its own, " +
+		"conditioned on aws:SourceArn or aws:SourceAccount instead (as AWS's CloudTrail key policy does), or drop it where the service does not call it.",
+	Types: []string{tKMSKey},
+	Check: func(r *Resource, _ Config) []string {
+		doc, s := policyDoc(r.Props, "policy")
+		if s != known {
+			return nil
+		}
+		var out []string
+		for i, st := range doc {
+			if st.Effect != "Allow" || !requiresContext(st) {
+				continue
+			}
+			for _, a := range st.Action {
+				if slices.ContainsFunc(contextFreeKMSActions, func(f string) bool { return strings.EqualFold(a, f) }) {
+					out = append(out, fmt.Sprintf("statement %s grants %s under an encryption-context condition, which its requests never match.", sidOr(st.Sid, i), a))
+				}
+			}
+		}
+		return out
+	},
+}
+
+// requiresContext reports whether a statement conditions on the request's
+// encryption context.
+func requiresContext(st statement) bool {
+	for op, body := range st.Condition {
+		for k, v := range body {
+			if !strings.HasPrefix(strings.ToLower(k), "kms:encryptioncontext") {
+				continue
+			}
+			// Null "false" requires the key; Null "true" requires its absence.
+			if op != "Null" || fmt.Sprint(v) == "false" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sidOr(sid string, i int) string {
+	if sid != "" {
+		return sid
+	}
+	return fmt.Sprintf("#%d", i)
+}

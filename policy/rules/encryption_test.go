@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRDSEncrypted(t *testing.T) {
 	checkResource(t, rdsEncrypted, []resourceCase{
@@ -95,5 +98,25 @@ func TestKMSKeyRotation(t *testing.T) {
 		{"default off", res(t, tKMSKey, `{}`), []string{"the key has enableKeyRotation off."}},
 		{"asymmetric", res(t, tKMSKey, `{"customerMasterKeySpec":"RSA_2048"}`), nil},
 		{"unknown", res(t, tKMSKey, `{"enableKeyRotation":"<unknown>"}`), nil},
+	})
+}
+
+// The defect this guards against: the trail key's DescribeKey sat in the
+// statement conditioned on the CloudTrail encryption context.
+func TestKMSContextConditions(t *testing.T) {
+	key := func(stmt string) *Resource {
+		return res(t, tKMSKey, `{"policy":"{\"Version\":\"2012-10-17\",\"Statement\":[`+strings.ReplaceAll(stmt, `"`, `\"`)+`]}"}`)
+	}
+	checkResource(t, kmsContextConditions, []resourceCase{
+		{"describe in its own statement", key(`{"Sid":"Describe","Effect":"Allow","Action":["kms:DescribeKey"],"Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:1:trail/*"}}}`), nil},
+		{"crypto under context", key(`{"Sid":"Encrypt","Effect":"Allow","Action":["kms:GenerateDataKey*","kms:Decrypt"],"Resource":"*","Condition":{"StringLike":{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:1:trail/*"}}}`), nil},
+		{"describe under context", key(`{"Sid":"CloudTrailEncryptsLogs","Effect":"Allow","Action":["kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*","Condition":{"StringLike":{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:1:trail/*"}}}`),
+			[]string{"statement CloudTrailEncryptsLogs grants kms:DescribeKey under an encryption-context condition, which its requests never match."}},
+		{"context keys", key(`{"Effect":"Allow","Action":"kms:ListGrants","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":["a"]}}}`),
+			[]string{"statement #0 grants kms:ListGrants under an encryption-context condition, which its requests never match."}},
+		{"context required by a null test", key(`{"Effect":"Allow","Action":"kms:DescribeKey","Resource":"*","Condition":{"Null":{"kms:EncryptionContext:aws:cloudtrail:arn":"false"}}}`),
+			[]string{"statement #0 grants kms:DescribeKey under an encryption-context condition, which its requests never match."}},
+		{"context absent by a null test", key(`{"Effect":"Allow","Action":"kms:DescribeKey","Resource":"*","Condition":{"Null":{"kms:EncryptionContext:aws:cloudtrail:arn":"true"}}}`), nil},
+		{"unknown policy", res(t, tKMSKey, `{"policy":"<unknown>"}`), nil},
 	})
 }

@@ -14,7 +14,7 @@ func Pack() []*Policy {
 		coderHTTPSURLs, k8sNoPlaintextExposure, s3TLSOnly,
 		// Encryption at rest.
 		rdsEncrypted, ebsEncrypted, s3SSEKMS, eksSecretsEncryption, logGroupEncrypted,
-		snsTopicEncrypted, secretEncrypted, backupVaultEncrypted, kmsKeyRotation,
+		snsTopicEncrypted, secretEncrypted, backupVaultEncrypted, kmsKeyRotation, kmsContextConditions,
 		// Baseline.
 		sgNoWorldIngress, sgWorldHTTPSOnlyOnLoadBalancer, imdsv2Required, eksPrivateEndpoint,
 		eksControlPlaneLogs, vpcFlowLogs, logRetention, dataStoreProtection, backupCrossRegion,
