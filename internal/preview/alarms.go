@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/internal/mocks"
 )
 
 // writeAlarms lists every alarm with its threshold, by region: the
@@ -29,7 +30,7 @@ func (r *Result) writeAlarms(w io.Writer) {
 		if q, ok := a.Input("metricQueries"); ok && q.IsArray() && len(q.ArrayValue()) > 0 && q.ArrayValue()[0].IsObject() {
 			// A Metrics Insights alarm: its query names the statistic.
 			m := q.ArrayValue()[0].ObjectValue()
-			stat, metric, period = "Insights", str0(m, "label", "query"), 0
+			stat, metric, period = "Insights", mocks.Str0(m, "label", "query"), 0
 			if p, ok := m["period"]; ok && p.IsNumber() {
 				period = p.NumberValue()
 			}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/platformeng/coder-platform/internal/mocks"
 )
 
 // AWS allows some things once, whatever their Pulumi names: an EKS access
@@ -22,27 +24,27 @@ func (r *Recorder) accessEntries(res *Resource, state resource.PropertyMap) [][3
 	var out [][3]string
 	switch res.Type {
 	case tEKSCluster:
-		cluster := str0(in, "name", "")
+		cluster := mocks.Str0(in, "name", "")
 		if r.CallerArn != "" {
 			out = append(out, [3]string{cluster, creatorRole(r.CallerArn), "the cluster creator's entry (EKS makes one for whoever runs the first `pulumi up`: run it as cluster.deployerRoleArn)"})
 		}
 		if v, ok := in["accessEntries"]; ok && v.IsObject() {
 			for key, e := range v.ObjectValue() {
 				if e.IsObject() {
-					if p := str0(e.ObjectValue(), "principalArn", ""); p != "" {
+					if p := mocks.Str0(e.ObjectValue(), "principalArn", ""); p != "" {
 						out = append(out, [3]string{cluster, p, fmt.Sprintf("accessEntries.%s of %s", key, res.URN)})
 					}
 				}
 			}
 		}
 	case "aws:eks/accessEntry:AccessEntry":
-		if c, p := str0(in, "clusterName", ""), str0(in, "principalArn", ""); c != "" && p != "" {
+		if c, p := mocks.Str0(in, "clusterName", ""), mocks.Str0(in, "principalArn", ""); c != "" && p != "" {
 			out = append(out, [3]string{c, p, res.URN})
 		}
 	case "aws:amp/scraper:Scraper":
 		if v, ok := res.InputAt("source", "eks", "clusterArn"); ok && v.IsString() {
 			if _, cluster, ok := strings.Cut(v.StringValue(), ":cluster/"); ok {
-				if p := str0(state, "roleArn", ""); p != "" {
+				if p := mocks.Str0(state, "roleArn", ""); p != "" {
 					out = append(out, [3]string{cluster, p, "the entry AMP creates for scraper " + res.URN})
 				}
 			}

@@ -4,15 +4,14 @@
 package preview
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/internal/mocks"
 )
 
 // Resource is one registration the program made.
@@ -137,7 +136,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		region = r.regions[res.Providers["aws"]]
 	}
 	r.mu.Unlock()
-	id, state := mockState(res, region, r.AccountID)
+	id, state := mocks.State(&mocks.Resource{URN: res.URN, Type: res.Type, Name: res.Name, Custom: res.Custom, Inputs: res.Inputs}, region, r.AccountID)
 	if args.ID != "" {
 		id = args.ID
 	}
@@ -176,7 +175,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 
 // Call answers provider functions (invokes).
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return mockCall(args, r.AccountID, r.CallerArn, r.EmptySecrets, r.SecretLookupError)
+	return mocks.Call(args, r.AccountID, r.CallerArn, r.EmptySecrets, r.SecretLookupError)
 }
 
 // Resources returns the registrations in the order they were made.
@@ -201,11 +200,3 @@ func (r *Recorder) newURN(parent, typ, name string) string {
 	}
 	return string(resource.NewURN(tokens.QName(r.Stack), tokens.PackageName(r.Project), parentType, tokens.Type(typ), name))
 }
-
-// shortHash is a stable hex digest for mock identifiers.
-func shortHash(s string, n int) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])[:n]
-}
-
-func mockID(prefix, urn string) string { return fmt.Sprintf("%s-%s", prefix, shortHash(urn, 17)) }

@@ -1,6 +1,12 @@
-package preview
+// Package mocks is what AWS and the other providers would answer: the
+// computed outputs of each registration and the invokes the program makes.
+// The offline preview's mock monitor and the engine tests' stand-in
+// providers both answer with it, so the two paths cannot disagree.
+package mocks
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -42,7 +48,7 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 	"aws:iam/role:Role": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		name := physicalName(res, s)
 		s["arn"] = str(fmt.Sprintf("arn:aws:iam::%s:role/%s", m.account, name))
-		s["uniqueId"] = str("AROA" + strings.ToUpper(shortHash(res.URN, 17)))
+		s["uniqueId"] = str("AROA" + strings.ToUpper(ShortHash(res.URN, 17)))
 		return name
 	},
 	"aws:cloudwatch/logGroup:LogGroup": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
@@ -51,14 +57,14 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		return name
 	},
 	"aws:eks/nodeGroup:NodeGroup": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		name := str0(s, "nodeGroupName", res.Name)
+		name := Str0(s, "nodeGroupName", res.Name)
 		s["resources"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 			"autoscalingGroups": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 				"name": str(fmt.Sprintf("eks-%s-%s", name, uuidLike(res.URN))),
 			})}),
 		})})
 		s["status"] = str("ACTIVE")
-		return fmt.Sprintf("%s:%s", str0(s, "clusterName", "cluster"), name)
+		return fmt.Sprintf("%s:%s", Str0(s, "clusterName", "cluster"), name)
 	},
 	"aws:ec2/launchTemplate:LaunchTemplate": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		s["latestVersion"] = resource.NewNumberProperty(1)
@@ -68,9 +74,9 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 	// pulumi-eks' Cluster is a remote component: the engine would run the
 	// provider's children; the mock answers with the outputs it exports.
 	"eks:index:Cluster": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		name := str0(s, "name", res.Name)
-		issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", m.region, strings.ToUpper(shortHash(res.URN, 32)))
-		endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(shortHash(res.URN+"e", 32)), m.region)
+		name := Str0(s, "name", res.Name)
+		issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", m.region, strings.ToUpper(ShortHash(res.URN, 32)))
+		endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(ShortHash(res.URN+"e", 32)), m.region)
 		kubeconfig := map[string]any{
 			"apiVersion": "v1", "kind": "Config", "current-context": "aws",
 			"clusters": []any{map[string]any{"name": "kubernetes", "cluster": map[string]any{"server": endpoint, "certificate-authority-data": "bW9jaw=="}}},
@@ -93,17 +99,17 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		id := "s-" + uuidLike(res.URN)
 		s["arn"] = str(fmt.Sprintf("arn:aws:aps:%s:%s:scraper/%s", m.region, m.account, id))
 		s["roleArn"] = str(fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_%s",
-			m.account, shortHash(res.URN, 15)))
+			m.account, ShortHash(res.URN, 15)))
 		return id
 	},
 	"aws:acm/certificate:Certificate": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		id := uuidLike(res.URN)
 		s["arn"] = str(fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", m.region, m.account, id))
-		host := str0(s, "domainName", "example.com")
+		host := Str0(s, "domainName", "example.com")
 		rec := resource.PropertyMap{
-			"resourceRecordName":  str(fmt.Sprintf("_%s.%s.", shortHash(host, 32), host)),
+			"resourceRecordName":  str(fmt.Sprintf("_%s.%s.", ShortHash(host, 32), host)),
 			"resourceRecordType":  str("CNAME"),
-			"resourceRecordValue": str(fmt.Sprintf("_%s.jkddzztszm.acm-validations.aws.", shortHash(res.URN, 32))),
+			"resourceRecordValue": str(fmt.Sprintf("_%s.jkddzztszm.acm-validations.aws.", ShortHash(res.URN, 32))),
 		}
 		var dvos []resource.PropertyValue
 		for _, d := range []string{host, "*." + host} {
@@ -116,35 +122,35 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		return s["arn"].StringValue()
 	},
 	"aws:acm/certificateValidation:CertificateValidation": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		return str0(s, "certificateArn", "")
+		return Str0(s, "certificateArn", "")
 	},
 	"aws:lb/loadBalancer:LoadBalancer": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		name := physicalName(res, s)
-		s["dnsName"] = str(fmt.Sprintf("%s-%s.elb.%s.amazonaws.com", name[:min(len(name), 24)], shortHash(res.URN, 16), m.region))
+		s["dnsName"] = str(fmt.Sprintf("%s-%s.elb.%s.amazonaws.com", name[:min(len(name), 24)], ShortHash(res.URN, 16), m.region))
 		s["zoneId"] = str(nlbZoneIDs[m.region])
-		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.region, m.account, name, shortHash(res.URN, 16))
+		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.region, m.account, name, ShortHash(res.URN, 16))
 		s["arn"] = str(arn)
 		s["arnSuffix"] = str(arn[strings.Index(arn, ":loadbalancer/")+len(":loadbalancer/"):])
 		return arn
 	},
 	"aws:lb/targetGroup:TargetGroup": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.region, m.account, physicalName(res, s)[:min(len(physicalName(res, s)), 32)], shortHash(res.URN, 16))
+		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.region, m.account, physicalName(res, s)[:min(len(physicalName(res, s)), 32)], ShortHash(res.URN, 16))
 		s["arn"] = str(arn)
 		s["arnSuffix"] = str(arn[strings.Index(arn, ":targetgroup/")+1:])
 		return arn
 	},
 	"aws:ec2/eip:Eip": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		h := shortHash(res.URN, 4)
+		h := ShortHash(res.URN, 4)
 		// 198.18.0.0/15 is reserved for benchmarking: never a real address.
 		s["publicIp"] = str(fmt.Sprintf("198.18.%d.%d", int(h[0])%250, int(h[2])%250))
 		return ""
 	},
 	"aws:rds/cluster:Cluster": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		id := str0(s, "clusterIdentifier", res.Name)
-		h := shortHash(res.URN, 12)
+		id := Str0(s, "clusterIdentifier", res.Name)
+		h := ShortHash(res.URN, 12)
 		s["endpoint"] = str(fmt.Sprintf("%s.cluster-%s.%s.rds.amazonaws.com", id, h, m.region))
 		s["readerEndpoint"] = str(fmt.Sprintf("%s.cluster-ro-%s.%s.rds.amazonaws.com", id, h, m.region))
-		s["clusterResourceId"] = str("cluster-" + strings.ToUpper(shortHash(res.URN, 26)))
+		s["clusterResourceId"] = str("cluster-" + strings.ToUpper(ShortHash(res.URN, 26)))
 		s["arn"] = str(fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s", m.region, m.account, id))
 		s["masterUserSecrets"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 			"secretArn":    str(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:rds!cluster-%s-AbCdEf", m.region, m.account, uuidLike(res.URN))),
@@ -160,7 +166,7 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 	},
 	// Secrets Manager appends six random characters to a secret's name.
 	"aws:secretsmanager/secret:Secret": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", m.region, m.account, physicalName(res, s), shortHash(res.URN, 6))
+		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", m.region, m.account, physicalName(res, s), ShortHash(res.URN, 6))
 		s["arn"] = str(arn)
 		return arn
 	},
@@ -170,19 +176,19 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 		return name
 	},
 	"aws:s3/bucketV2:BucketV2": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		name := str0(s, "bucketPrefix", res.Name+"-") + shortHash(res.URN, 12)
+		name := Str0(s, "bucketPrefix", res.Name+"-") + ShortHash(res.URN, 12)
 		s["bucket"] = str(name)
 		s["arn"] = str("arn:aws:s3:::" + name)
 		return name
 	},
 	"aws:route53/record:Record": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		name := strings.TrimSuffix(str0(s, "name", res.Name), ".")
+		name := strings.TrimSuffix(Str0(s, "name", res.Name), ".")
 		s["fqdn"] = str(name)
 		return name
 	},
 	"cloudflare:index/record:Record": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
-		s["hostname"] = str(str0(s, "name", res.Name))
-		return shortHash(res.URN, 32)
+		s["hostname"] = str(Str0(s, "name", res.Name))
+		return ShortHash(res.URN, 32)
 	},
 	"aws:ec2/vpcEndpoint:VpcEndpoint": func(res *Resource, m mockCtx, s resource.PropertyMap) string {
 		if t := s["vpcEndpointType"]; t.IsString() && t.StringValue() == "Gateway" {
@@ -194,8 +200,8 @@ var typeOutputs = map[string]func(res *Resource, m mockCtx, state resource.Prope
 
 type mockCtx struct{ region, account string }
 
-// mockState returns the mock ID and output state of a registration.
-func mockState(res *Resource, region, account string) (string, resource.PropertyMap) {
+// State returns the mock ID and output state of a registration.
+func State(res *Resource, region, account string) (string, resource.PropertyMap) {
 	state := res.Inputs.Copy()
 	m := mockCtx{region: region, account: account}
 	id := ""
@@ -224,8 +230,8 @@ func mockState(res *Resource, region, account string) (string, resource.Property
 	return id, state
 }
 
-// mockCall answers the invokes the program makes.
-func mockCall(args pulumi.MockCallArgs, account, caller string, emptySecrets bool, secretLookupError string) (resource.PropertyMap, error) {
+// Call answers the invokes the program makes.
+func Call(args pulumi.MockCallArgs, account, caller string, emptySecrets bool, secretLookupError string) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		if caller == "" {
@@ -242,7 +248,7 @@ func mockCall(args pulumi.MockCallArgs, account, caller string, emptySecrets boo
 		if n, ok := args.Args["name"]; ok && n.IsString() {
 			name = n.StringValue()
 		}
-		id := "Z" + strings.ToUpper(shortHash(name, 20))
+		id := "Z" + strings.ToUpper(ShortHash(name, 20))
 		return resource.PropertyMap{"zoneId": str(id), "id": str(id), "name": str(name), "privateZone": resource.NewBoolProperty(false)}, nil
 	case "aws:secretsmanager/getSecretVersions:getSecretVersions":
 		id := args.Args["secretId"].StringValue()
@@ -279,7 +285,7 @@ func physicalName(res *Resource, s resource.PropertyMap) string {
 	if n, ok := s["name"]; ok && n.IsString() && n.StringValue() != "" {
 		return n.StringValue()
 	}
-	return res.Name + "-" + shortHash(res.URN, 7)
+	return res.Name + "-" + ShortHash(res.URN, 7)
 }
 
 func shortType(t string) string {
@@ -289,14 +295,14 @@ func shortType(t string) string {
 }
 
 func uuidLike(s string) string {
-	h := shortHash(s, 32)
+	h := ShortHash(s, 32)
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 func str(s string) resource.PropertyValue { return resource.NewStringProperty(s) }
 
 // str0 is a string input, or def when it is absent.
-func str0(m resource.PropertyMap, key, def string) string {
+func Str0(m resource.PropertyMap, key, def string) string {
 	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsString() {
 		return v.StringValue()
 	}
@@ -310,3 +316,18 @@ var nlbZoneIDs = map[string]string{
 	"us-west-2": "Z18D5FSROUN65G", "eu-west-1": "Z2IFOLAFXWLO4F", "eu-west-2": "ZD4D7Y8KGAS4G",
 	"eu-central-1": "Z3F0SRJ5LGBH90", "ap-southeast-1": "ZKVM4W9LS7TM", "ap-northeast-1": "Z31USIVHYNEOWT",
 }
+
+// Resource is one registration, as State needs it.
+type Resource struct {
+	URN, Type, Name string
+	Custom          bool
+	Inputs          resource.PropertyMap
+}
+
+// ShortHash is a stable hex digest for mock identifiers.
+func ShortHash(s string, n int) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:n]
+}
+
+func mockID(prefix, urn string) string { return fmt.Sprintf("%s-%s", prefix, ShortHash(urn, 17)) }
