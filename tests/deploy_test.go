@@ -297,3 +297,30 @@ func TestDNSFirewallAllowsWhatThePlatformNeeds(t *testing.T) {
 		assert.Contains(t, allowed, d)
 	}
 }
+
+// The program is deterministic: two runs register the same inputs, so a
+// second `pulumi up` changes nothing. Regression: the template delivery
+// Job listed its ConfigMap items in Go's map order, so every update
+// changed the Job and re-ran the delivery (found by the engine tests).
+func TestProgramIsDeterministic(t *testing.T) {
+	for _, name := range []string{"prod", "workshop"} {
+		runs := make([]*preview.Result, 3)
+		for i := range runs {
+			var err error
+			runs[i], err = preview.RunStackFile("coder-platform", name, stackFile(t, name), preview.At(testNow))
+			require.NoError(t, err)
+		}
+		for i := 1; i < len(runs); i++ {
+			require.Len(t, runs[i].Resources, len(runs[0].Resources), name)
+			first := map[string]*preview.Resource{}
+			for _, r := range runs[0].Resources {
+				first[r.URN] = r
+			}
+			for _, r := range runs[i].Resources {
+				prev := first[r.URN]
+				require.NotNil(t, prev, "%s: %s only in run %d", name, r.URN, i)
+				assert.True(t, prev.Inputs.DeepEquals(r.Inputs), "%s: %s has different inputs in run %d", name, r.URN, i)
+			}
+		}
+	}
+}

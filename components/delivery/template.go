@@ -11,6 +11,8 @@ package delivery
 import (
 	_ "embed"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -100,8 +102,10 @@ func (t *Template) k8s(args *TemplateArgs, deps ...pulumi.Resource) []pulumi.Res
 func (t *Template) files(ctx *pulumi.Context, name string, args *TemplateArgs) (*corev1.ConfigMap, corev1.KeyToPathArray, error) {
 	data := pulumi.StringMap{}
 	var items corev1.KeyToPathArray
-	for path, content := range args.Template.Files {
-		data[configMapKey(path)] = pulumi.String(string(content))
+	// In path order: the items are a list, and Go's map order would change
+	// the Job's spec, and re-run the delivery, on every `pulumi up`.
+	for _, path := range slices.Sorted(maps.Keys(args.Template.Files)) {
+		data[configMapKey(path)] = pulumi.String(string(args.Template.Files[path]))
 		items = append(items, corev1.KeyToPathArgs{Key: pulumi.String(configMapKey(path)), Path: pulumi.String(path)})
 	}
 	cm, err := corev1.NewConfigMap(ctx, name+"-files", &corev1.ConfigMapArgs{

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -97,4 +99,81 @@ func TestEnginePreviewAgreesWithTheOfflinePreview(t *testing.T) {
 
 func isDefaultProvider(urn string) bool {
 	return strings.Contains(urn, "::pulumi:providers:") && strings.Contains(urn[strings.LastIndex(urn, "::"):], "::default")
+}
+
+// protectedTypes are what the design keeps from `pulumi destroy`: every data
+// store, backup vault, KMS key and log group (docs/architecture.md).
+var protectedTypes = map[string]bool{
+	"aws:kms/key:Key": true, "aws:rds/cluster:Cluster": true, "aws:rds/clusterInstance:ClusterInstance": true,
+	"aws:backup/vault:Vault": true, "aws:cloudwatch/logGroup:LogGroup": true, "aws:s3/bucketV2:BucketV2": true,
+	"aws:amp/workspace:Workspace": true, "aws:secretsmanager/secret:Secret": true, "aws:route53/zone:Zone": true,
+}
+
+// mustProtect is whether the design protects r: a protected type, or the
+// NLB's static addresses, which DNS records and partners' allow-lists pin.
+func mustProtect(r *preview.Resource) bool {
+	return protectedTypes[r.Type] || r.Type == "aws:ec2/eip:Eip" && strings.Contains(r.Parent, "coder:edge:LoadBalancer::")
+}
+
+// Each stack through the real engine: up; a second up changes nothing (the
+// program is deterministic); refresh finds no drift, and finds the drift the
+// stand-in reports; destroy stops at exactly the protected resources.
+func TestEngineLifecycle(t *testing.T) {
+	for _, name := range []string{"prod", "workshop"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newStack(t, name)
+			changes, err := s.UpSummary(ctx)
+			require.NoError(t, err)
+			assert.Positive(t, changes["create"], "%v", changes)
+
+			res, err := s.Up(ctx, optup.ExpectNoChanges())
+			require.NoError(t, err, "the second up must change nothing: %s", res.StdOut)
+			assert.Equal(t, 0, (*res.Summary.ResourceChanges)["update"]+(*res.Summary.ResourceChanges)["create"]+
+				(*res.Summary.ResourceChanges)["delete"]+(*res.Summary.ResourceChanges)["replace"], "%v", *res.Summary.ResourceChanges)
+
+			_, err = s.Refresh(ctx, optrefresh.ExpectNoChanges())
+			require.NoError(t, err, "refresh finds no drift")
+
+			s.SetEnv(standin.EnvDrift, "aws:kms/key:Key:description=changed by hand")
+			pr, err := s.PreviewRefresh(ctx, optrefresh.ExpectNoChanges())
+			require.Error(t, err, "drift must fail refresh --expect-no-changes")
+			assert.Contains(t, err.Error()+pr.StdOut, "aws:kms:Key")
+			s.SetEnv(standin.EnvDrift, "")
+
+			p, err := preview.FindProject(repoRoot(t))
+			require.NoError(t, err)
+			offline, err := preview.Run(p, name, "", preview.At(testNow))
+			require.NoError(t, err)
+			protected, err := s.Protected(ctx)
+			require.NoError(t, err)
+			// The engine protects a protected resource's children too.
+			byURN := map[string]*preview.Resource{}
+			for _, r := range offline.Resources {
+				byURN[r.URN] = r
+			}
+			coveredBy := func(urn string) bool {
+				for r := byURN[urn]; r != nil; r = byURN[r.Parent] {
+					if mustProtect(r) {
+						return true
+					}
+				}
+				return false
+			}
+			isProtected := map[string]bool{}
+			for _, urn := range protected {
+				isProtected[urn] = true
+				assert.True(t, coveredBy(urn), "%s is protected but is no data store, vault, key or log group, nor under one", urn)
+			}
+			for _, r := range offline.Resources {
+				if mustProtect(r) {
+					assert.True(t, isProtected[r.URN], "%s must be protected", r.URN)
+				}
+			}
+
+			_, err = s.Destroy(ctx)
+			require.Error(t, err, "destroy stops at protected resources")
+			assert.Contains(t, err.Error(), "protected")
+		})
+	}
 }

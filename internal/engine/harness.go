@@ -9,11 +9,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -259,4 +261,38 @@ func progress() *os.File {
 		return nil
 	}
 	return f
+}
+
+// Protected lists the URNs of the protected resources in the stack's state.
+func (s *Stack) Protected(ctx context.Context) ([]string, error) {
+	dep, err := s.Export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var state struct {
+		Resources []struct {
+			URN     string `json:"urn"`
+			Protect bool   `json:"protect"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(dep.Deployment, &state); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range state.Resources {
+		if r.Protect {
+			out = append(out, r.URN)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// SetEnv sets a variable for the engine and the providers of later runs.
+func (s *Stack) SetEnv(k, v string) {
+	if v == "" {
+		s.Workspace().UnsetEnvVar(k)
+		return
+	}
+	s.Workspace().SetEnvVar(k, v)
 }
