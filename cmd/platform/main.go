@@ -48,6 +48,7 @@ func commands() []command {
 		{"capacity", "recommend capacity for N concurrent users and show the gap to the stack config", runCapacity},
 		{"policy", "policy check FILE: judge a preview JSON file (offline or pulumi preview --json) with the policy pack", runPolicy},
 		{"templates", "templates check: compose every template and check it against the contract (template CI)", runTemplates},
+		{"drift", "refresh a deployed stack in preview mode and report drift (exit 1 on drift)", runDrift},
 	}
 }
 

@@ -111,3 +111,12 @@ func TestCapacityCommand(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "--stack and --users (at least 1) are required")
 }
+
+func TestDriftRefusesBadInput(t *testing.T) {
+	var out, errb bytes.Buffer
+	assert.Equal(t, exitUsage, run([]string{"drift"}, &out, &errb))
+	assert.Contains(t, errb.String(), "--stack is required")
+	errb.Reset()
+	assert.Equal(t, exitUsage, run([]string{"drift", "--stack", "staging"}, &out, &errb))
+	assert.Contains(t, errb.String(), "Pulumi.staging.yaml")
+}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"sort"
 	"strings"
@@ -127,6 +128,29 @@ func TestEngineLifecycle(t *testing.T) {
 			require.NoError(t, err)
 			assert.Positive(t, changes["create"], "%v", changes)
 
+			// Every resource's inputs in the engine's state are the offline
+			// preview's, secrets aside (both hold "[secret]").
+			p, err := preview.FindProject(repoRoot(t))
+			require.NoError(t, err)
+			offline, err := preview.Run(p, name, "", preview.At(testNow))
+			require.NoError(t, err)
+			dep, err := s.Export(ctx)
+			require.NoError(t, err)
+			inState := stateInputs(t, dep.Deployment)
+			for _, r := range offline.Resources {
+				got, ok := inState[r.URN]
+				if !assert.True(t, ok, "%s is not in the state", r.URN) {
+					continue
+				}
+				want := normalize(preview.Plain(r.Inputs)).(map[string]any)
+				if strings.HasPrefix(r.Type, "pulumi:providers:") {
+					// The engine adds the plugin version and its own bookkeeping.
+					delete(got, "version")
+					delete(got, "__internal")
+				}
+				assert.Equal(t, want, got, "%s: inputs", r.URN)
+			}
+
 			res, err := s.Up(ctx, optup.ExpectNoChanges())
 			require.NoError(t, err, "the second up must change nothing: %s", res.StdOut)
 			assert.Equal(t, 0, (*res.Summary.ResourceChanges)["update"]+(*res.Summary.ResourceChanges)["create"]+
@@ -135,16 +159,33 @@ func TestEngineLifecycle(t *testing.T) {
 			_, err = s.Refresh(ctx, optrefresh.ExpectNoChanges())
 			require.NoError(t, err, "refresh finds no drift")
 
+			// platform drift's engine: none now, then what the stand-in
+			// reports as changed by hand, grouped by component.
+			drifted, err := engine.Drift(ctx, s.Stack)
+			require.NoError(t, err)
+			assert.Empty(t, drifted)
 			s.SetEnv(standin.EnvDrift, "aws:kms/key:Key:description=changed by hand")
 			pr, err := s.PreviewRefresh(ctx, optrefresh.ExpectNoChanges())
 			require.Error(t, err, "drift must fail refresh --expect-no-changes")
 			assert.Contains(t, err.Error()+pr.StdOut, "aws:kms:Key")
+			drifted, err = engine.Drift(ctx, s.Stack)
+			require.NoError(t, err)
+			require.NotEmpty(t, drifted)
+			for _, d := range drifted {
+				assert.Equal(t, "aws:kms/key:Key", d.Type, d.URN)
+				assert.Equal(t, []string{"description"}, d.Properties, d.URN)
+				assert.Contains(t, d.Component, "coder:security:Keys::", d.URN)
+			}
+			var out strings.Builder
+			engine.WriteDrift(&out, drifted)
+			assert.Contains(t, out.String(), "coder:security:Keys")
+			assert.Contains(t, out.String(), "aws:kms/key:Key")
 			s.SetEnv(standin.EnvDrift, "")
 
-			p, err := preview.FindProject(repoRoot(t))
-			require.NoError(t, err)
-			offline, err := preview.Run(p, name, "", preview.At(testNow))
-			require.NoError(t, err)
+			if name == "prod" { // the lookup is the same code in every stack
+				secretLookupFailureDeletesNothing(t, s)
+			}
+
 			protected, err := s.Protected(ctx)
 			require.NoError(t, err)
 			// The engine protects a protected resource's children too.
@@ -176,4 +217,114 @@ func TestEngineLifecycle(t *testing.T) {
 			assert.Contains(t, err.Error(), "protected")
 		})
 	}
+}
+
+func resourceCount(t *testing.T, deployment []byte) int {
+	t.Helper()
+	var d struct {
+		Resources []json.RawMessage `json:"resources"`
+	}
+	require.NoError(t, json.Unmarshal(deployment, &d))
+	return len(d.Resources)
+}
+
+// A config value of the wrong type is refused by the CLI against
+// Pulumi.yaml's schema and by the program's own validation, both naming
+// the key.
+func TestEngineConfigTypeErrorsAgree(t *testing.T) {
+	repo := repoRoot(t)
+	p, err := preview.FindProject(repo)
+	require.NoError(t, err)
+	data, err := os.ReadFile(p.StackFile("prod"))
+	require.NoError(t, err)
+	bad := strings.Replace(string(data), "  coder-platform:workload:\n", "  coder-platform:workload: \"3000 users\"\n  coder-platform:workload-was:\n", 1)
+	require.NotEqual(t, string(data), bad)
+
+	s, err := engine.NewStack(context.Background(), tools(t), repo, p.Name, "prod", stacks.Program(stacks.Options{Now: testNow}),
+		engine.Options{StackFile: []byte(bad)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	_, _, err = s.PreviewSteps(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "workload", "the CLI names the key")
+
+	sf, err := config.ParseStackFile([]byte(bad), p.Name)
+	require.NoError(t, err)
+	_, err = config.LoadAt(p.Name, "prod", sf.Source(), testNow)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "workload", "our validation names the key")
+}
+
+// stateInputs reads every resource's inputs out of an exported deployment,
+// as plain values with secrets as "[secret]".
+func stateInputs(t *testing.T, deployment []byte) map[string]map[string]any {
+	t.Helper()
+	var d struct {
+		Resources []struct {
+			URN    string         `json:"urn"`
+			Inputs map[string]any `json:"inputs"`
+		} `json:"resources"`
+	}
+	require.NoError(t, json.Unmarshal(deployment, &d))
+	out := map[string]map[string]any{}
+	for _, r := range d.Resources {
+		out[r.URN] = normalize(preview.Plain(preview.FromPlain(normalize(r.Inputs).(map[string]any)))).(map[string]any)
+	}
+	return out
+}
+
+// Signatures of serialized assets and archives in engine state.
+const (
+	sigKey     = "4dabf18193072939515e22adb298388d"
+	sigAsset   = "c44067f5952c0a294b673a41bacd8c17"
+	sigArchive = "0def7320c3a5731c473e5ecbe6d01bc7"
+	sigRef     = "5cf8f73096256a8f31e491e813e4eb8e"
+)
+
+// normalize replaces assets and archives by a marker on both sides (the
+// engine hashes and serializes them, the mocks leave them unread), and a
+// resource reference by its URN.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if sig, ok := x[sigKey]; ok && (sig == sigArchive || sig == sigAsset) {
+			return "[archive]"
+		}
+		if sig, ok := x[sigKey]; ok && sig == sigRef {
+			return x["urn"] // a resource reference, as the offline preview writes it
+		}
+		if _, ok := x["archive"]; ok && len(x) == 2 {
+			if _, hashed := x["hash"]; hashed {
+				return "[archive]"
+			}
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalize(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	}
+	return v
+}
+
+// A failed secret lookup fails the update and deletes nothing, however many
+// workloads the lookup gates (issue 14, defect 10).
+func secretLookupFailureDeletesNothing(t *testing.T, s *engine.Stack) {
+	ctx := context.Background()
+	before, err := s.Export(ctx)
+	require.NoError(t, err)
+	s.SetEnv(standin.EnvSecretLookupError, "operation error Secrets Manager: ListSecretVersionIds, https response error StatusCode: 400, RequestID: 1, ThrottlingException: Rate exceeded")
+	defer s.SetEnv(standin.EnvSecretLookupError, "")
+	up, err := s.Up(ctx)
+	require.Error(t, err, "the update must fail")
+	assert.Contains(t, err.Error()+up.StdOut, "cannot tell whether it holds a value")
+	after, err := s.Export(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, resourceCount(t, before.Deployment), resourceCount(t, after.Deployment), "nothing was deleted")
 }

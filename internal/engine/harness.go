@@ -102,6 +102,9 @@ func build(repo string) (*Tools, error) {
 type Stack struct {
 	auto.Stack
 	Dir string
+	// Env is the environment its CLI runs with: the backend, passphrase,
+	// home, and a PATH with the pinned CLI and the stand-ins first.
+	Env map[string]string
 }
 
 // Options adjust a stack's environment.
@@ -109,6 +112,8 @@ type Options struct {
 	// Env is added to the engine's and the providers' environment (the
 	// stand-in knobs: standin.EnvCaller, EnvDrift, EnvSecretLookupError).
 	Env map[string]string
+	// StackFile, when set, replaces the committed Pulumi.<stack>.yaml.
+	StackFile []byte
 }
 
 // NewStack creates stack name of the project in repo in a fresh file
@@ -129,6 +134,9 @@ func NewStack(ctx context.Context, t *Tools, repo, project, name string, program
 		if err != nil {
 			return nil, fmt.Errorf("engine: %w", err)
 		}
+		if f != "Pulumi.yaml" && o.StackFile != nil {
+			data = o.StackFile
+		}
 		if err := os.WriteFile(filepath.Join(work, f), data, 0o644); err != nil {
 			return nil, err
 		}
@@ -142,7 +150,12 @@ func NewStack(ctx context.Context, t *Tools, repo, project, name string, program
 		"PULUMI_CONFIG_PASSPHRASE":                    "engine-tests",
 		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-		"PATH": t.Plugins + string(os.PathListSeparator) + os.Getenv("PATH"),
+		// The file backend would rewrite the whole state after every step
+		// (quadratic in the stack's ~850 resources); the final write stays.
+		"PULUMI_SKIP_CHECKPOINTS": "true",
+		"PULUMI_HOME":             home,
+		"PATH": strings.Join([]string{t.Plugins, filepath.Join(t.Root, "bin"), os.Getenv("PATH")},
+			string(os.PathListSeparator)),
 	}
 	for k, v := range o.Env {
 		env[k] = v
@@ -152,7 +165,7 @@ func NewStack(ctx context.Context, t *Tools, repo, project, name string, program
 	if err != nil {
 		return nil, fmt.Errorf("engine: stack %s: %w", name, err)
 	}
-	return &Stack{Stack: s, Dir: dir}, nil
+	return &Stack{Stack: s, Dir: dir, Env: env}, nil
 }
 
 // Close removes the stack's backend and work directory.

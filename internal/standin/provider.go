@@ -289,7 +289,7 @@ func (p *Provider) Construct(ctx context.Context, req *pulumirpc.ConstructReques
 		return nil, err
 	}
 	reg, err := monitor.RegisterResource(ctx, &pulumirpc.RegisterResourceRequest{
-		Type: req.GetType(), Name: req.GetName(), Parent: req.GetParent(), Custom: false,
+		Type: req.GetType(), Name: req.GetName(), Parent: req.GetParent(), Custom: false, Object: req.GetInputs(),
 		Protect: req.Protect, Dependencies: req.GetDependencies(), Providers: req.GetProviders(),
 		Aliases: req.GetAliases(), AcceptSecrets: true, AcceptResources: true,
 	})

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/internal/engine"
+	"github.com/platformeng/coder-platform/internal/preview"
+	"github.com/platformeng/coder-platform/internal/standin"
+	"github.com/platformeng/coder-platform/stacks"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// `platform drift` against a deployed stack: the stack lives in a file
+// backend deployed through the real engine with the stand-in providers, and
+// the command finds it as an operator's would, through the backend URL and
+// the `pulumi` on PATH.
+func TestEngineDriftCommand(t *testing.T) {
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	repo, err := engine.FindRepo(wd)
+	require.NoError(t, err)
+	tools, err := engine.Build(repo)
+	require.NoError(t, err, "the drift test needs the pinned Pulumi CLI and the stand-in providers")
+	p, err := preview.FindProject(repo)
+	require.NoError(t, err)
+	sf, err := config.ReadStackFile(p.StackFile("prod"), p.Name)
+	require.NoError(t, err)
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	cfg, err := config.LoadAt(p.Name, "prod", sf.Source(), now)
+	require.NoError(t, err)
+	s, err := engine.NewStack(context.Background(), tools, repo, p.Name, "prod", stacks.Program(stacks.Options{Now: now}),
+		engine.Options{Env: map[string]string{standin.EnvCaller: preview.AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi")}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	_, err = s.UpSummary(context.Background())
+	require.NoError(t, err)
+
+	for k, v := range s.Env {
+		t.Setenv(k, v)
+	}
+	t.Setenv(standin.EnvCaller, preview.AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi"))
+	t.Chdir(filepath.Join(repo, "cmd", "platform"))
+
+	var out, errb bytes.Buffer
+	assert.Equal(t, exitOK, run([]string{"drift", "--stack", "prod"}, &out, &errb), errb.String())
+	assert.Contains(t, out.String(), "No drift")
+
+	t.Setenv(standin.EnvDrift, "aws:kms/key:Key:description=changed by hand")
+	out.Reset()
+	errb.Reset()
+	assert.Equal(t, exitFailure, run([]string{"drift", "--stack", "prod"}, &out, &errb), errb.String())
+	assert.Contains(t, out.String(), "Drift in 10 resource(s):")
+	assert.Contains(t, out.String(), "coder:security:Keys coder-prod-us-east-1")
+	assert.Contains(t, out.String(), "aws:kms/key:Key coder-prod-us-east-1-logs: description")
+}
