@@ -6,7 +6,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/platformeng/coder-platform/stacks"
-	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // runCapacity prints the capacity Coder's guidance recommends for N users
@@ -23,15 +22,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) (int, error) {
 	if *stack == "" || *users < 1 {
 		return exitUsage, usageError{"--stack and --users (at least 1) are required"}
 	}
-	proj, file, err := stackFile(*stack, *configFile)
-	if err != nil {
-		return exitUsage, err
-	}
-	sf, err := config.ReadStackFile(file, proj.Name)
-	if err != nil {
-		return exitUsage, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
-	}
-	cfg, err := config.Load(proj.Name, *stack, sf.Source())
+	_, file, cfg, err := loadStack(*stack, *configFile)
 	if err != nil {
 		return exitUsage, err
 	}

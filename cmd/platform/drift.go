@@ -9,7 +9,6 @@ import (
 
 	"github.com/platformeng/coder-platform/internal/engine"
 	"github.com/platformeng/coder-platform/stacks"
-	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // runDrift refreshes a deployed stack in preview mode, against its real
@@ -24,15 +23,7 @@ func runDrift(args []string, stdout, stderr io.Writer) (int, error) {
 	if *stack == "" {
 		return exitUsage, usageError{"--stack is required"}
 	}
-	proj, file, err := stackFile(*stack, "")
-	if err != nil {
-		return exitUsage, err
-	}
-	sf, err := config.ReadStackFile(file, proj.Name)
-	if err != nil {
-		return exitUsage, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
-	}
-	cfg, err := config.Load(proj.Name, *stack, sf.Source())
+	proj, _, cfg, err := loadStack(*stack, "")
 	if err != nil {
 		return exitUsage, err
 	}

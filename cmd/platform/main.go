@@ -18,6 +18,7 @@ import (
 	"os"
 
 	"github.com/platformeng/coder-platform/internal/preview"
+	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // Exit statuses.
@@ -123,4 +124,22 @@ func stackFile(stack, configFile string) (*preview.Project, string, error) {
 		return nil, "", usageError{fmt.Sprintf("stack file %s: %v", file, err)}
 	}
 	return proj, file, nil
+}
+
+// loadStack reads and validates a stack's config: the committed file, or
+// configFile. Every error is a usage or config error (exit 2).
+func loadStack(stack, configFile string) (*preview.Project, string, *config.Stack, error) {
+	proj, file, err := stackFile(stack, configFile)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	sf, err := config.ReadStackFile(file, proj.Name)
+	if err != nil {
+		return nil, "", nil, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
+	}
+	cfg, err := config.Load(proj.Name, stack, sf.Source())
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return proj, file, cfg, nil
 }

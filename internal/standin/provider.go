@@ -201,19 +201,20 @@ func typeOf(urn string) string { return string(resource.URN(urn).Type()) }
 
 func nameOf(urn string) string { return resource.URN(urn).Name() }
 
-// state is what the cloud holds for a resource: its inputs and the outputs
-// the mocks compute.
-func (p *Provider) state(urn string, custom bool, inputs resource.PropertyMap) (string, resource.PropertyMap) {
-	return mocks.State(&mocks.Resource{URN: urn, Type: typeOf(urn), Name: nameOf(urn), Custom: custom, Inputs: inputs}, p.regionOf(), Account)
+// state is what the cloud holds for a custom resource: its inputs and the
+// outputs the mocks compute, ready to send.
+func (p *Provider) state(urn string, inputs *structpb.Struct) (string, *structpb.Struct, error) {
+	in, err := unmarshal(inputs)
+	if err != nil {
+		return "", nil, err
+	}
+	id, state := mocks.State(&mocks.Resource{URN: urn, Type: typeOf(urn), Name: nameOf(urn), Custom: true, Inputs: in}, p.regionOf(), Account)
+	props, err := pack(state)
+	return id, props, err
 }
 
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	inputs, err := unmarshal(req.GetProperties())
-	if err != nil {
-		return nil, err
-	}
-	id, state := p.state(req.GetUrn(), true, inputs)
-	props, err := pack(state)
+	id, props, err := p.state(req.GetUrn(), req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
@@ -221,12 +222,7 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 }
 
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	inputs, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	_, state := p.state(req.GetUrn(), true, inputs)
-	props, err := pack(state)
+	_, props, err := p.state(req.GetUrn(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
