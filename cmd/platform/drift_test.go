@@ -12,10 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/internal/engine"
-	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/internal/standin"
-	"github.com/platformeng/coder-platform/stacks"
-	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // `platform drift` against a deployed stack: the stack lives in a file
@@ -27,18 +24,9 @@ func TestEngineDriftCommand(t *testing.T) {
 	require.NoError(t, err)
 	repo, err := engine.FindRepo(wd)
 	require.NoError(t, err)
-	tools, err := engine.Build(repo)
-	require.NoError(t, err, "the drift test needs the pinned Pulumi CLI and the stand-in providers")
-	p, err := preview.FindProject(repo)
-	require.NoError(t, err)
-	sf, err := config.ReadStackFile(p.StackFile("prod"), p.Name)
-	require.NoError(t, err)
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	cfg, err := config.LoadAt(p.Name, "prod", sf.Source(), now)
-	require.NoError(t, err)
-	s, err := engine.NewStack(context.Background(), tools, repo, p.Name, "prod", stacks.Program(stacks.Options{Now: now}),
-		engine.Options{Env: map[string]string{standin.EnvCaller: preview.AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi")}})
-	require.NoError(t, err)
+	s, err := engine.NewCommittedStack(context.Background(), repo, "prod", now, engine.Options{})
+	require.NoError(t, err, "the drift test needs the pinned Pulumi CLI and the stand-in providers")
 	t.Cleanup(func() { _ = s.Close() })
 	_, err = s.UpSummary(context.Background())
 	require.NoError(t, err)
@@ -46,7 +34,6 @@ func TestEngineDriftCommand(t *testing.T) {
 	for k, v := range s.Env {
 		t.Setenv(k, v)
 	}
-	t.Setenv(standin.EnvCaller, preview.AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi"))
 	t.Chdir(filepath.Join(repo, "cmd", "platform"))
 
 	var out, errb bytes.Buffer

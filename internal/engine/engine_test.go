@@ -44,16 +44,8 @@ func tools(t *testing.T) *engine.Tools {
 
 func newStack(t *testing.T, name string) *engine.Stack {
 	t.Helper()
-	repo := repoRoot(t)
-	p, err := preview.FindProject(repo)
-	require.NoError(t, err)
-	sf, err := config.ReadStackFile(p.StackFile(name), p.Name)
-	require.NoError(t, err)
-	cfg, err := config.LoadAt(p.Name, name, sf.Source(), testNow)
-	require.NoError(t, err)
-	s, err := engine.NewStack(context.Background(), tools(t), repo, p.Name, name, stacks.Program(stacks.Options{Now: testNow}),
-		engine.Options{Env: map[string]string{standin.EnvCaller: preview.AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi")}})
-	require.NoError(t, err)
+	s, err := engine.NewCommittedStack(context.Background(), repoRoot(t), name, testNow, engine.Options{})
+	require.NoError(t, err, "the engine tests need the pinned Pulumi CLI (tools/pulumi) and the stand-in providers")
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }

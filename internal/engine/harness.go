@@ -25,6 +25,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/internal/preview"
+	"github.com/platformeng/coder-platform/internal/standin"
+	"github.com/platformeng/coder-platform/stacks"
+	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // CLIVersion is the Pulumi CLI the engine tests run (tools/pulumi/go.mod).
@@ -166,6 +171,34 @@ func NewStack(ctx context.Context, t *Tools, repo, project, name string, program
 		return nil, fmt.Errorf("engine: stack %s: %w", name, err)
 	}
 	return &Stack{Stack: s, Dir: dir, Env: env}, nil
+}
+
+// NewCommittedStack is NewStack for a committed stack running the real
+// program at the clock now, deployed as the stack's deployer role (the
+// principal EKS makes the cluster's creator).
+func NewCommittedStack(ctx context.Context, repo, name string, now time.Time, o Options) (*Stack, error) {
+	t, err := Build(repo)
+	if err != nil {
+		return nil, err
+	}
+	p, err := preview.FindProject(repo)
+	if err != nil {
+		return nil, err
+	}
+	sf, err := config.ReadStackFile(p.StackFile(name), p.Name)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadAt(p.Name, name, sf.Source(), now)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{standin.EnvCaller: preview.AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi")}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	o.Env = env
+	return NewStack(ctx, t, repo, p.Name, name, stacks.Program(stacks.Options{Now: now}), o)
 }
 
 // Close removes the stack's backend and work directory.
