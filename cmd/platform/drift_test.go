@@ -48,3 +48,9 @@ func TestEngineDriftCommand(t *testing.T) {
 	assert.Contains(t, out.String(), "coder:security:Keys coder-prod-us-east-1")
 	assert.Contains(t, out.String(), "aws:kms/key:Key coder-prod-us-east-1-logs: description")
 }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	engine.Cleanup()
+	os.Exit(code)
+}

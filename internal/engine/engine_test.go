@@ -320,3 +320,9 @@ func secretLookupFailureDeletesNothing(t *testing.T, s *engine.Stack) {
 	require.NoError(t, err)
 	assert.Equal(t, resourceCount(t, before.Deployment), resourceCount(t, after.Deployment), "nothing was deleted")
 }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	engine.Cleanup()
+	os.Exit(code)
+}

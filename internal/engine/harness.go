@@ -61,6 +61,14 @@ func Build(repo string) (*Tools, error) {
 	return built, buildErr
 }
 
+// Cleanup removes the stand-in plugins Build made; test binaries call it
+// from TestMain once every test has run.
+func Cleanup() {
+	if built != nil && built.Plugins != "" {
+		_ = os.RemoveAll(built.Plugins)
+	}
+}
+
 func build(repo string) (*Tools, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
