@@ -59,6 +59,7 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 		Keys: coder.Keys{Secrets: r.Keys.Arn(security.KeySecrets), EBS: r.Keys.Arn(security.KeyEBS)},
 		Workspaces: coder.WorkspaceNetwork{
 			VpcID: r.Network.VpcID, SubnetIDs: r.Network.WorkspaceSubnetIDs, SecurityGroupID: r.Network.WorkspaceSecurityGroupID,
+			AccessAddresses: accessAddresses(p, r),
 		},
 		QueueMetrics:     queueMetrics(p, r),
 		KEDAChartVersion: cfg.Cluster.Versions.KEDAChart,
@@ -109,6 +110,17 @@ func queueMetrics(p *Platform, r *Region) *coder.QueueMetrics {
 		ctl = r
 	}
 	return &coder.QueueMetrics{Local: ref(r), Control: ref(ctl)}
+}
+
+// accessAddresses are the NLB addresses a region's agents dial: its own,
+// and in a proxy region the control plane's (the primary access URL).
+func accessAddresses(p *Platform, r *Region) []coder.Addresses {
+	own := coder.Addresses{IPs: r.LoadBalancer.PublicIPs, Count: len(r.Config.AvailabilityZones)}
+	if r.Config.Role == config.RoleControlPlane {
+		return []coder.Addresses{own}
+	}
+	cp := p.Regions[0]
+	return []coder.Addresses{own, {IPs: cp.LoadBalancer.PublicIPs, Count: len(cp.Config.AvailabilityZones)}}
 }
 
 // proxySize is the configured proxy size or Coder's guidance for the users

@@ -40,6 +40,13 @@ func deployEdge(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, 
 	if err != nil {
 		return err
 	}
+	var primary pulumi.StringArrayOutput
+	primaryCount := 0
+	if r.Config.Role != config.RoleControlPlane {
+		// The control plane is deployed first: its addresses are known.
+		cp := p.Regions[0]
+		primary, primaryCount = cp.LoadBalancer.PublicIPs, len(cp.Config.AvailabilityZones)
+	}
 	r.LoadBalancer, err = edge.NewLoadBalancer(ctx, prefix, &edge.LoadBalancerArgs{
 		Region:                   r.Config.Name,
 		AccountID:                account,
@@ -49,6 +56,8 @@ func deployEdge(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, 
 		AZCount:                  len(r.Config.AvailabilityZones),
 		SecurityGroupID:          r.Network.LoadBalancerSecurityGroupID,
 		WorkspaceSecurityGroupID: r.Network.WorkspaceSecurityGroupID,
+		PrimaryAddresses:         primary,
+		PrimaryCount:             primaryCount,
 		CertificateArn:           r.Certificate.Arn,
 		TLSPolicy:                cfg.Edge.TLSPolicy,
 		TargetPort:               cluster.CoderdPort,

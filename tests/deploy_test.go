@@ -324,3 +324,44 @@ func TestProgramIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Workspace agents dial the access URL: their region's NLB and, in a proxy
+// region, the control plane's (the primary access URL). Both the workspace
+// security group and the coder-ws NetworkPolicy open exactly those
+// addresses on 443, so a narrowed egress allow-list never cuts agents off
+// (found by the review pass: only 0.0.0.0/0:443 in the allow-list let
+// proxy-region agents reach the control plane).
+func TestAgentsReachEveryAccessURL(t *testing.T) {
+	r := stack(t, "workshop")
+	byRegion := func(typ, nameHas string) map[string][]string {
+		out := map[string][]string{}
+		for _, res := range r.OfType(typ) {
+			if strings.Contains(res.Name, nameHas) {
+				out[regionOf(r, res)] = append(out[regionOf(r, res)], str(res, "cidrIpv4"))
+			}
+		}
+		return out
+	}
+	own, primary := byRegion(tEgress, "-ws-to-nlb-"), byRegion(tEgress, "-ws-to-primary-")
+	require.Len(t, own["us-east-2"], 3)
+	assert.Empty(t, primary["us-east-2"], "the control plane dials only its own NLB")
+	for _, region := range []string{"us-west-2", "eu-west-2"} {
+		assert.Len(t, own[region], 3, region)
+		assert.ElementsMatch(t, own["us-east-2"], primary[region], "%s: the control plane's NLB addresses", region)
+	}
+	for _, region := range []string{"us-east-2", "us-west-2", "eu-west-2"} {
+		var cidrs []string
+		for _, np := range r.OfType(tNetPol) {
+			if r.RegionOf(np) != region || str(np, "metadata.name") != "allow-access-url" {
+				continue
+			}
+			assert.Equal(t, "coder-ws", str(np, "metadata.namespace"))
+			rule := mustInput(t, np, "spec.egress").ArrayValue()[0].ObjectValue()
+			for _, to := range rule["to"].ArrayValue() {
+				cidrs = append(cidrs, to.ObjectValue()["ipBlock"].ObjectValue()["cidr"].StringValue())
+			}
+			assert.Equal(t, float64(443), rule["ports"].ArrayValue()[0].ObjectValue()["port"].NumberValue())
+		}
+		assert.ElementsMatch(t, append(append([]string{}, own[region]...), primary[region]...), cidrs, region)
+	}
+}

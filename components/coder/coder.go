@@ -92,6 +92,15 @@ type WorkspaceNetwork struct {
 	VpcID           pulumi.StringOutput
 	SubnetIDs       pulumi.StringArrayOutput
 	SecurityGroupID pulumi.StringOutput
+	// AccessAddresses are the NLB addresses workspace agents dial: the
+	// region's own, and in a proxy region the control plane's too.
+	AccessAddresses []Addresses
+}
+
+// Addresses are a load balancer's static addresses, Count of them.
+type Addresses struct {
+	IPs   pulumi.StringArrayOutput
+	Count int
 }
 
 // QueueMetrics are where a region's provisioner autoscalers read demand:
@@ -154,7 +163,7 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 	} else {
 		steps = append(steps, c.createProxy)
 	}
-	steps = append(steps, c.createProvisioners)
+	steps = append(steps, c.createAgentEgress, c.createProvisioners)
 	if args.Role == ControlPlane && args.Templates != nil {
 		steps = append(steps, c.createTemplates)
 	}

@@ -37,13 +37,17 @@ type LoadBalancerArgs struct {
 	// WorkspaceSecurityGroupID gets egress to the NLB's addresses, so agents
 	// reach the access URL whatever the allow-list says.
 	WorkspaceSecurityGroupID pulumi.StringOutput
-	CertificateArn           pulumi.StringOutput
-	TLSPolicy                string
-	TargetPort               int
-	HealthCheckPath          string
-	DeregistrationDelay      int
-	AccessLogKeyArn          pulumi.StringOutput
-	AccessLogRetentionDays   int
+	// PrimaryAddresses are the control plane's NLB addresses, for a proxy
+	// region: its agents dial the primary access URL too.
+	PrimaryAddresses       pulumi.StringArrayOutput
+	PrimaryCount           int
+	CertificateArn         pulumi.StringOutput
+	TLSPolicy              string
+	TargetPort             int
+	HealthCheckPath        string
+	DeregistrationDelay    int
+	AccessLogKeyArn        pulumi.StringOutput
+	AccessLogRetentionDays int
 }
 
 // LoadBalancer is the public NLB of a region.
@@ -131,6 +135,16 @@ func (l *LoadBalancer) build(ctx *pulumi.Context, name string, a *LoadBalancerAr
 		}
 	}
 	l.PublicIPs = ips.ToStringArrayOutput()
+	for i := 0; i < a.PrimaryCount; i++ {
+		if _, err := vpc.NewSecurityGroupEgressRule(ctx, fmt.Sprintf("%s-ws-to-primary-%d", name, i), &vpc.SecurityGroupEgressRuleArgs{
+			SecurityGroupId: a.WorkspaceSecurityGroupID, IpProtocol: pulumi.String("tcp"),
+			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
+			CidrIpv4:    pulumi.Sprintf("%s/32", a.PrimaryAddresses.Index(pulumi.Int(i))),
+			Description: pulumi.String("Workspace agents to the primary access URL"),
+		}, pulumi.Parent(l)); err != nil {
+			return err
+		}
+	}
 
 	nlb, err := lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
 		LoadBalancerType:             pulumi.String("network"),
