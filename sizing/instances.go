@@ -43,6 +43,8 @@ var families = map[string]Family{
 	"c6g": {Name: "c6g", MemPerVCPU: 2, Arch: ArchARM}, "c7g": {Name: "c7g", MemPerVCPU: 2, Arch: ArchARM},
 	"r5": {Name: "r5", MemPerVCPU: 8, Arch: ArchX86}, "r6i": {Name: "r6i", MemPerVCPU: 8, Arch: ArchX86},
 	"r7i": {Name: "r7i", MemPerVCPU: 8, Arch: ArchX86}, "r6g": {Name: "r6g", MemPerVCPU: 8, Arch: ArchARM},
+	"r5a": {Name: "r5a", MemPerVCPU: 8, Arch: ArchX86}, "r6a": {Name: "r6a", MemPerVCPU: 8, Arch: ArchX86},
+	"r7a":  {Name: "r7a", MemPerVCPU: 8, Arch: ArchX86},
 	"t3":   {Name: "t3", MemPerVCPU: 4, Arch: ArchX86, Burstable: true},
 	"t3a":  {Name: "t3a", MemPerVCPU: 4, Arch: ArchX86, Burstable: true},
 	"g4dn": {Name: "g4dn", MemPerVCPU: 4, Arch: ArchX86, GPU: true},

@@ -19,7 +19,7 @@ func ClusterName(cfg *config.Stack, region string) string {
 }
 
 func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutput, net *network.Vpc,
-	keys *security.Keys, capa RegionCapacity) *cluster.ClusterArgs {
+	keys *security.Keys, plan *sizing.RegionPlan) *cluster.ClusterArgs {
 	c := cfg.Cluster
 	var controlCIDRs []string
 	for _, s := range r.Plan.SubnetsOf(sizing.TierControl) {
@@ -56,19 +56,19 @@ func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutpu
 				cluster.TierWorkspace: net.WorkspaceSecurityGroupID,
 			},
 		},
-		NodeGroups: nodeGroups(cfg, capa),
+		NodeGroups: nodeGroups(cfg, plan),
 		Isolation: cluster.IsolationSpec{
 			Egress:            egress,
 			DirectConnections: cfg.Network.Egress.DirectConnectionsEnabled(),
-			Quota:             workspaceQuota(cfg, r),
-			Limits:            workspaceLimits(cfg),
+			Quota:             workspaceQuota(plan),
+			Limits:            workspaceLimits(plan),
 		},
 	}
 }
 
 // nodeGroups turns the config's three groups into managed node groups; the
 // workspace group becomes a spot pool with an on-demand fallback pool.
-func nodeGroups(cfg *config.Stack, capa RegionCapacity) []cluster.NodeGroupSpec {
+func nodeGroups(cfg *config.Stack, plan *sizing.RegionPlan) []cluster.NodeGroupSpec {
 	ng := cfg.Cluster.NodeGroups
 	spec := func(name string, tier cluster.Tier, g config.NodeGroup, capacity string, k cluster.Kubelet) cluster.NodeGroupSpec {
 		return cluster.NodeGroupSpec{Name: name, Tier: tier, InstanceTypes: g.InstanceTypes, ARM: g.Primary().Family.Arch == sizing.ArchARM,
@@ -89,17 +89,17 @@ func nodeGroups(cfg *config.Stack, capa RegionCapacity) []cluster.NodeGroupSpec 
 	} else {
 		groups = append(groups, spec("coder-ws", cluster.TierWorkspace, ng.Workspace, "ON_DEMAND", wsKubelet))
 	}
-	provUp := min(max(capa.ProvisionerNodes, ng.Provisioner.Min()), ng.Provisioner.Max())
-	wsUp := min(max(capa.MorningWorkspaceNodes, ng.Workspace.Min()), ng.Workspace.Max())
+	// The scale-up brings each group to the plan's count, within its bounds.
+	provUp := min(max(plan.Provisioners.Nodes, ng.Provisioner.Min()), ng.Provisioner.Max())
+	wsUp := min(max(plan.Workspace.MorningNodes, ng.Workspace.Min()), ng.Workspace.Max())
 	for i := range groups {
 		g := &groups[i]
 		switch g.Name {
 		case "coder-prov":
 			g.Schedule = schedule(cfg, provUp, g.Min, g.Max,
-				fmt.Sprintf("%d provisioners / %d per node", capa.Provisioners.Replicas, capa.ProvisionerPodsPerNode))
+				fmt.Sprintf("%d provisioners / %d per node", plan.Provisioners.MaxTotal(), plan.Provisioners.PerNode))
 		case "coder-ws-spot", "coder-ws":
-			g.Schedule = schedule(cfg, wsUp, g.Min, g.Max,
-				fmt.Sprintf("morning load of %d running workspaces / %d per node", capa.RunningWorkspaces, capa.WorkspacePodsPerNode))
+			g.Schedule = schedule(cfg, wsUp, g.Min, g.Max, plan.Workspace.MorningBasis)
 		}
 	}
 	return groups
@@ -131,33 +131,27 @@ func schedule(cfg *config.Stack, up, floor, maxSize int, basis string) []cluster
 	}
 }
 
-// workspaceQuota bounds coder-ws to the region's declared workspaces with
-// 10 % headroom for rebuilds.
-func workspaceQuota(cfg *config.Stack, r *config.Region) cluster.Quota {
-	pods := r.Workspaces + (r.Workspaces+9)/10
-	req := cfg.Workload.Request
+// workspaceQuota is the plan's coder-ws quota: the planned running pods
+// and their requests, and every workspace's home volume.
+func workspaceQuota(plan *sizing.RegionPlan) cluster.Quota {
+	q := plan.Quota
 	return cluster.Quota{
-		Pods:           pods,
-		RequestsCPU:    fmt.Sprintf("%dm", pods*req.MilliCPU),
-		RequestsMemory: fmt.Sprintf("%dMi", pods*req.MiB),
-		PVCs:           pods,
-		Storage:        fmt.Sprintf("%dGi", pods*cfg.Workload.HomeDiskGiB),
+		Pods:           q.Pods,
+		RequestsCPU:    fmt.Sprintf("%dm", q.Requests.MilliCPU),
+		RequestsMemory: fmt.Sprintf("%dMi", q.Requests.MiB),
+		PVCs:           q.PVCs,
+		Storage:        fmt.Sprintf("%dGi", q.StorageGiB),
 	}
 }
 
-// workspaceLimits defaults a container to the declared request with a 2×
-// burst limit (at most one node), and caps it at one workspace node.
-func workspaceLimits(cfg *config.Stack) cluster.ContainerLimits {
-	req := cfg.Workload.Request
-	a := cfg.Cluster.NodeGroups.Workspace.Primary().Allocatable()
-	// The API server rejects a LimitRange whose default exceeds its max.
+// workspaceLimits is the plan's LimitRange, which admits every offered size.
+func workspaceLimits(plan *sizing.RegionPlan) cluster.ContainerLimits {
+	l := plan.Limits
 	return cluster.ContainerLimits{
-		DefaultRequestCPU: req.CPU(), DefaultRequestMemory: req.Memory(),
-		DefaultLimitCPU:    sizing.Resources{MilliCPU: min(2*req.MilliCPU, a.MilliCPU)}.CPU(),
-		DefaultLimitMemory: sizing.Resources{MiB: min(2*req.MiB, a.MiB)}.Memory(),
-		MaxCPU:             fmt.Sprintf("%dm", a.MilliCPU),
-		MaxMemory:          fmt.Sprintf("%dMi", a.MiB),
-		MaxVolume:          fmt.Sprintf("%dGi", 10*cfg.Workload.HomeDiskGiB),
+		DefaultRequestCPU: l.DefaultRequest.CPU(), DefaultRequestMemory: l.DefaultRequest.Memory(),
+		DefaultLimitCPU: l.DefaultLimit.CPU(), DefaultLimitMemory: l.DefaultLimit.Memory(),
+		MaxCPU: l.MaxContainer.CPU(), MaxMemory: l.MaxContainer.Memory(),
+		MaxVolume: fmt.Sprintf("%dGi", l.MaxVolumeGiB),
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/platformeng/coder-platform/components/database"
 	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
-	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -61,17 +60,17 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 			VpcID: r.Network.VpcID, SubnetIDs: r.Network.WorkspaceSubnetIDs, SecurityGroupID: r.Network.WorkspaceSecurityGroupID,
 			AccessAddresses: accessAddresses(p, r),
 		},
-		QueueMetrics:     queueMetrics(p, r),
+		QueueMetrics:     queueMetrics(r),
 		KEDAChartVersion: cfg.Cluster.Versions.KEDAChart,
 		Provisioners:     provisioners(cfg, r),
 	}
 	if rc.Role != config.RoleControlPlane {
 		args.Role = coder.Proxy
-		args.Server = proxySize(cfg, rc)
+		args.Server = r.Plan.Server
 		return args
 	}
 	args.Role = coder.ControlPlane
-	args.Server = cc.CoderdPlan
+	args.Server = r.Plan.Server
 	db := p.Regions[0].Database
 	args.Database = &coder.DatabaseArgs{
 		Endpoint: db.Endpoint, Port: database.Port, Name: database.DatabaseName, ClusterResourceID: db.ClusterResourceID,
@@ -92,24 +91,15 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 		args.Templates = &coder.TemplatesArgs{Organization: t.Organization, Composed: t.Composed, Groups: t.Groups, ImageRepository: t.ImageRepository}
 	}
 	if g := cc.AIGateway; g.Enabled {
-		args.AIGateway = &coder.AIGatewayArgs{Replicas: r.Capacity.AIGateway.Replicas, Resources: g.Resources, Image: g.Image, Models: g.Models}
+		args.AIGateway = &coder.AIGatewayArgs{Replicas: r.Plan.AIGateway.Replicas, Resources: g.Resources, Image: g.Image, Models: g.Models}
 	}
 	return args
 }
 
-// queueMetrics is where the provisioner autoscalers of a region read
-// demand: running builds from the region's own Prometheus, which scrapes its
-// provisioners, and pending builds and queue wait from the control plane's,
-// which scrapes coderd (KEDA signs cross-region queries with SigV4).
-func queueMetrics(p *Platform, r *Region) *coder.QueueMetrics {
-	ref := func(x *Region) coder.PrometheusRef {
-		return coder.PrometheusRef{WorkspaceArn: x.Prometheus.WorkspaceArn, Endpoint: x.Prometheus.Endpoint, Region: x.Config.Name}
-	}
-	ctl := p.Regions[0]
-	if r.Config.Role == config.RoleControlPlane {
-		ctl = r
-	}
-	return &coder.QueueMetrics{Local: ref(r), Control: ref(ctl)}
+// queueMetrics is the region's own Prometheus, which scrapes its
+// provisioners: the running builds its autoscalers read.
+func queueMetrics(r *Region) *coder.PrometheusRef {
+	return &coder.PrometheusRef{WorkspaceArn: r.Prometheus.WorkspaceArn, Endpoint: r.Prometheus.Endpoint, Region: r.Config.Name}
 }
 
 // accessAddresses are the NLB addresses a region's agents dial: its own,
@@ -121,13 +111,4 @@ func accessAddresses(p *Platform, r *Region) []coder.Addresses {
 	}
 	cp := p.Regions[0]
 	return []coder.Addresses{own, {IPs: cp.LoadBalancer.PublicIPs, Count: len(cp.Config.AvailabilityZones)}}
-}
-
-// proxySize is the configured proxy size or Coder's guidance for the users
-// the region serves.
-func proxySize(cfg *config.Stack, rc *config.Region) sizing.Deployment {
-	if p := cfg.Coder.Proxy; p != nil {
-		return sizing.Deployment{Replicas: p.Replicas, Resources: p.Resources, Basis: "configured in coder.proxy"}
-	}
-	return sizing.Proxy(rc.Users)
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/platformeng/coder-platform/components/database"
 	"github.com/platformeng/coder-platform/components/security"
-	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -46,14 +45,6 @@ func databaseArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOut
 // reportDatabase shows the ACU arithmetic and warns where the configured
 // range is below Coder's guidance for the declared users.
 func reportDatabase(cfg *config.Stack, d *diagnostics) {
-	s := cfg.Database.Sizing
-	rec := sizing.Database(sizing.DatabaseInput{Users: cfg.Workload.Users, CoderdReplicas: sizing.Coderd(cfg.Workload.Users).Replicas,
-		PoolMaxOpen: cfg.Coder.PgConnMaxOpen, SurgeReplicas: 1})
-	d.add(Info, "database", "%.1f–%.0f ACU. Max: %s. Floor: %s", s.MinACU, s.MaxACU, rec.Basis, s.ConnectionBasis)
-	if s.MaxACU < rec.MaxACU {
-		d.add(Warning, "database", "database.maxAcu %.0f is below Coder's guidance of %.0f ACU for %d users (%s)",
-			s.MaxACU, rec.MaxACU, cfg.Workload.Users, rec.Basis)
-	}
 	if !cfg.Database.DeletionProtected() {
 		d.add(Warning, "database", "deletion protection is off (database.deletionProtection: false); the policy pack reports it")
 	}

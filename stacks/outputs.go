@@ -2,12 +2,11 @@ package stacks
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/stacks/config"
+	"github.com/platformeng/coder-platform/templates"
 )
 
 // exportOutputs publishes per-region outputs: what operators and the
@@ -49,22 +48,19 @@ func exportOutputs(ctx *pulumi.Context, cfg *config.Stack, p *Platform) {
 }
 
 // ProvisionerKeyCommands are the coder CLI commands that create the scoped
-// key of each provisioner pool of a region; the key's tags route jobs.
+// key of each provisioner pool of a region. Every key carries the region
+// tag, so the pool takes only the builds of workspaces in its region (and
+// the organization's extra tags narrow it further).
 func ProvisionerKeyCommands(cfg *config.Stack, rc *config.Region) []string {
 	var out []string
 	for _, o := range cfg.Coder.Provisioners.Organizations {
+		tags := map[string]string{templates.RegionTag: rc.Name}
+		for k, v := range o.Tags {
+			tags[k] = v
+		}
 		cmd := fmt.Sprintf("coder provisioner keys create %s-%s --org %s", rc.Name, o.Name, o.Name)
-		keys := make([]string, 0, len(o.Tags))
-		for k := range o.Tags {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var tags []string
-		for _, k := range keys {
-			tags = append(tags, fmt.Sprintf("--tag %s=%s", k, o.Tags[k]))
-		}
-		if len(tags) > 0 {
-			cmd += " " + strings.Join(tags, " ")
+		for _, k := range templates.SortedKeys(tags) {
+			cmd += fmt.Sprintf(" --tag %s=%s", k, tags[k])
 		}
 		out = append(out, cmd)
 	}

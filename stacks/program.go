@@ -65,6 +65,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, er
 	d := &diagnostics{ctx: ctx, report: opts.Report}
 	p := &Platform{providers: map[string]*aws.Provider{}}
 	reportPassedEvent(cfg, d)
+	reportCapacity(cfg, "stack", d)
 	// The control plane first: proxies register with it.
 	order := make([]int, len(cfg.Regions))
 	for i := range order {

@@ -15,6 +15,7 @@ import (
 	"github.com/platformeng/coder-platform/components/network"
 	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -28,7 +29,8 @@ type Region struct {
 	Keys     *security.Keys
 	Network  *network.Vpc
 	Cluster  *cluster.Cluster
-	Capacity RegionCapacity
+	// Plan is the region's part of the capacity plan (config.Stack.Plan).
+	Plan *sizing.RegionPlan
 	// Database exists in the control-plane region only.
 	Database     *database.Aurora
 	Certificate  *dns.Certificate
@@ -93,11 +95,9 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 	if err != nil {
 		return err
 	}
-	r.Capacity = Capacity(cfg, rc)
-	for _, f := range r.Capacity.Findings {
-		d.add(f.Severity, f.Subject, "%s", f.Message)
-	}
-	ca := clusterArgs(cfg, rc, account, r.Network, r.Keys, r.Capacity)
+	r.Plan = cfg.Plan.Region(rc.Name)
+	reportCapacity(cfg, rc.Name, d)
+	ca := clusterArgs(cfg, rc, account, r.Network, r.Keys, r.Plan)
 	ca.AWSProvider = r.Provider
 	r.Cluster, err = cluster.NewCluster(ctx, prefix, ca, opts...)
 	if err != nil {

@@ -18,6 +18,12 @@ import (
 	"github.com/platformeng/coder-platform/templates/contract"
 )
 
+// RegionTag is the provisioner tag that binds a build to its region: every
+// region's provisioner keys carry it, and every composed template sets it
+// from the workspace's region (coder_workspace_tags), so a build runs only
+// on the provisioners of the region its workspace lives in.
+const RegionTag = "region"
+
 //go:embed toolchains bases compositions published.yaml
 var embedded embed.FS
 

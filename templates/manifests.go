@@ -172,6 +172,11 @@ type Composition struct {
 	Base        BaseRef        `json:"base"`
 	Overrides   map[string]any `json:"overrides"`
 	Settings    Settings       `json:"settings"`
+
+	// Regions are the regions of the stack that delivers it, the control
+	// plane first: workspaces pick one (a single region is fixed), and the
+	// region tag routes their builds (RegionTag). Empty outside a stack.
+	Regions []string `json:"-"`
 }
 
 // ToolchainRef names a toolchain and the versions a composition accepts.

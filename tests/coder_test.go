@@ -141,7 +141,7 @@ func TestCoderdReleaseValues(t *testing.T) {
 	assert.Equal(t, float64(4), v["replicaCount"])
 	size := map[string]any{"cpu": "4", "memory": "12Gi"}
 	assert.Equal(t, map[string]any{"requests": size, "limits": size}, v["resources"])
-	assert.Equal(t, cfg.Coder.CoderdPlan.Replicas, 4)
+	assert.Equal(t, cfg.Plan.Coderd.Replicas, 4)
 	// On coder-control only, spread across zones, never evicted by the autoscaler.
 	assert.Equal(t, map[string]any{"coder-control": "true"}, v["nodeSelector"])
 	assert.Equal(t, []any{map[string]any{"key": "coder-control", "operator": "Equal", "value": "true", "effect": "NoSchedule"}}, v["tolerations"])
@@ -412,26 +412,40 @@ func TestProvisionerAutoscaling(t *testing.T) {
 		pol := down["policies"].ArrayValue()[0].ObjectValue()
 		assert.Equal(t, "Pods", pol["type"].StringValue())
 		assert.Equal(t, float64(1), pol["value"].NumberValue())
-		// The three triggers add up in one formula, by name.
-		assert.Equal(t, "(running + pending) * wait", str(s, "spec.advanced.scalingModifiers.formula"), region)
+		// Two triggers add up in one formula, by name: the pool's running
+		// builds from its own region's Prometheus, and the pending jobs
+		// routed to its region, from coderd's API.
+		assert.Equal(t, "running + pending", str(s, "spec.advanced.scalingModifiers.formula"), region)
 		assert.Equal(t, "1", str(s, "spec.advanced.scalingModifiers.target"), region)
 		triggers, _ := s.Input("spec.triggers")
 		byName := map[string]resource.PropertyMap{}
 		for _, tr := range triggers.ArrayValue() {
 			byName[tr.ObjectValue()["name"].StringValue()] = tr.ObjectValue()
-			assert.Equal(t, "aws-amp", tr.ObjectValue()["authenticationRef"].ObjectValue()["name"].StringValue())
 		}
-		require.Len(t, byName, 3, region)
-		for name, at := range map[string]string{"running": region, "pending": "us-east-2", "wait": "us-east-2"} {
-			md := byName[name]["metadata"].ObjectValue()
-			assert.Equal(t, at, md["awsRegion"].StringValue(), "%s %s", region, name)
-			assert.Contains(t, md["serverAddress"].StringValue(), amp[at], "%s %s", region, name)
+		require.Len(t, byName, 2, region)
+		running := byName["running"]["metadata"].ObjectValue()
+		assert.Equal(t, "aws-amp", byName["running"]["authenticationRef"].ObjectValue()["name"].StringValue())
+		assert.Equal(t, region, running["awsRegion"].StringValue(), "its own Prometheus")
+		assert.Contains(t, running["serverAddress"].StringValue(), amp[region])
+		assert.Equal(t, `sum(coderd_provisionerd_jobs_current{namespace="coder-prov",service="coder-provisioner-default-metrics"}) or vector(0)`,
+			running["query"].StringValue())
+		pending := byName["pending"]
+		assert.Equal(t, "metrics-api", pending["type"].StringValue())
+		assert.Equal(t, "coderd-queue", pending["authenticationRef"].ObjectValue()["name"].StringValue())
+		md := pending["metadata"].ObjectValue()
+		u, err := url.Parse(md["url"].StringValue())
+		require.NoError(t, err)
+		assert.Equal(t, "/api/v2/organizations/default/provisionerjobs", u.Path)
+		assert.Equal(t, "pending", u.Query().Get("status"))
+		assert.JSONEq(t, `{"region":"`+region+`"}`, u.Query().Get("tags"), "only the jobs routed to this region")
+		coderHost := "ai.coder-workshop.dev"
+		if region == "us-east-2" {
+			coderHost = "coder.coder.svc.cluster.local"
 		}
-		q := func(name string) string { return byName[name]["metadata"].ObjectValue()["query"].StringValue() }
-		assert.Equal(t, `sum(coderd_provisionerd_jobs_current{namespace="coder-prov",service="coder-provisioner-default-metrics"}) or vector(0)`, q("running"))
-		assert.Equal(t, `max(coderd_api_workspace_latest_build{status="pending"}) or vector(0)`, q("pending"))
-		assert.Contains(t, q("wait"), `coderd_provisioner_job_queue_wait_seconds_bucket`)
-		assert.Contains(t, q("wait"), "/ 30, 1) or vector(1)", "scaled by p90 wait over the 30 s target")
+		assert.Equal(t, coderHost, u.Host, region)
+		assert.Equal(t, "#", md["valueLocation"].StringValue(), "the number of jobs returned")
+		assert.Equal(t, "Coder-Session-Token", md["keyParamName"].StringValue())
+		assert.Equal(t, "apiKey", md["authMode"].StringValue())
 		// The scrape reaches the pods: the pool's metrics Service exists and
 		// the provisioner namespace lets the scraper's ENIs in on 2112.
 		svc := false
@@ -468,16 +482,13 @@ func TestProvisionerAutoscaling(t *testing.T) {
 		}
 		assert.True(t, found, "%s: the scrape may pass the provisioners' default-deny", region)
 	}
-	// KEDA may query its own region's workspace and the control plane's.
+	// KEDA may query its own region's workspace only.
 	for _, role := range r.OfType(tRole) {
 		if !strings.HasPrefix(str(role, "description"), "KEDA") {
 			continue
 		}
 		region := regionOf(r, role)
-		want := []string{"arn:aws:aps:us-east-2:123456789012:workspace/" + amp["us-east-2"]}
-		if region != "us-east-2" {
-			want = append([]string{fmt.Sprintf("arn:aws:aps:%s:123456789012:workspace/%s", region, amp[region])}, want...)
-		}
+		want := []string{fmt.Sprintf("arn:aws:aps:%s:123456789012:workspace/%s", region, amp[region])}
 		for _, st := range inlinePolicy(t, r, role) {
 			assert.Equal(t, want, st.Resource, region)
 		}
@@ -667,11 +678,11 @@ func TestProvisionerKeyCommands(t *testing.T) {
 	cfg := stack(t, "workshop").Config
 	rc := &cfg.Regions[1]
 	assert.Equal(t, []string{
-		"coder provisioner keys create us-west-2-default --org default",
-		"coder provisioner keys create us-west-2-demo --org demo",
+		"coder provisioner keys create us-west-2-default --org default --tag region=us-west-2",
+		"coder provisioner keys create us-west-2-demo --org demo --tag region=us-west-2",
 	}, stacks.ProvisionerKeyCommands(cfg, rc))
 	tagged := *cfg
-	tagged.Coder.Provisioners.Organizations = []config.ProvisionerOrg{{Name: "gpu", Tags: map[string]string{"region": "us-west-2", "arch": "gpu"}}}
+	tagged.Coder.Provisioners.Organizations = []config.ProvisionerOrg{{Name: "gpu", Tags: map[string]string{"arch": "gpu"}}}
 	assert.Equal(t, []string{"coder provisioner keys create us-west-2-gpu --org gpu --tag arch=gpu --tag region=us-west-2"},
 		stacks.ProvisionerKeyCommands(&tagged, rc))
 }
@@ -691,7 +702,7 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	assert.Equal(t, 3, charts["external-secrets"])
 	assert.Empty(t, r.OfType(tScaledObject))
 	assert.Empty(t, r.OfType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"))
-	assert.Len(t, r.OfType(tSecret), 12, "every container exists, ready to be filled (with the template-admin token)")
+	assert.Len(t, r.OfType(tSecret), 15, "every container exists, ready to be filled (with the template-admin and queue tokens)")
 	assert.Empty(t, r.OfType(tTemplate), "templates wait for coderd and the template-admin token")
 	assert.Len(t, r.OfType(tDeployment), 1, "the AI gateway generates its own key")
 	var msgs []string
@@ -701,7 +712,7 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 		}
 	}
 	assert.Contains(t, msgs, "us-west-2 coder: not started yet, waiting for values in coder/workshop/us-west-2/proxy-session-token, "+
-		"coder/workshop/us-west-2/provisioner-keys/default, coder/workshop/us-west-2/provisioner-keys/demo; "+
+		"coder/workshop/us-west-2/provisioner-queue-token, coder/workshop/us-west-2/provisioner-keys/default, coder/workshop/us-west-2/provisioner-keys/demo; "+
 		"put them (docs/runbooks.md, first deployment) and run pulumi up again")
 	// With the values in place (the committed preview), nothing waits.
 	for _, d := range stack(t, "workshop").Diagnostics {

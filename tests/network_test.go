@@ -339,7 +339,10 @@ func TestRegisteredSubnetsNeverOverlapAndFitProperty(t *testing.T) {
 		wsMax := rapid.IntRange(1, 300).Draw(rt, "wsMaxNodes")
 		provMax := rapid.IntRange(1, 40).Draw(rt, "provMaxNodes")
 		sf := stackFile(t, "prod")
-		sf.Values["workload"] = fmt.Sprintf(`{"users":%d,"workspaces":%d}`, users, workspaces)
+		var workload map[string]any
+		require.NoError(t, json.Unmarshal([]byte(sf.Values["workload"]), &workload))
+		workload["users"], workload["workspaces"] = users, workspaces
+		sf.Values["workload"] = mustJSON(t, workload) // the committed mix of sizes
 		var cluster map[string]any
 		require.NoError(t, json.Unmarshal([]byte(sf.Values["cluster"]), &cluster))
 		groups := cluster["nodeGroups"].(map[string]any)

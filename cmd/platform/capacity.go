@@ -8,30 +8,34 @@ import (
 	"github.com/platformeng/coder-platform/stacks"
 )
 
-// runCapacity prints the capacity Coder's guidance recommends for N users
-// and the gap to what the stack file declares.
+// runCapacity prints the stack's capacity plan for N users (default the
+// declared workload.users): what each figure needs against what the stack
+// file declares, and every gap with the config key to change.
 func runCapacity(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("capacity", stderr)
 	stack := fs.String("stack", "", "stack whose config is compared: prod or workshop")
 	configFile := fs.String("config-file", "", "read this stack file instead of the committed one")
-	users := fs.Int("users", 0, "concurrent users to size for")
+	users := fs.Int("users", 0, "users to size for (default: the stack's workload.users)")
 	verbose := fs.Bool("basis", false, "print the arithmetic behind every figure")
 	if err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if *stack == "" || *users < 1 {
-		return exitUsage, usageError{"--stack and --users (at least 1) are required"}
+	if *stack == "" || *users < 0 {
+		return exitUsage, usageError{"--stack is required, and --users must be at least 1 when given"}
 	}
 	_, file, cfg, err := loadStack(*stack, *configFile)
 	if err != nil {
 		return exitUsage, err
 	}
+	if *users == 0 {
+		*users = cfg.Workload.Users
+	}
 	rows := stacks.CapacityReport(cfg, *users)
-	fmt.Fprintf(stdout, "Capacity for %d concurrent users, compared with stack %q (%s)\n", *users, *stack, file)
-	fmt.Fprintln(stdout, "Figures follow Coder's published guidance; the sources are named in sizing/.")
+	fmt.Fprintf(stdout, "Capacity plan for %d users, against stack %q (%s)\n", *users, *stack, file)
+	fmt.Fprintln(stdout, "Sizes come from the templates' bases and the workload mix; guidance sources are named in sizing/.")
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 2, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCOPE\tITEM\tRECOMMENDED\tDECLARED\tGAP")
+	fmt.Fprintln(tw, "SCOPE\tITEM\tNEED\tDECLARED\tGAP")
 	gaps := 0
 	for _, r := range rows {
 		gap := r.Gap
@@ -40,7 +44,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) (int, error) {
 		} else {
 			gaps++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Scope, r.Item, r.Recommended, r.Declared, gap)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Scope, r.Item, r.Need, r.Declared, gap)
 	}
 	tw.Flush()
 	if *verbose {

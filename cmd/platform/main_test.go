@@ -101,15 +101,23 @@ func TestUsageErrorsExit2(t *testing.T) {
 func TestCapacityCommand(t *testing.T) {
 	code, out, errOut := runCLI(t, "capacity", "--stack", "workshop", "--users", "60", "--basis")
 	require.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, out, "Capacity for 60 concurrent users")
-	assert.Regexp(t, `us-east-2\s+provisioners\s+15 × 1 vCPU / 1Gi\s+up to 15\s+ok`, out)
-	assert.Regexp(t, `stack\s+AI gateway\s+15 × 2 vCPU / 4Gi\s+8 × 2 vCPU / 4Gi\s+raise coder.aiGateway.replicas to 15`, out)
+	assert.Contains(t, out, "Capacity plan for 60 users")
+	assert.Regexp(t, `us-east-2\s+provisioners default\s+15 × 1 vCPU / 1Gi\s+6–15 \(KEDA\)\s+ok`, out)
+	assert.Regexp(t, `us-east-2\s+AI gateway\s+15 × 2 vCPU / 4Gi\s+8 × 2 vCPU / 4Gi\s+raise coder.aiGateway.replicas to 15`, out)
+	assert.Regexp(t, `us-east-2\s+control nodes\s+5 × m5.2xlarge\s+3–4 × m5.2xlarge\s+raise cluster.nodeGroups.control.maxSize to 5`, out)
 	assert.Contains(t, out, "workshop LiteLLM table for 60 users", "--basis prints the arithmetic")
 	assert.Contains(t, out, "2 gap(s)")
 
-	code, _, errOut = runCLI(t, "capacity", "--stack", "workshop")
+	// Without --users, the stack's own users: both committed stacks hold
+	// their declared workload with no gap.
+	for _, name := range []string{"prod", "workshop"} {
+		code, out, errOut = runCLI(t, "capacity", "--stack", name)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, "\n0 gap(s).", name)
+	}
+	code, _, errOut = runCLI(t, "capacity", "--users", "10")
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "--stack and --users (at least 1) are required")
+	assert.Contains(t, errOut, "--stack is required")
 }
 
 func TestDriftRefusesBadInput(t *testing.T) {

@@ -64,7 +64,7 @@ type CoderArgs struct {
 	AIBridge     bool
 	// AggregateAgentStats keeps metric cardinality bounded at scale.
 	AggregateAgentStats bool
-	QueueMetrics        *QueueMetrics
+	QueueMetrics        *PrometheusRef
 	// KEDAChartVersion is a KEDA release tested on the cluster's Kubernetes
 	// minor (compat.Set).
 	KEDAChartVersion string
@@ -101,14 +101,6 @@ type WorkspaceNetwork struct {
 type Addresses struct {
 	IPs   pulumi.StringArrayOutput
 	Count int
-}
-
-// QueueMetrics are where a region's provisioner autoscalers read demand:
-// the region's own Prometheus, which scrapes its provisioners (running
-// builds), and the control plane's, which scrapes coderd (pending builds,
-// queue wait). In the control plane the two are the same workspace.
-type QueueMetrics struct {
-	Local, Control PrometheusRef
 }
 
 // PrometheusRef is one managed Prometheus workspace.
@@ -198,7 +190,6 @@ func componentInputs(a *CoderArgs) pulumi.Map {
 		"version": pulumi.String(a.Version), "chartVersion": pulumi.String(a.ChartVersion),
 		"accessUrl": pulumi.String(a.AccessURL), "wildcardAccessUrl": pulumi.String(wildcardURL(a.AccessURL)),
 		"replicas": pulumi.Int(a.Server.Replicas), "provisionerOrganizations": orgs,
-		"provisionerReplicas": pulumi.Int(a.Provisioners.Replicas),
 	}
 	if a.Role == Proxy {
 		m["primaryAccessUrl"] = pulumi.String(a.PrimaryAccessURL)
@@ -218,12 +209,4 @@ func (c *Coder) k8s(deps ...pulumi.Resource) []pulumi.ResourceOption {
 		}
 	}
 	return []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(c.args.Cluster.KubeProvider), pulumi.DependsOn(clean)}
-}
-
-// workspaceArns are the workspaces the autoscalers query, each once.
-func (q *QueueMetrics) workspaceArns() pulumi.StringArray {
-	if q.Local.WorkspaceArn == q.Control.WorkspaceArn { // the control plane
-		return pulumi.StringArray{q.Local.WorkspaceArn}
-	}
-	return pulumi.StringArray{q.Local.WorkspaceArn, q.Control.WorkspaceArn}
 }

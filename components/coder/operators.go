@@ -38,7 +38,7 @@ func (c *Coder) createOperators(ctx *pulumi.Context) error {
 		return err
 	}
 	c.eso = eso
-	if !c.args.Provisioners.Autoscaling || c.args.QueueMetrics == nil {
+	if !c.args.Provisioners.Autoscaling() || c.args.QueueMetrics == nil {
 		return nil
 	}
 	// KEDA's operator queries the managed Prometheus with its own role.
@@ -47,7 +47,7 @@ func (c *Coder) createOperators(ctx *pulumi.Context) error {
 		Description: "KEDA: query the managed Prometheus for provisioner queue depth",
 		Policy: policydoc.Document{{Sid: "QueryMetrics",
 			Actions:   []string{"aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"},
-			Resources: c.args.QueueMetrics.workspaceArns()}},
+			Resources: pulumi.StringArray{c.args.QueueMetrics.WorkspaceArn}}},
 	}, c)
 	if err != nil {
 		return err

@@ -1,7 +1,9 @@
 package coder
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -12,56 +14,77 @@ import (
 
 	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/sizing"
+	"github.com/platformeng/coder-platform/templates"
 )
 
 // ProvisionersArgs configures the external provisioners of a region.
 type ProvisionersArgs struct {
-	Organizations []ProvisionerOrg
-	// Replicas is the capacity arithmetic's count for the first
-	// organization; the others get their own or MinReplicas.
-	Replicas                 int
-	MinReplicas, MaxReplicas int
-	Autoscaling              bool
-	Resources                sizing.Resources
-	CacheGiB                 int
-	GracePeriodSeconds       int
-	StorageClass             string
+	// Organizations are the pools, sized by the capacity plan.
+	Organizations      []ProvisionerOrg
+	Resources          sizing.Resources
+	CacheGiB           int
+	GracePeriodSeconds int
+	StorageClass       string
 	// CoderURL is what provisioners dial: coderd's in-cluster Service in the
-	// control-plane region, the primary access URL elsewhere.
+	// control-plane region, the primary access URL elsewhere. KEDA asks the
+	// same address for the region's pending jobs.
 	CoderURL string
-	// QueueWaitTargetSeconds is the p90 queue wait above which the
-	// autoscaler adds capacity in proportion.
-	QueueWaitTargetSeconds int
+	// Region is the value of the region tag (templates.RegionTag) this
+	// region's keys carry and its builds are routed by.
+	Region string
 }
 
 // ProvisionerOrg is one pool with its own release, key and identity.
 type ProvisionerOrg struct {
-	Name     string
-	Replicas int // 0: the default for its position
+	Name string
+	// Replicas is the fixed size; under autoscaling the pool starts at Min
+	// and KEDA keeps it within [Min, Max].
+	Replicas, Min, Max int
+	Autoscaled         bool
 }
 
-// Queries that drive the autoscaler (see docs/architecture.md). Demand is
-// the pool's running builds plus the builds waiting for a provisioner,
-// scaled up by how far the p90 queue wait is over target. The running jobs
-// come from the pool's own pods (coderd runs no daemons, so only the
-// provisioners export coderd_provisionerd_jobs_current), scraped into the
-// region's own Prometheus; pending builds and the queue wait come from
-// coderd, in the control plane's. KEDA's scalingModifiers formula adds them
-// up, since the two live in different workspaces. Each query answers 0 (the
-// wait 1) on an empty result, not null.
+// Autoscaling reports whether any pool scales on its queue.
+func (p ProvisionersArgs) Autoscaling() bool {
+	for _, o := range p.Organizations {
+		if o.Autoscaled {
+			return true
+		}
+	}
+	return false
+}
+
+// Demand that drives a pool's autoscaler (see docs/architecture.md): the
+// pool's running builds plus the builds waiting for this region's
+// provisioners. Running builds come from the pool's own pods (coderd runs
+// no daemons, so only the provisioners export
+// coderd_provisionerd_jobs_current), scraped into the region's own
+// Prometheus. No coderd metric carries provisioner tags, so the pending
+// builds come from coderd's API: the organization's pending jobs whose tags
+// contain this region's tag (GET /api/v2/organizations/{org}/provisionerjobs
+// ?status=pending&tags=..., coderd/provisionerjobs.go), counted by KEDA's
+// metrics-api scaler with the GJSON path "#".
 const (
 	// RunningQuery is the pool's builds in progress (pool's metrics Service).
 	RunningQuery = `sum(coderd_provisionerd_jobs_current{namespace="%s",service="%s"}) or vector(0)`
-	// PendingQuery counts builds waiting for a provisioner. Every coderd
-	// replica reports the same count from the database: max, not sum.
-	PendingQuery = `max(coderd_api_workspace_latest_build{status="pending"}) or vector(0)`
-	// WaitQuery is the p90 queue wait over its target, at least 1: at
-	// twice the target it asks for twice the capacity.
-	WaitQuery = `clamp_min(histogram_quantile(0.9, sum by (le) (rate(coderd_provisioner_job_queue_wait_seconds_bucket[5m]))) / %d, 1) or vector(1)`
-	// DemandFormula combines the three triggers by name (KEDA
+	// DemandFormula combines the two triggers by name (KEDA
 	// advanced.scalingModifiers; expr language).
-	DemandFormula = "(running + pending) * wait"
+	DemandFormula = "running + pending"
+	// PendingJobsLimit bounds the page coderd returns (its default is 50);
+	// demand beyond it exceeds any pool's maximum.
+	PendingJobsLimit = 1000
+	// PurposeQueueToken is the session token KEDA reads pending jobs with:
+	// a user with read on the organizations' provisioner jobs
+	// (organization template admin or admin; coderd rbac).
+	PurposeQueueToken = "provisioner-queue-token"
 )
+
+// PendingJobsURL is the coderd API query of an organization's pending jobs
+// routed to region.
+func PendingJobsURL(coderURL, org, region string) string {
+	tags, _ := json.Marshal(map[string]string{templates.RegionTag: region})
+	q := url.Values{"status": {"pending"}, "tags": {string(tags)}, "limit": {fmt.Sprint(PendingJobsLimit)}}
+	return fmt.Sprintf("%s/api/v2/organizations/%s/provisionerjobs?%s", strings.TrimSuffix(coderURL, "/"), url.PathEscape(org), q.Encode())
+}
 
 // drainOnStop waits for the daemon to exit after the kubelet's SIGTERM:
 // coder provisioner start treats SIGTERM and SIGHUP as "finish the current
@@ -72,45 +95,78 @@ var drainOnStop = []string{"/bin/sh", "-c", "kill -TERM 1; while kill -0 1 2>/de
 
 func (c *Coder) createProvisioners(ctx *pulumi.Context) error {
 	p := c.args.Provisioners
-	ns := cluster.NamespaceProvisioner
-	var auth pulumi.Resource
-	if p.Autoscaling && c.keda != nil {
-		ta, err := apiextensions.NewCustomResource(ctx, c.name+"-keda-amp", &apiextensions.CustomResourceArgs{
-			ApiVersion:  pulumi.String("keda.sh/v1alpha1"),
-			Kind:        pulumi.String("TriggerAuthentication"),
-			Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String("aws-amp"), Namespace: pulumi.String(ns)},
-			OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{"podIdentity": pulumi.Map{"provider": pulumi.String("aws")}}},
-		}, c.k8s(c.keda, c.namespace(ns))...)
-		if err != nil {
+	var auth *queueAuth
+	if p.Autoscaling() && c.keda != nil {
+		var err error
+		if auth, err = c.queueAuth(ctx); err != nil {
 			return err
 		}
-		auth = ta
 	}
-	for i, org := range p.Organizations {
-		if err := c.createProvisionerPool(ctx, org, p.pool(i, org), auth); err != nil {
+	for _, org := range p.Organizations {
+		if err := c.createProvisionerPool(ctx, org, auth); err != nil {
 			return fmt.Errorf("provisioners %s: %w", org.Name, err)
 		}
 	}
 	return nil
 }
 
-// poolSize is one pool's replica count and autoscaling bounds.
-type poolSize struct{ Replicas, Min, Max int }
-
-// pool sizes the i-th organization's pool: the first gets the capacity
-// arithmetic, the others MinReplicas; an organization's own replicas is its
-// fixed size, or its ceiling under autoscaling.
-func (p ProvisionersArgs) pool(i int, org ProvisionerOrg) poolSize {
-	s := poolSize{Replicas: p.MinReplicas, Min: p.MinReplicas, Max: p.MaxReplicas}
-	if i == 0 {
-		s.Replicas = p.Replicas
-	}
-	if org.Replicas > 0 {
-		s.Replicas, s.Max = org.Replicas, org.Replicas
-		s.Min = min(s.Min, org.Replicas)
-	}
-	return s
+// queueAuth is how KEDA reads demand: SigV4 for the region's Prometheus, and
+// the queue token for coderd's API, synced from Secrets Manager. Nil while
+// the token has no value: the pools then run fixed at their maximum.
+type queueAuth struct {
+	prometheus, coderd pulumi.Resource
 }
+
+func (c *Coder) queueAuth(ctx *pulumi.Context) (*queueAuth, error) {
+	ns := cluster.NamespaceProvisioner
+	tok, err := c.newSecret(ctx, PurposeQueueToken, "Coder session token KEDA counts this region's pending provisioner jobs with (organization template admin)", true)
+	if err != nil {
+		return nil, err
+	}
+	if !c.ready(PurposeQueueToken) {
+		return nil, nil
+	}
+	_, sa, err := c.identity(ctx, "queue", ns, queueReader, "Reads the provisioner queue token for KEDA; nothing else", c.readSecrets(tok))
+	if err != nil {
+		return nil, err
+	}
+	store, storeName, err := c.secretStore(ctx, ns, queueReader, sa)
+	if err != nil {
+		return nil, err
+	}
+	es, err := c.externalSecret(ctx, ns, storeName, queueReader, []remoteKey{{SecretKey: "token", Remote: pulumi.String(tok.name)}}, tok.secret, store)
+	if err != nil {
+		return nil, err
+	}
+	trigger := func(name string, spec pulumi.Map, deps ...pulumi.Resource) (pulumi.Resource, error) {
+		return apiextensions.NewCustomResource(ctx, c.name+"-keda-"+name, &apiextensions.CustomResourceArgs{
+			ApiVersion:  pulumi.String("keda.sh/v1alpha1"),
+			Kind:        pulumi.String("TriggerAuthentication"),
+			Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(ns)},
+			OtherFields: kubernetes.UntypedArgs{"spec": spec},
+		}, c.k8s(append([]pulumi.Resource{c.keda, c.namespace(ns)}, deps...)...)...)
+	}
+	amp, err := trigger(ampAuth, pulumi.Map{"podIdentity": pulumi.Map{"provider": pulumi.String("aws")}})
+	if err != nil {
+		return nil, err
+	}
+	// metrics-api reads the key as parameter apiKey and sends it in the
+	// header named by keyParamName (KEDA pkg/scalers/authentication).
+	api, err := trigger(coderdAuth, pulumi.Map{"secretTargetRef": pulumi.Array{pulumi.Map{
+		"parameter": pulumi.String("apiKey"), "name": pulumi.String(queueReader), "key": pulumi.String("token"),
+	}}}, es)
+	if err != nil {
+		return nil, err
+	}
+	return &queueAuth{prometheus: amp, coderd: api}, nil
+}
+
+// Names of KEDA's authentication objects and of the token's reader.
+const (
+	ampAuth     = "aws-amp"
+	coderdAuth  = "coderd-queue"
+	queueReader = "coder-queue-reader"
+)
 
 // ProvisionerName is the release, Deployment and service account of an org.
 func ProvisionerName(org string) string { return "coder-provisioner-" + org }
@@ -119,7 +175,7 @@ func ProvisionerName(org string) string { return "coder-provisioner-" + org }
 // port; the scrape labels its series service="<this name>".
 func MetricsServiceName(workload string) string { return workload + "-metrics" }
 
-func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, size poolSize, auth pulumi.Resource) error {
+func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, auth *queueAuth) error {
 	a := c.args
 	p := a.Provisioners
 	ns := cluster.NamespaceProvisioner
@@ -150,9 +206,13 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, s
 	if !c.ready(ProvisionerKeyPurpose(org.Name)) {
 		return nil // the pool starts once its key is in Secrets Manager
 	}
-	replicas := size.Replicas
-	if p.Autoscaling && auth != nil && size.Min < size.Max {
-		replicas = size.Min // the autoscaler owns the count from here
+	scaled := org.Autoscaled && auth != nil
+	replicas := org.Replicas
+	switch {
+	case scaled:
+		replicas = org.Min // the autoscaler owns the count from here
+	case org.Autoscaled:
+		replicas = org.Max // no queue token yet: hold the ceiling, never starve builds
 	}
 	t := cluster.TierProvisioner
 	cache := pulumi.Map{"name": pulumi.String("terraform-cache"), "ephemeral": pulumi.Map{"volumeClaimTemplate": pulumi.Map{"spec": pulumi.Map{
@@ -202,28 +262,35 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, s
 	if err := c.metricsService(ctx, ns, MetricsServiceName(name), map[string]string{"app.kubernetes.io/name": name}, release); err != nil {
 		return err
 	}
-	if !p.Autoscaling || auth == nil || size.Min >= size.Max {
+	if !scaled {
 		return nil // a fixed pool
 	}
-	return c.scaledObject(ctx, name, size, release, auth)
+	return c.scaledObject(ctx, name, org, release, auth)
 }
 
-// scaledObject scales a pool on queue depth between MinReplicas and
-// MaxReplicas: fast up, one pod per 5 minutes down after 15 quiet minutes.
-func (c *Coder) scaledObject(ctx *pulumi.Context, name string, size poolSize, release, auth pulumi.Resource) error {
+// scaledObject scales a pool on its region's queue between Min and Max:
+// fast up, one pod per 5 minutes down after 15 quiet minutes.
+func (c *Coder) scaledObject(ctx *pulumi.Context, name string, org ProvisionerOrg, release pulumi.Resource, auth *queueAuth) error {
 	p := c.args.Provisioners
 	q := c.args.QueueMetrics
-	trigger := func(trigger string, at PrometheusRef, query string) pulumi.Map {
-		server := at.Endpoint.ApplyT(func(e string) string { return strings.TrimSuffix(e, "/") }).(pulumi.StringOutput)
-		return pulumi.Map{
-			"type":              pulumi.String("prometheus"),
-			"name":              pulumi.String(trigger),
-			"authenticationRef": pulumi.Map{"name": pulumi.String("aws-amp")},
-			"metadata": pulumi.Map{
-				"serverAddress": server, "awsRegion": pulumi.String(at.Region),
-				"query": pulumi.String(query), "threshold": pulumi.String("1"), "ignoreNullValues": pulumi.String("true"),
-			},
-		}
+	server := q.Endpoint.ApplyT(func(e string) string { return strings.TrimSuffix(e, "/") }).(pulumi.StringOutput)
+	running := pulumi.Map{
+		"type": pulumi.String("prometheus"), "name": pulumi.String("running"),
+		"authenticationRef": pulumi.Map{"name": pulumi.String(ampAuth)},
+		"metadata": pulumi.Map{
+			"serverAddress": server, "awsRegion": pulumi.String(q.Region),
+			"query":     pulumi.String(fmt.Sprintf(RunningQuery, cluster.NamespaceProvisioner, MetricsServiceName(name))),
+			"threshold": pulumi.String("1"), "ignoreNullValues": pulumi.String("true"),
+		},
+	}
+	pending := pulumi.Map{
+		"type": pulumi.String("metrics-api"), "name": pulumi.String("pending"),
+		"authenticationRef": pulumi.Map{"name": pulumi.String(coderdAuth)},
+		"metadata": pulumi.Map{
+			"url": pulumi.String(PendingJobsURL(p.CoderURL, org.Name, p.Region)), "format": pulumi.String("json"),
+			"valueLocation": pulumi.String("#"), "targetValue": pulumi.String("1"),
+			"authMode": pulumi.String("apiKey"), "method": pulumi.String("header"), "keyParamName": pulumi.String("Coder-Session-Token"),
+		},
 	}
 	_, err := apiextensions.NewCustomResource(ctx, fmt.Sprintf("%s-%s-scaler", c.name, name), &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("keda.sh/v1alpha1"),
@@ -231,8 +298,8 @@ func (c *Coder) scaledObject(ctx *pulumi.Context, name string, size poolSize, re
 		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(cluster.NamespaceProvisioner)},
 		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 			"scaleTargetRef":  pulumi.Map{"name": pulumi.String(name)},
-			"minReplicaCount": pulumi.Int(size.Min),
-			"maxReplicaCount": pulumi.Int(size.Max),
+			"minReplicaCount": pulumi.Int(org.Min),
+			"maxReplicaCount": pulumi.Int(org.Max),
 			"pollingInterval": pulumi.Int(30),
 			"cooldownPeriod":  pulumi.Int(900),
 			"advanced": pulumi.Map{
@@ -246,13 +313,9 @@ func (c *Coder) scaledObject(ctx *pulumi.Context, name string, size poolSize, re
 						"policies": pulumi.Array{pulumi.Map{"type": pulumi.String("Pods"), "value": pulumi.Int(1), "periodSeconds": pulumi.Int(300)}}},
 				}},
 			},
-			"triggers": pulumi.Array{
-				trigger("running", q.Local, fmt.Sprintf(RunningQuery, cluster.NamespaceProvisioner, MetricsServiceName(name))),
-				trigger("pending", q.Control, PendingQuery),
-				trigger("wait", q.Control, fmt.Sprintf(WaitQuery, p.QueueWaitTargetSeconds)),
-			},
+			"triggers": pulumi.Array{running, pending},
 		}},
-	}, c.k8s(release, auth)...)
+	}, c.k8s(release, auth.prometheus, auth.coderd)...)
 	return err
 }
 

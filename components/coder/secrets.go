@@ -74,6 +74,9 @@ func RequiredSecrets(a *CoderArgs) []string {
 	for _, o := range a.Provisioners.Organizations {
 		out = append(out, ProvisionerKeyPurpose(o.Name))
 	}
+	if a.Provisioners.Autoscaling() {
+		out = append(out, PurposeQueueToken)
+	}
 	return out
 }
 

@@ -115,8 +115,13 @@ case "$code" in
   404)
     echo "template ${TEMPLATE_NAME}: pushing version ${TEMPLATE_VERSION}"
     mkdir -p "$work/template" && cp -RL "$template_dir/." "$work/template/"
+    # The import job carries the default region's tag (PROVISIONER_TAGS):
+    # every provisioner key is region-tagged, and an untagged job only goes
+    # to an untagged provisioner.
+    tags=()
+    for t in ${PROVISIONER_TAGS:-}; do tags+=(--provisioner-tag "$t"); done
     coder templates push "$TEMPLATE_NAME" -d "$work/template" --variables-file "$vars_file" \
-      --name "$TEMPLATE_VERSION" -m "$TEMPLATE_MESSAGE" --activate --ignore-lockfile --yes -O "$org" ;;
+      --name "$TEMPLATE_VERSION" -m "$TEMPLATE_MESSAGE" ${tags[@]+"${tags[@]}"} --activate --ignore-lockfile --yes -O "$org" ;;
   *)
     echo "template ${TEMPLATE_NAME}: looking up version ${TEMPLATE_VERSION} answered HTTP ${code}" >&2
     exit 1 ;;

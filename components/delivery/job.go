@@ -80,6 +80,7 @@ func JobEnv(args *TemplateArgs) [][2]string {
 		{"CODER_URL", args.CoderURL},
 		{"CODER_ORGANIZATION", args.Organization},
 		{"TEMPLATE_NAME", tpl.Name},
+		{"PROVISIONER_TAGS", strings.Join(tpl.ImportTags(), " ")},
 		{"TEMPLATE_VERSION", tpl.VersionName()},
 		{"TEMPLATE_MESSAGE", fmt.Sprintf("%s %s on %s %s (composer %s)", tpl.Toolchain.Name, tpl.Toolchain.Version, tpl.Base.Name, tpl.Base.Version, tpl.Provenance.Composer)},
 		{"TEMPLATE_DISPLAY_NAME", m.DisplayName},

@@ -44,8 +44,16 @@ func (r *Result) writeWorkloads(w io.Writer) {
 			r.RegionOf(s), inputNum(s, "spec.minReplicaCount"), inputNum(s, "spec.maxReplicaCount"), inputStr(s, "spec.scaleTargetRef.name"))
 		triggers, _ := s.Input("spec.triggers")
 		for _, t := range triggers.ArrayValue() {
-			md := t.ObjectValue()["metadata"].ObjectValue()
-			fmt.Fprintf(w, "    trigger (threshold %s): %s\n", md["threshold"].StringValue(), md["query"].StringValue())
+			tr := t.ObjectValue()
+			md := tr["metadata"].ObjectValue()
+			switch typ := tr["type"].StringValue(); typ {
+			case "metrics-api":
+				fmt.Fprintf(w, "    trigger %s (%s, target %s): %s at %s\n", tr["name"].StringValue(), typ,
+					md["targetValue"].StringValue(), md["valueLocation"].StringValue(), md["url"].StringValue())
+			default:
+				fmt.Fprintf(w, "    trigger %s (%s, threshold %s): %s\n", tr["name"].StringValue(), typ,
+					md["threshold"].StringValue(), md["query"].StringValue())
+			}
 		}
 	}
 	fmt.Fprintln(w)

@@ -49,7 +49,9 @@ func TestProdDerivedValues(t *testing.T) {
 	require.NoError(t, err)
 	r := s.ControlPlane()
 	assert.Equal(t, 3000, r.Workspaces)
-	assert.Equal(t, 14, s.NetworkWorkload(r).WorkspacePodsPerNode)
+	// SW Dev S (1 vCPU / 8 GiB requested) on r5.4xlarge: CPU-bound,
+	// floor(15.49 vCPU allocatable / 1) = 15.
+	assert.Equal(t, 15, s.NetworkWorkload(r).WorkspacePodsPerNode)
 	assert.Equal(t, "35 6 * * 1,2,3,4,5", mustDaily(t, s))
 }
 
@@ -92,6 +94,16 @@ func mutate(t *testing.T, stack, key string, edit func(v any) any) []string {
 		out[i] = p.String()
 	}
 	return out
+}
+
+// override replaces the workload mix with one per-workspace request.
+func override(cpu, memory string, diskGiB int) func(any) any {
+	return func(v any) any {
+		w := v.(map[string]any)
+		delete(w, "mix")
+		w["workspaceCpu"], w["workspaceMemory"], w["homeDiskGiB"] = cpu, memory, diskGiB
+		return w
+	}
 }
 
 func set(path string, value any) func(any) any {
@@ -156,7 +168,7 @@ func TestValidationRules(t *testing.T) {
 		{"workspaces do not fit", "prod", "regions", set("0.vpcCidr", "10.40.0.0/20"),
 			`regions[0].vpcCidr: got "10.40.0.0/20"; cannot hold 3000 workspaces: the subnet plan needs 28704 addresses (public 3 × /26, private-control 3 × /24, private-provisioner 3 × /22, private-workspace 3 × /19, database 3 × /27); use a /17 or larger, or lower workload.workspaces`},
 		{"unknown instance family", "prod", "cluster", set("nodeGroups.workspace.instanceTypes", []any{"q9.2xlarge"}),
-			`cluster.nodeGroups.workspace.instanceTypes[0]: got "q9.2xlarge"; unknown instance-type family "q9"; known families: [c5 c5a c6a c6g c6i c7a c7g c7i g4dn g5 m5 m5a m5n m6a m6g m6i m7a m7g m7i m8g m8i p3 p4d r5 r6g r6i r7i t3 t3a]`},
+			`cluster.nodeGroups.workspace.instanceTypes[0]: got "q9.2xlarge"; unknown instance-type family "q9"; known families: [c5 c5a c6a c6g c6i c7a c7g c7i g4dn g5 m5 m5a m5n m6a m6g m6i m7a m7g m7i m8g m8i p3 p4d r5 r5a r6a r6g r6i r7a r7i t3 t3a]`},
 		{"burstable control", "prod", "cluster", set("nodeGroups.control.instanceTypes", []any{"t3.large"}),
 			`cluster.nodeGroups.control.instanceTypes[0]: got "t3.large"; burstable families run out of CPU credits; Coder's guidance is m5/c5-class instances`},
 		{"missing access url", "prod", "coder", set("accessUrl", nil),
@@ -241,8 +253,26 @@ func TestValidationRules(t *testing.T) {
 			`cluster.logRetentionDays: got 45; must be ` + logRetentionAllowed},
 		{"image pull qps", "prod", "cluster", set("imagePullQps", 500),
 			`cluster.imagePullQps: got 500; must be 1–100 image pulls per second`},
-		{"home disk", "prod", "workload", set("homeDiskGiB", -1),
-			`workload.homeDiskGiB: got -1; must be 1–16384 GiB`},
+		{"home disk", "prod", "workload", override("1", "4Gi", -1),
+			`workload.homeDiskGiB: got -1; must be 1–16384 GiB, the home volume of each workspace`},
+		{"override beside a mix", "prod", "workload", set("workspaceCpu", "1"),
+			`workload.workspaceCpu: got "1"; must be empty when workload.mix is set: declare either the mix of template sizes or one per-workspace request`},
+		{"mix shares", "workshop", "workload", set("mix.1.share", 0.2),
+			`workload.mix: got "shares summing to 0.900"; the shares of the sizes must sum to 1`},
+		{"mix share range", "workshop", "workload", set("mix.1.share", 0),
+			`workload.mix[1].share: got 0; must be a fraction in (0, 1]`},
+		{"mix of an unknown size", "workshop", "workload", set("mix.1.size", "sw-dev-xxl"),
+			`workload.mix[1]: got "pod-swdev/sw-dev-xxl"; must be a size of a delivered template: pod-swdev/sw-dev-s, pod-swdev/sw-dev-m, pod-swdev/sw-dev-l, pod-swdev/platform-devsecops`},
+		{"no mix", "workshop", "workload", set("mix", nil),
+			`workload.mix: got nothing; list the share of workspaces at each size users launch (template and size from pod-swdev/sw-dev-s, pod-swdev/sw-dev-m, pod-swdev/sw-dev-l, pod-swdev/platform-devsecops), or set workload.workspaceCpu and workspaceMemory`},
+		{"headroom", "prod", "workload", set("headroom", 1.5),
+			`workload.headroom: got 1.5; must be a fraction in [0, 1] of spare capacity above the planned running workspaces`},
+		// The seed's m5.2xlarge (29.9 GiB allocatable) cannot start SW Dev L
+		// (32 GiB, request = limit): the size is offered, so it is an error.
+		{"offered size exceeds a node", "prod", "cluster", set("nodeGroups.workspace.instanceTypes", []any{"m5.2xlarge", "m5a.2xlarge", "m6i.2xlarge"}),
+			`cluster.nodeGroups.workspace.instanceTypes: got "m5.2xlarge"; cannot start size sw-dev-l of template pod-swdev: it requests 4 vCPU / 32Gi, more than one m5.2xlarge node has allocatable (7.51 vCPU / 29.9 GiB, 105 pods); use a workspace instance type that holds it`},
+		{"override exceeds a node", "workshop", "workload", override("20", "16Gi", 50),
+			`workload.workspaceCpu: got "20"; cannot start on one workspace node: the workspace requests 20 vCPU / 16Gi, more than one m5.4xlarge node has allocatable (15.49 vCPU / 61.9 GiB, 105 pods)`},
 		{"cloudflare without token", "workshop", "dns", set("cloudflare.apiTokenSecretId", nil),
 			"dns.cloudflare.apiTokenSecretId: got nothing; the Cloudflare API token is missing: set a Secrets Manager secret ID here, or `pulumi config set --secret cloudflareApiToken <token>`"},
 		{"cloudflare zone id", "workshop", "dns", set("cloudflare.zoneId", "example"),
@@ -359,8 +389,10 @@ func TestValidationRules(t *testing.T) {
 			`coder.provisioners.organizations[1].name: got "default"; is used twice; each organization gets one release and one key`},
 		{"provisioner org replicas", "workshop", "coder", set("provisioners.organizations.1.replicas", -1),
 			`coder.provisioners.organizations[1].replicas: got -1; must be 0–1000 (0 means: the default for its position)`},
-		{"provisioner tag", "workshop", "coder", set("provisioners.organizations.1.tags", map[string]any{"region": "us east"}),
-			`coder.provisioners.organizations[1].tags.region: got "us east"; tag keys and values must be 1–64 letters, digits, '.', '_' or '-'`},
+		{"provisioner tag", "workshop", "coder", set("provisioners.organizations.1.tags", map[string]any{"arch": "x86 64"}),
+			`coder.provisioners.organizations[1].tags.arch: got "x86 64"; tag keys and values must be 1–64 letters, digits, '.', '_' or '-'`},
+		{"provisioner region tag", "workshop", "coder", set("provisioners.organizations.1.tags", map[string]any{"region": "us-east-2"}),
+			`coder.provisioners.organizations[1].tags.region: got "us-east-2"; is set by the platform on every key to the key's own region, which routes builds; remove it`},
 		{"provisioner cache", "prod", "coder", set("provisioners.cacheGiB", 5000),
 			`coder.provisioners.cacheGiB: got 5000; must be 1–1000 GiB`},
 		{"provisioner grace", "prod", "coder", set("provisioners.terminationGracePeriodSeconds", 30),

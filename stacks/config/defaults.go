@@ -101,14 +101,8 @@ func applyDefaults(s *Stack) {
 			w.BuildConcurrency = ptr(0.06) // 180 builds at 3,000 users
 		}
 	}
-	if w.WorkspaceCPU == "" {
-		w.WorkspaceCPU = "500m"
-	}
-	if w.WorkspaceMemory == "" {
-		w.WorkspaceMemory = "2Gi" // "workspace user needs ~2 GB memory"
-	}
-	if w.HomeDiskGiB == 0 {
-		w.HomeDiskGiB = 50
+	if w.Headroom == nil {
+		w.Headroom = ptr(0.1)
 	}
 	if len(s.Regions) == 1 && s.Regions[0].Share == nil {
 		s.Regions[0].Share = ptr(1.0)

@@ -49,6 +49,9 @@ type Stack struct {
 	Observability Observability `json:"observability"`
 	Templates     Templates     `json:"templates"`
 
+	// Plan is the capacity plan: every figure derived from the workload.
+	Plan *sizing.Plan `json:"-"`
+
 	// Secrets holds which secret config keys are set; values stay in Pulumi.
 	Secrets map[string]bool `json:"-"`
 	// ProxyTokenRegions are the proxy regions whose session token is in the
@@ -91,9 +94,6 @@ type Coder struct {
 	// (CODER_AI_GATEWAY_ENABLED, set true or false explicitly: Coder 2.34+
 	// turns it on when unset). Providers are configured in coderd.
 	AIBridge bool `json:"aiBridge"`
-
-	// CoderdPlan is the effective coderd size (override or guidance).
-	CoderdPlan sizing.Deployment `json:"-"`
 }
 
 // DeploymentSize overrides replicas and per-pod resources (requests = limits).
@@ -238,12 +238,29 @@ type Workload struct {
 	Workspaces       int      `json:"workspaces"`
 	RunningFraction  *float64 `json:"runningFraction"`
 	BuildConcurrency *float64 `json:"buildConcurrency"`
-	WorkspaceCPU     string   `json:"workspaceCpu"`
-	WorkspaceMemory  string   `json:"workspaceMemory"`
-	// HomeDiskGiB is the persistent home volume of one workspace.
-	HomeDiskGiB int `json:"homeDiskGiB"`
+	// Mix is the share of workspaces launched at each size of each
+	// delivered template; the sizes are read from the templates' bases.
+	Mix []MixEntry `json:"mix"`
+	// WorkspaceCPU and WorkspaceMemory declare one request for every
+	// workspace instead of a mix, for stacks that do not deliver the
+	// platform's templates (limit twice the request, home HomeDiskGiB).
+	WorkspaceCPU    string `json:"workspaceCpu"`
+	WorkspaceMemory string `json:"workspaceMemory"`
+	HomeDiskGiB     int    `json:"homeDiskGiB"`
+	// Headroom is the spare share the coder-ws quota and the peak node
+	// count keep above the planned running workspaces (default 0.1).
+	Headroom *float64 `json:"headroom"`
 
-	Request sizing.Resources `json:"-"`
+	// Shapes are the offered sizes (share 0 for those not in the mix) or
+	// the one override shape.
+	Shapes []sizing.Shape `json:"-"`
+}
+
+// MixEntry is one size of one template and its share of the workspaces.
+type MixEntry struct {
+	Template string  `json:"template"`
+	Size     string  `json:"size"`
+	Share    float64 `json:"share"`
 }
 
 // Region is one AWS region of the stack.

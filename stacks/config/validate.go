@@ -28,6 +28,7 @@ func validate(s *Stack, p *problems) {
 	validateEdge(s, p)
 	validateObservability(s, p)
 	validateTemplates(s, p)
+	workloadShapes(s, p)
 	validateRegions(s, p)
 	validateNames(s, p)
 	validateProxyTokens(s, p)
@@ -59,23 +60,6 @@ func checkAccessURL(s *Stack, key, raw string, p *problems) {
 	}
 	if validDNSName(s.DNS.BaseDomain) && !withinDomain(u.Hostname(), s.DNS.BaseDomain) {
 		p.add(key, raw, "host must be within dns.baseDomain %q so its records and certificate can be managed", s.DNS.BaseDomain)
-	}
-}
-
-func validateWorkload(s *Stack, p *problems) {
-	w := &s.Workload
-	if w.Users < 1 {
-		p.add("workload.users", w.Users, "must be at least 1")
-	}
-	if w.Workspaces < 1 {
-		p.add("workload.workspaces", w.Workspaces, "must be at least 1")
-	}
-	fraction(p, "workload.runningFraction", *w.RunningFraction)
-	fraction(p, "workload.buildConcurrency", *w.BuildConcurrency)
-	w.Request, _ = quantities(p, quantity{"workload.workspaceCpu", w.WorkspaceCPU, "such as 500m or 2"},
-		quantity{"workload.workspaceMemory", w.WorkspaceMemory, "with a binary suffix such as 2Gi or 512Mi"})
-	if w.HomeDiskGiB < 1 || w.HomeDiskGiB > 16384 {
-		p.add("workload.homeDiskGiB", w.HomeDiskGiB, "must be 1–16384 GiB")
 	}
 }
 

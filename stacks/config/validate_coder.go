@@ -3,14 +3,13 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/platformeng/coder-platform/templates"
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/platformeng/coder-platform/sizing"
 )
 
 var (
@@ -100,10 +99,8 @@ func validateCoderSettings(s *Stack, p *problems) {
 	if c.PgAuth != "awsiamrds" && c.PgAuth != "password" {
 		p.add("coder.pgAuth", c.PgAuth, `must be "awsiamrds" (IAM database authentication) or "password"`)
 	}
-	c.CoderdPlan = sizing.Coderd(s.Workload.Users)
-	if c.Coderd != nil && validateSize(p, "coder.coderd", c.Coderd) {
-		c.CoderdPlan = sizing.Deployment{Replicas: c.Coderd.Replicas, Resources: c.Coderd.Resources,
-			Basis: fmt.Sprintf("configured in coder.coderd (guidance: %s)", sizing.Coderd(s.Workload.Users).Basis)}
+	if c.Coderd != nil {
+		validateSize(p, "coder.coderd", c.Coderd)
 	}
 	if c.Proxy != nil {
 		validateSize(p, "coder.proxy", c.Proxy)
@@ -200,6 +197,11 @@ func validateProvisioners(pr *Provisioners, p *problems) {
 		}
 		slices.Sort(tagKeys)
 		for _, k := range tagKeys {
+			if k == templates.RegionTag {
+				p.add(fmt.Sprintf("coder.provisioners.organizations[%d].tags.%s", i, k), o.Tags[k],
+					"is set by the platform on every key to the key's own region, which routes builds; remove it")
+				continue
+			}
 			if !provisionerTag.MatchString(k) || !provisionerTag.MatchString(o.Tags[k]) {
 				p.add(fmt.Sprintf("coder.provisioners.organizations[%d].tags.%s", i, k), o.Tags[k],
 					"tag keys and values must be 1–64 letters, digits, '.', '_' or '-'")

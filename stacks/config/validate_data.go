@@ -89,16 +89,13 @@ func validateDatabase(s *Stack, p *problems) {
 		p.add("coder.pgConnMaxOpen", s.Coder.PgConnMaxOpen, "must be 1–500 connections per coderd replica")
 	}
 	validateBackup(s, p)
-	validateACU(s, p)
 }
 
-// validateACU fills the ACU range from Coder's guidance where it is not
+// validateACU fills the ACU range from the capacity plan where it is not
 // set, and rejects a floor too small for the coderd connection pools.
 func validateACU(s *Stack, p *problems) {
 	db := &s.Database
-	in := sizing.DatabaseInput{Users: s.Workload.Users, CoderdReplicas: s.Coder.CoderdPlan.Replicas,
-		PoolMaxOpen: s.Coder.PgConnMaxOpen, SurgeReplicas: 1}
-	rec := sizing.Database(in)
+	rec := s.Plan.Database
 	if db.MaxACU == nil {
 		db.MaxACU = ptr(rec.MaxACU)
 	}

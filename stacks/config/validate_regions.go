@@ -79,6 +79,9 @@ func validateRegions(s *Stack, p *problems) {
 	}
 	checkOverlaps(s, p)
 	if len(p.list) == 0 {
+		planCapacity(s, p)
+	}
+	if len(p.list) == 0 {
 		planRegions(s, p)
 	}
 }
@@ -157,18 +160,19 @@ func checkOverlaps(s *Stack, p *problems) {
 	}
 }
 
-// NetworkWorkload is the CIDR-plan input of a region.
+// NetworkWorkload is the CIDR-plan input of a region, from its capacity plan.
 func (s *Stack) NetworkWorkload(r *Region) sizing.NetworkWorkload {
 	ng := s.Cluster.NodeGroups
+	rp := s.Plan.Region(r.Name)
 	dbInstances := 0
 	if r.Role == RoleControlPlane {
 		dbInstances = DatabaseInstances
 	}
 	return sizing.NetworkWorkload{
-		Workspaces:           r.Workspaces,
-		WorkspacePodsPerNode: ng.Workspace.Primary().PodsPerNode(s.Workload.Request),
+		Workspaces:           rp.Quota.Pods,
+		WorkspacePodsPerNode: rp.Workspace.PodsPerNode,
 		WorkspaceMaxNodes:    ng.Workspace.Max(),
-		ProvisionerPodsPer:   ng.Provisioner.Primary().PodsPerNode(sizing.ProvisionerResources),
+		ProvisionerPodsPer:   rp.Provisioners.PerNode,
 		ProvisionerMaxNodes:  ng.Provisioner.Max(),
 		ControlPodsPerNode:   ControlPodsPerNode,
 		ControlMaxNodes:      ng.Control.Max(),
@@ -183,8 +187,6 @@ func (s *Stack) NetworkWorkload(r *Region) sizing.NetworkWorkload {
 func planRegions(s *Stack, p *problems) {
 	for i := range s.Regions {
 		r := &s.Regions[i]
-		r.Users = int(math.Ceil(float64(s.Workload.Users) * *r.Share))
-		r.Workspaces = int(math.Ceil(float64(s.Workload.Workspaces) * *r.Share))
 		plan, err := sizing.PlanNetwork(r.VPC, r.AvailabilityZones, s.NetworkWorkload(r))
 		var pe *sizing.PlanError
 		switch {

@@ -63,10 +63,17 @@ func validateTemplates(s *Stack, p *problems) {
 		if t.Schedule != nil {
 			m = withSchedule(m, t.Schedule)
 		}
+		m = withRegions(m, s.templateRegions())
 		ct, err := compose.ComposeWith(cat, m)
 		if err != nil {
 			p.add(key, name, "must compose: %v", err)
 			continue
+		}
+		if ct.Base.Platform == templates.PlatformEC2 && len(s.Regions) > 1 {
+			// Its subnets, security group, instance profile and key are the
+			// delivering region's template variables; a workspace in another
+			// region would be built there with them and fail.
+			p.add(key, name, "runs on EC2 with the infrastructure of one region; a stack of %d regions delivers Kubernetes compositions only", len(s.Regions))
 		}
 		if ct.Base.Platform == templates.PlatformKubernetes && t.ImageRepository == "" {
 			p.add("templates.imageRepository", "", "is required for %s (base %s runs the hardened workspace images tagged by image id)", name, ct.Base.Name)
@@ -91,6 +98,28 @@ func validateTemplateSchedule(sc *templates.Schedule, p *problems) {
 	if len(sc.Days) == 0 {
 		p.add("templates.schedule.days", "[]", "must list the days workspaces autostart")
 	}
+}
+
+// templateRegions are the regions workspaces may live in, the control
+// plane (the default) first.
+func (s *Stack) templateRegions() []string {
+	var out []string
+	if cp := s.ControlPlane(); cp != nil {
+		out = append(out, cp.Name)
+	}
+	for _, r := range s.Regions {
+		if r.Role != RoleControlPlane {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// withRegions is a copy of the composition for the stack's regions.
+func withRegions(m *templates.Composition, regions []string) *templates.Composition {
+	c := *m
+	c.Regions = regions
+	return &c
 }
 
 // withSchedule is a copy of the composition on the stack's working day.

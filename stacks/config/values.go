@@ -88,33 +88,6 @@ func parseVpcCIDR(raw string) (netip.Prefix, string) {
 	return netip.Prefix{}, "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"
 }
 
-// parseCPU parses a Kubernetes CPU quantity ("500m", "2", "1.5") to millicores.
-func parseCPU(s string) (int, bool) {
-	if v, ok := strings.CutSuffix(s, "m"); ok {
-		n, err := strconv.Atoi(v)
-		return n, err == nil && n > 0
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f <= 0 {
-		return 0, false
-	}
-	return int(f * 1000), true
-}
-
-// parseMemory parses a Kubernetes memory quantity with a binary suffix to MiB.
-func parseMemory(s string) (int, bool) {
-	for suffix, mult := range map[string]float64{"Gi": 1024, "Mi": 1, "Ti": 1024 * 1024} {
-		if v, ok := strings.CutSuffix(s, suffix); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f <= 0 {
-				return 0, false
-			}
-			return int(f * mult), true
-		}
-	}
-	return 0, false
-}
-
 var (
 	semverTag   = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
 	addonVer    = regexp.MustCompile(`^v\d+\.\d+\.\d+-eksbuild\.\d+$`)
@@ -135,11 +108,11 @@ type quantity struct{ key, value, example string }
 // quantities parses a CPU and a memory setting into per-pod resources and
 // reports each that does not parse.
 func quantities(p *problems, cpu, mem quantity) (sizing.Resources, bool) {
-	mc, cok := parseCPU(cpu.value)
+	mc, cok := sizing.ParseCPU(cpu.value)
 	if !cok {
 		p.add(cpu.key, cpu.value, "must be a Kubernetes CPU quantity %s", cpu.example)
 	}
-	mib, mok := parseMemory(mem.value)
+	mib, mok := sizing.ParseMemory(mem.value)
 	if !mok {
 		p.add(mem.key, mem.value, "must be a Kubernetes memory quantity %s", mem.example)
 	}

@@ -146,6 +146,16 @@ func CheckPairing(tc *templates.Toolchain, base *templates.Base) error {
 	return nil
 }
 
+// ImportTags are the provisioner tags of the template's import job: coderd
+// applies no workspace tags to it, and a job without tags only goes to a
+// provisioner without tags, so it names the default region's provisioners.
+func (t *Template) ImportTags() []string {
+	if len(t.Composition.Regions) == 0 {
+		return nil
+	}
+	return []string{templates.RegionTag + "=" + t.Composition.Regions[0]}
+}
+
 // Used lists the capabilities the template uses: the required ones and the
 // optional ones the base provides, less a desktop the overrides switch off.
 func (t *Template) Used() []contract.Capability {

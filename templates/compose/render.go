@@ -76,6 +76,7 @@ type view struct {
 	Runner    string
 	Timeout   int
 	Items     []kv
+	RegionTag string
 }
 
 type kv struct {
@@ -84,7 +85,7 @@ type kv struct {
 }
 
 func (t *Template) view() view {
-	v := view{T: t, Platform: t.Base.Platform, Variables: t.Base.Variables, Images: t.Base.Images, Runner: t.runnerName()}
+	v := view{T: t, Platform: t.Base.Platform, Variables: t.Base.Variables, Images: t.Base.Images, Runner: t.runnerName(), RegionTag: templates.RegionTag}
 	for _, k := range templates.SortedKeys(t.Settings) {
 		v.Settings = append(v.Settings, kv{k, t.Settings[k]})
 	}
