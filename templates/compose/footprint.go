@@ -38,27 +38,6 @@ type Container struct {
 // Name is "<template>/<size>", the key a workload mix uses.
 func (f Footprint) Name() string { return f.Template + "/" + f.Size }
 
-// Requests is the pod's total request, which the scheduler and a
-// ResourceQuota count.
-func (f Footprint) Requests() sizing.Resources {
-	var out sizing.Resources
-	for _, c := range f.Containers {
-		out.MilliCPU += c.Requests.MilliCPU
-		out.MiB += c.Requests.MiB
-	}
-	return out
-}
-
-// Limits is the pod's total limit.
-func (f Footprint) Limits() sizing.Resources {
-	var out sizing.Resources
-	for _, c := range f.Containers {
-		out.MilliCPU += c.Limits.MilliCPU
-		out.MiB += c.Limits.MiB
-	}
-	return out
-}
-
 // Footprints evaluates the base for every offered size.
 func (t *Template) Footprints() ([]Footprint, error) {
 	var out []Footprint
