@@ -29,7 +29,7 @@ func deployCoder(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region,
 	if rc.Role == config.RoleProxy && cfg.ProxyTokenRegions[rc.Name] {
 		args.ProxyToken = proxyToken(ctx, cfg, rc.Name)
 	}
-	if args.SecretsReady, err = secretsReady(ctx, cfg, r, coder.RequiredSecrets(args)); err != nil {
+	if args.SecretsReady, args.SecretVersions, err = secretsReady(ctx, cfg, r, coder.RequiredSecrets(args)); err != nil {
 		return err
 	}
 	r.Coder, err = coder.NewCoder(ctx, prefix, args, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster, r.LoadBalancer}))...)
@@ -78,8 +78,14 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 	}
 	if o := cc.OIDC; o != nil {
 		args.OIDC = &coder.OIDCArgs{IssuerURL: o.IssuerURL, ClientID: o.ClientID, EmailDomains: o.EmailDomains,
-			Scopes: o.Scopes, SignInText: o.SignInText, GroupField: o.GroupField}
+			Scopes: o.Scopes, SignInText: o.SignInText}
 	}
+	args.Identity = identityArgs(cc)
+	if l := cc.License; l != nil {
+		args.License = &coder.LicenseArgs{Features: l.Features}
+	}
+	args.Configuration = coder.ConfigurationArgs{Owners: cc.Identity.Owners, Groups: configuredGroups(cfg),
+		Schedule: coder.ConfigurationSchedule}
 	for _, e := range cc.ExternalAuth {
 		args.ExternalAuth = append(args.ExternalAuth, coder.ExternalAuthArgs{ID: e.ID, Type: e.Type, ClientID: e.ClientID})
 	}

@@ -50,7 +50,10 @@ func exportOutputs(ctx *pulumi.Context, cfg *config.Stack, p *Platform) {
 // ProvisionerKeyCommands are the coder CLI commands that create the scoped
 // key of each provisioner pool of a region. Every key carries the region
 // tag, so the pool takes only the builds of workspaces in its region (and
-// the organization's extra tags narrow it further).
+// the organization's extra tags narrow it further). The organization is
+// given by id: coderd's API takes "default" for the default organization,
+// the CLI's --org only the real name, "coder" on a deployment created by
+// Coder 2.13 or later (seen on v2.30.0; docs/identity.md).
 func ProvisionerKeyCommands(cfg *config.Stack, rc *config.Region) []string {
 	var out []string
 	for _, o := range cfg.Coder.Provisioners.Organizations {
@@ -58,7 +61,7 @@ func ProvisionerKeyCommands(cfg *config.Stack, rc *config.Region) []string {
 		for k, v := range o.Tags {
 			tags[k] = v
 		}
-		cmd := fmt.Sprintf("coder provisioner keys create %s-%s --org %s", rc.Name, o.Name, o.Name)
+		cmd := fmt.Sprintf(`coder provisioner keys create %s-%s --org "$(coder organizations show %s --only-id)"`, rc.Name, o.Name, o.Name)
 		for _, k := range templates.SortedKeys(tags) {
 			cmd += fmt.Sprintf(" --tag %s=%s", k, tags[k])
 		}

@@ -25,24 +25,29 @@ import (
 // AccessDenied, a network error) is an error: reading it as "not filled"
 // would leave coderd, the provisioners and template delivery out of the
 // program, and on a running stack `pulumi up` would plan to delete them.
-func secretsReady(ctx *pulumi.Context, cfg *config.Stack, r *Region, purposes []string) (map[string]bool, error) {
-	ready := map[string]bool{}
+//
+// It also returns each filled secret's current version ID: a job that
+// reads a secret at run time (the Day-2 configuration reads the licence)
+// carries it, so a new value runs the job again.
+func secretsReady(ctx *pulumi.Context, cfg *config.Stack, r *Region, purposes []string) (map[string]bool, map[string]string, error) {
+	ready, versions := map[string]bool{}, map[string]string{}
 	for _, p := range purposes {
 		name := coder.SecretName(cfg.Name, r.Config.Name, p)
 		res, err := secretsmanager.GetSecretVersions(ctx, &secretsmanager.GetSecretVersionsArgs{SecretId: name},
 			pulumi.Provider(r.Provider))
 		switch {
 		case err == nil:
-			ready[p] = hasCurrent(res.Versions)
+			versions[p] = currentVersion(res.Versions)
+			ready[p] = versions[p] != ""
 		case secretNotCreated(err):
 			ready[p] = false
 		default:
-			return nil, fmt.Errorf("secret %s in %s: cannot tell whether it holds a value (%w); "+
+			return nil, nil, fmt.Errorf("secret %s in %s: cannot tell whether it holds a value (%w); "+
 				"nothing was planned: a failed lookup must never remove the workloads that use it, "+
 				"so fix access to Secrets Manager and run again", name, r.Config.Name, err)
 		}
 	}
-	return ready, nil
+	return ready, versions, nil
 }
 
 // SecretNotFound is the error code Secrets Manager answers
@@ -52,13 +57,14 @@ const SecretNotFound = "ResourceNotFoundException"
 
 func secretNotCreated(err error) bool { return strings.Contains(err.Error(), SecretNotFound) }
 
-func hasCurrent(versions []secretsmanager.GetSecretVersionsVersion) bool {
+// currentVersion is the ID of the AWSCURRENT version, "" when none.
+func currentVersion(versions []secretsmanager.GetSecretVersionsVersion) string {
 	for _, v := range versions {
 		if slices.Contains(v.VersionStages, "AWSCURRENT") {
-			return true
+			return v.VersionId
 		}
 	}
-	return false
+	return ""
 }
 
 // proxyToken reads one region's token from the secret config object (its

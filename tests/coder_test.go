@@ -185,14 +185,27 @@ func TestCoderdReleaseValues(t *testing.T) {
 		"CODER_OIDC_CLIENT_ID":                      "0oa1c0derpl4tf0rm",
 		"CODER_OIDC_CLIENT_SECRET":                  "secret:coderd-secrets/oidc-client-secret",
 		"CODER_OIDC_EMAIL_DOMAIN":                   "acme-corp.com",
-		"CODER_OIDC_SCOPES":                         "openid,profile,email",
+		"CODER_OIDC_SCOPES":                         "openid,profile,email,groups",
 		"CODER_OIDC_SIGN_IN_TEXT":                   "Sign in with Acme SSO",
-		"CODER_OIDC_GROUP_FIELD":                    "groups",
-		"CODER_EXTERNAL_AUTH_0_ID":                  "github",
-		"CODER_EXTERNAL_AUTH_0_TYPE":                "github",
-		"CODER_EXTERNAL_AUTH_0_CLIENT_ID":           "Iv1.acmec0der000001",
-		"CODER_EXTERNAL_AUTH_0_CLIENT_SECRET":       "secret:coderd-secrets/external-auth-github",
-		"CODER_AI_GATEWAY_ENABLED":                  "true",
+		// Identity (coder.oidc.groups, coder.oidc.roles, coder.identity).
+		"CODER_OIDC_GROUP_FIELD":               "groups",
+		"CODER_OIDC_GROUP_MAPPING":             "{}",
+		"CODER_OIDC_GROUP_AUTO_CREATE":         "true",
+		"CODER_OIDC_GROUP_REGEX_FILTER":        "^(developers|platform-engineers|data-scientists|windows-developers)$",
+		"CODER_OIDC_USER_ROLE_FIELD":           "groups",
+		"CODER_OIDC_USER_ROLE_MAPPING":         `{"coder-platform-admins":["user-admin"],"coder-platform-owners":["owner"],"coder-security-audit":["auditor"],"coder-template-owners":["template-admin"]}`,
+		"CODER_SESSION_DURATION":               "8h0m0s",
+		"CODER_DISABLE_SESSION_EXPIRY_REFRESH": "false",
+		"CODER_MAX_TOKEN_LIFETIME":             "2160h0m0s",
+		"CODER_MAX_ADMIN_TOKEN_LIFETIME":       "168h0m0s",
+		"CODER_DISABLE_OWNER_WORKSPACE_ACCESS": "true",
+		"CODER_DISABLE_PASSWORD_AUTH":          "true",
+		"CODER_SCIM_AUTH_HEADER":               "secret:coderd-secrets/scim-auth-header",
+		"CODER_EXTERNAL_AUTH_0_ID":             "github",
+		"CODER_EXTERNAL_AUTH_0_TYPE":           "github",
+		"CODER_EXTERNAL_AUTH_0_CLIENT_ID":      "Iv1.acmec0der000001",
+		"CODER_EXTERNAL_AUTH_0_CLIENT_SECRET":  "secret:coderd-secrets/external-auth-github",
+		"CODER_AI_GATEWAY_ENABLED":             "true",
 	}, e)
 }
 
@@ -218,6 +231,7 @@ func TestCoderdSecretsComeFromSecretsManager(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"oidc-client-secret":   "coder/prod/us-east-1/oidc-client-secret",
 		"external-auth-github": "coder/prod/us-east-1/external-auth/github",
+		"scim-auth-header":     "coder/prod/us-east-1/scim-auth-header",
 	}, got)
 	secrets := map[string]*preview.Resource{}
 	for _, s := range r.OfType(tSecret) {
@@ -258,7 +272,8 @@ func TestCoderServerRoleIsScopedToItsSecretsAndDatabaseUser(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, map[string]bool{"coder/prod/us-east-1/external-auth/github": true, "coder/prod/us-east-1/oidc-client-secret": true}, names)
+	assert.Equal(t, map[string]bool{"coder/prod/us-east-1/external-auth/github": true, "coder/prod/us-east-1/oidc-client-secret": true,
+		"coder/prod/us-east-1/scim-auth-header": true}, names)
 	require.Len(t, dbUsers, 1)
 	assert.Regexp(t, `^arn:aws:rds-db:us-east-1:123456789012:dbuser:cluster-[A-Z0-9]+/coder$`, dbUsers[0])
 }
@@ -678,12 +693,12 @@ func TestProvisionerKeyCommands(t *testing.T) {
 	cfg := stack(t, "workshop").Config
 	rc := &cfg.Regions[1]
 	assert.Equal(t, []string{
-		"coder provisioner keys create us-west-2-default --org default --tag region=us-west-2",
-		"coder provisioner keys create us-west-2-demo --org demo --tag region=us-west-2",
+		`coder provisioner keys create us-west-2-default --org "$(coder organizations show default --only-id)" --tag region=us-west-2`,
+		`coder provisioner keys create us-west-2-demo --org "$(coder organizations show demo --only-id)" --tag region=us-west-2`,
 	}, stacks.ProvisionerKeyCommands(cfg, rc))
 	tagged := *cfg
 	tagged.Coder.Provisioners.Organizations = []config.ProvisionerOrg{{Name: "gpu", Tags: map[string]string{"arch": "gpu"}}}
-	assert.Equal(t, []string{"coder provisioner keys create us-west-2-gpu --org gpu --tag arch=gpu --tag region=us-west-2"},
+	assert.Equal(t, []string{`coder provisioner keys create us-west-2-gpu --org "$(coder organizations show gpu --only-id)" --tag arch=gpu --tag region=us-west-2`},
 		stacks.ProvisionerKeyCommands(&tagged, rc))
 }
 
@@ -702,7 +717,7 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	assert.Equal(t, 3, charts["external-secrets"])
 	assert.Empty(t, r.OfType(tScaledObject))
 	assert.Empty(t, r.OfType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"))
-	assert.Len(t, r.OfType(tSecret), 15, "every container exists, ready to be filled (with the template-admin and queue tokens)")
+	assert.Len(t, r.OfType(tSecret), 17, "every container exists, ready to be filled (with the template-admin and queue tokens, the automation token and the licence)")
 	assert.Empty(t, r.OfType(tTemplate), "templates wait for coderd and the template-admin token")
 	assert.Len(t, r.OfType(tDeployment), 1, "the AI gateway generates its own key")
 	var msgs []string

@@ -86,7 +86,6 @@ func TestProdDeliversTheDefaultTemplates(t *testing.T) {
 		assert.Equal(t, "monday,tuesday,wednesday,thursday,friday", plain["AUTOSTART_DAYS"])
 		assert.Equal(t, "false", plain["ALLOW_USER_AUTOSTOP"])
 		assert.Equal(t, groups[name], plain["ACCESS_GROUPS"])
-		assert.Equal(t, "3", plain["QUOTA_ALLOWANCE"])
 		assert.Contains(t, plain, "DEPRECATION_MESSAGE")
 		assert.Empty(t, plain["DEPRECATION_MESSAGE"], "no delivered template is deprecated")
 		assert.Equal(t, map[string]string{"CODER_SESSION_TOKEN": "coder-template-admin/token"}, secret)

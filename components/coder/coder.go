@@ -56,12 +56,22 @@ type CoderArgs struct {
 	Workspaces     WorkspaceNetwork
 
 	// Server is coderd or the proxy: replicas and resources.
-	Server       sizing.Deployment
-	Database     *DatabaseArgs
-	OIDC         *OIDCArgs
-	ExternalAuth []ExternalAuthArgs
-	QuietHours   QuietHoursArgs
-	AIBridge     bool
+	Server   sizing.Deployment
+	Database *DatabaseArgs
+	OIDC     *OIDCArgs
+	Identity IdentityArgs
+	// License says the stack is licensed: its JWT is read from Secrets
+	// Manager and installed by the Day-2 configuration (control plane).
+	License *LicenseArgs
+	// Configuration is the Day-2 configuration (control plane).
+	Configuration ConfigurationArgs
+	// SecretVersions are the current Secrets Manager versions of the
+	// operator-filled secrets; a new licence version re-runs the Day-2
+	// configuration.
+	SecretVersions map[string]string
+	ExternalAuth   []ExternalAuthArgs
+	QuietHours     QuietHoursArgs
+	AIBridge       bool
 	// AggregateAgentStats keeps metric cardinality bounded at scale.
 	AggregateAgentStats bool
 	QueueMetrics        *PrometheusRef
@@ -137,7 +147,9 @@ type Coder struct {
 	wsRole     pulumi.StringOutput
 	wsRoleName pulumi.StringOutput
 	coderd     pulumi.Resource
-	provArns   pulumi.StringMap
+	// configuration is the Day-2 configuration, once it runs.
+	configuration pulumi.Resource
+	provArns      pulumi.StringMap
 }
 
 // NewCoder deploys Coder in one region.
@@ -156,8 +168,11 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 		steps = append(steps, c.createProxy)
 	}
 	steps = append(steps, c.createAgentEgress, c.createProvisioners)
-	if args.Role == ControlPlane && args.Templates != nil {
-		steps = append(steps, c.createTemplates)
+	if args.Role == ControlPlane {
+		steps = append(steps, c.createConfiguration)
+		if args.Templates != nil {
+			steps = append(steps, c.createTemplates)
+		}
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {

@@ -35,7 +35,6 @@ type OIDCArgs struct {
 	EmailDomains []string
 	Scopes       []string
 	SignInText   string
-	GroupField   string
 }
 
 // ExternalAuthArgs is one Git provider.
@@ -72,6 +71,13 @@ func (c *Coder) createCoderd(ctx *pulumi.Context) error {
 	}
 	for _, e := range a.ExternalAuth {
 		s, err := c.newSecret(ctx, ExternalAuthPurpose(e.ID), "OAuth client secret of the "+e.Type+" external auth app", true)
+		if err != nil {
+			return err
+		}
+		own = append(own, s)
+	}
+	if a.Identity.SCIM {
+		s, err := c.newSecret(ctx, PurposeSCIM, "Bearer token the identity provider's SCIM client sends to coderd (CODER_SCIM_AUTH_HEADER)", true)
 		if err != nil {
 			return err
 		}
@@ -146,9 +152,12 @@ func (c *Coder) createCoderd(ctx *pulumi.Context) error {
 		if o.SignInText != "" {
 			envs = append(envs, env("CODER_OIDC_SIGN_IN_TEXT", pulumi.String(o.SignInText)))
 		}
-		if o.GroupField != "" {
-			envs = append(envs, env("CODER_OIDC_GROUP_FIELD", pulumi.String(o.GroupField)))
-		}
+	}
+	for _, kv := range IdentityEnv(a.Identity, a.OIDC != nil) {
+		envs = append(envs, env(kv[0], pulumi.String(kv[1])))
+	}
+	if a.Identity.SCIM {
+		envs = append(envs, secretRef("CODER_SCIM_AUTH_HEADER", "coderd-secrets", PurposeSCIM))
 	}
 	for i, e := range a.ExternalAuth {
 		p := fmt.Sprintf("CODER_EXTERNAL_AUTH_%d_", i)

@@ -65,6 +65,13 @@ func RequiredSecrets(a *CoderArgs) []string {
 		if a.Database != nil && a.Database.Auth == "password" {
 			out = append(out, PurposePgURL)
 		}
+		if a.Identity.SCIM {
+			out = append(out, PurposeSCIM)
+		}
+		out = append(out, PurposeAdminToken)
+		if a.License != nil {
+			out = append(out, PurposeLicense)
+		}
 		if a.Templates != nil {
 			out = append(out, PurposeTemplateToken)
 		}

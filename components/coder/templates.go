@@ -57,17 +57,16 @@ func (c *Coder) createTemplates(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	t := cluster.TierControl
+	// Delivery waits for the Day-2 configuration: it creates the groups
+	// the templates are granted to.
+	if c.configuration == nil {
+		return nil // its secrets are in Pending already
+	}
 	for _, ct := range a.Templates.Composed {
 		if _, err := delivery.NewTemplate(ctx, fmt.Sprintf("%s-tpl-%s", c.name, ct.Name), &delivery.TemplateArgs{
 			Template: ct, Organization: a.Templates.Organization, Groups: a.Templates.Groups[ct.Name],
-			CoderURL: a.AccessURL, Image: Image + ":" + a.Version, Namespace: ns,
-			ServiceAccount: TemplateServiceAccount, TokenSecret: secret,
-			Variables:    c.templateVariables(),
-			NodeSelector: map[string]string{string(t): "true"},
-			Toleration:   map[string]string{"key": string(t), "value": "true", "effect": "NoSchedule"},
-			KubeProvider: a.Cluster.KubeProvider,
-			DependsOn:    []pulumi.Resource{es, c.coderd},
+			Variables: c.templateVariables(),
+			Runner:    c.runner(TemplateServiceAccount, secret, PurposeTemplateToken, es, c.configuration),
 		}, pulumi.Parent(c)); err != nil {
 			return err
 		}

@@ -28,13 +28,13 @@ const (
 // prints the status code instead, as curl does. Some answers are indented
 // and some compact: the script must parse JSON, not match its layout.
 const curlStub = `#!/usr/bin/env bash
-method=GET body= url= wfmt=
+method=GET body= url= statusonly=
 while [ $# -gt 0 ]; do
   case "$1" in
     -X) method=$2; shift ;;
     -d) body=$2; shift ;;
-    -w) wfmt=$2; shift ;;
-    -o) shift ;;
+    -w) shift ;;
+    -o) statusonly=1; shift ;;
     -H) case "$2" in *"$EXPECT_TOKEN"*) ;; Coder-Session-Token*) echo "wrong token" >&2; exit 22 ;; esac; shift ;;
     http*) url=$1 ;;
   esac
@@ -42,26 +42,46 @@ while [ $# -gt 0 ]; do
 done
 path=${url#*/api/v2}
 echo "curl $method $path $body" >>"$STUB_LOG"
-if [ -n "$wfmt" ]; then
+if [ -n "$statusonly" ]; then
   case "$method $path" in
+    "GET /organizations/default") echo 200 ;;
+  "GET /organizations/` + orgID + `/groups/developers") echo 200 ;;
+  "GET /organizations/` + orgID + `/groups/"*) echo 404 ;;
     *) if [ -n "${STUB_STATUS:-}" ]; then echo "$STUB_STATUS"; elif [ -n "${STUB_VERSION_EXISTS:-}" ]; then echo 200; else echo 404; fi ;;
   esac
   exit 0
 fi
 case "$method $path" in
-  "GET /organizations/default") echo '{"id":"` + orgID + `","name":"default","display_name":"Default"}' ;;
+  "GET /organizations/default") echo '{"id":"` + orgID + `","name":"coder","display_name":"Coder","is_default":true}' ;;
   "GET /organizations/` + orgID + `/templates/pod-swdev/versions/"*) printf '{\n  "id": "v1",\n  "name": "%s",\n  "job": {\n    "id": "j1",\n    "status": "%s"\n  }\n}\n' "${path##*/}" "${STUB_VERSION_JOB:-succeeded}" ;;
-  "GET /organizations/` + orgID + `/templates/"*) printf '{\n  "id": "` + tplID + `",\n  "name": "pod-swdev",\n  "build_time_stats": {"start": {"P50": null}},\n  "deprecated": %s,\n  "deprecation_message": ""\n}\n' "${STUB_DEPRECATED:-false}" ;;
+  "GET /organizations/` + orgID + `/templates/"*)
+    # codersdk.Template as coderd v2.30.0 renders it (indented), with the
+    # settings of a new template unless STUB_SETTINGS_MATCH says the last
+    # delivery set them.
+    if [ -n "${STUB_SETTINGS_MATCH:-}" ]; then
+      settings='"display_name": "Software Development (pod)", "description": "Go, Node.js and Python", "icon": "/icon/code.svg",
+  "default_ttl_ms": 39600000, "activity_bump_ms": 3600000,
+  "autostop_requirement": {"days_of_week": ["monday", "tuesday"], "weeks": 1},
+  "autostart_requirement": {"days_of_week": ["friday", "monday"]},
+  "allow_user_autostart": true, "allow_user_autostop": false, "require_active_version": false'
+    else
+      settings='"display_name": "", "description": "", "icon": "", "default_ttl_ms": 86400000, "activity_bump_ms": 3600000,
+  "autostop_requirement": {"days_of_week": [], "weeks": 1},
+  "autostart_requirement": {"days_of_week": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]},
+  "allow_user_autostart": true, "allow_user_autostop": true, "require_active_version": false'
+    fi
+    printf '{\n  "id": "` + tplID + `",\n  "name": "pod-swdev",\n  "active_version_id": "%s",\n  "build_time_stats": {"start": {"P50": null}},\n  %s,\n  "deprecated": %s,\n  "deprecation_message": "%s"\n}\n' \
+      "${STUB_ACTIVE:-v0}" "$settings" "${STUB_DEPRECATED:-false}" "${STUB_DEPRECATION_MESSAGE:-}" ;;
   "GET /organizations/` + orgID + `/groups/developers") echo '{"id":"` + groupID + `","name":"developers","organization_id":"` + orgID + `"}' ;;
-  "GET /organizations/` + orgID + `/groups/"*) exit 22 ;;
+  "GET /organizations/` + orgID + `/groups/"*) echo '{"message":"Resource not found"}'; echo 404; exit 0 ;;
   "PATCH /templates/` + tplID + `/acl") echo '{"message":"Successfully updated template ACL list."}' ;;
   "GET /templates/` + tplID + `/acl")
     groups=${STUB_ACL_GROUPS:-}
     [ -n "$groups" ] || groups='[{"id":"` + groupID + `","name":"developers","role":"use"}]'
     echo '{"users": '"${STUB_ACL_USERS:-[]}"', "group": '"$groups"'}' ;;
-  "PATCH /groups/` + orgID + `") echo '{"id":"` + orgID + `","name":"Everyone","quota_allowance":3}' ;;
-  *) echo "unexpected call $method $path" >&2; exit 22 ;;
+  *) echo "unexpected call $method $path" >&2; echo '{"message":"unexpected"}'; echo 500; exit 0 ;;
 esac
+echo 200
 `
 
 // coderStub is the coder CLI: it logs its arguments and lists versions as
@@ -75,6 +95,11 @@ if [ "$1 $2 $3" = "templates versions list" ]; then
   else echo '[]'; fi
 fi
 `
+
+// licensed are the features a stack that delivers templates declares;
+// their paths are what these recorded-shape tests cover (the open-source
+// coderd of the TestCoderd tests serves none of them).
+const licensed = "template_rbac,access_control,advanced_template_scheduling"
 
 type run struct {
 	log, stdout, stderr string
@@ -101,7 +126,7 @@ func deliver(t *testing.T, env map[string]string) run {
 		"TEMPLATE_DISPLAY_NAME=Software Development (pod)", "TEMPLATE_DESCRIPTION=Go, Node.js and Python", "TEMPLATE_ICON=/icon/code.svg",
 		"DEFAULT_TTL=11h0m0s", "ACTIVITY_BUMP=1h0m0s", "AUTOSTOP_REQUIREMENT_DAYS=monday,tuesday", "AUTOSTOP_REQUIREMENT_WEEKS=1",
 		"AUTOSTART_DAYS=monday,friday", "ALLOW_USER_AUTOSTART=true", "ALLOW_USER_AUTOSTOP=false", "REQUIRE_ACTIVE_VERSION=false",
-		"ACCESS_GROUPS=developers", "QUOTA_ALLOWANCE=3"}
+		"ACCESS_GROUPS=developers", "LICENSED_FEATURES=" + licensed}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -118,21 +143,31 @@ func TestDeliverPushesANewVersion(t *testing.T) {
 	r := deliver(t, nil)
 	require.NoError(t, r.err, r.stderr)
 	assert.Contains(t, r.log, "coder templates push pod-swdev -d ")
-	assert.Contains(t, r.log, "--name swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e -m swdev 1.1.0 on base-k8s 1.0.0 --activate --ignore-lockfile --yes -O default")
+	assert.Contains(t, r.log, "--name swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e -m swdev 1.1.0 on base-k8s 1.0.0 --activate --ignore-lockfile --yes -O "+orgID)
 	assert.NotContains(t, r.log, "versions promote")
-	assert.Contains(t, r.log, "coder templates edit pod-swdev -O default --yes --display-name Software Development (pod)")
-	assert.Contains(t, r.log, "--default-ttl 11h0m0s --activity-bump 1h0m0s --autostop-requirement-weekdays monday,tuesday --autostop-requirement-weeks 1 --autostart-requirement-weekdays monday,friday --allow-user-autostart=true --allow-user-autostop=false --require-active-version=false")
-	assert.NotContains(t, r.log, "--deprecated", "a template that is not deprecated is left alone")
+	assert.Contains(t, r.log, "coder templates edit pod-swdev -O "+orgID+" --yes --display-name Software Development (pod)")
+	assert.Contains(t, r.log, "--default-ttl 11h0m0s --activity-bump 1h0m0s --autostop-requirement-weekdays monday,tuesday --autostop-requirement-weeks 1 --autostart-requirement-weekdays monday,friday --allow-user-autostart=true --allow-user-autostop=false --require-active-version=false --deprecated \n",
+		"licensed, every setting is declared; an empty deprecation message means not deprecated")
 	assert.Contains(t, r.log, `curl PATCH /templates/`+tplID+`/acl {"group_perms":{"`+orgID+`":"","`+groupID+`":"use"}}`, "Everyone removed, the group granted")
-	assert.Contains(t, r.log, `curl PATCH /groups/`+orgID+` {"quota_allowance":3}`)
-	assert.Contains(t, r.stdout, "template pod-swdev: swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e active; groups developers; 3 workspaces per user")
+	assert.NotContains(t, r.log, "/groups/"+orgID+" ", "quotas are the Day-2 configuration's")
+	assert.Contains(t, r.stdout, "template pod-swdev: swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e active; groups developers")
 }
 
 func TestDeliverPromotesAnExistingVersion(t *testing.T) {
 	r := deliver(t, map[string]string{"STUB_VERSION_EXISTS": "1"})
 	require.NoError(t, r.err, r.stderr)
-	assert.Contains(t, r.log, "coder templates versions promote --template pod-swdev --template-version swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e -O default")
+	assert.Contains(t, r.log, "coder templates versions promote --template pod-swdev --template-version swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e -O "+orgID)
 	assert.NotContains(t, r.log, "templates push", "a re-run pushes nothing")
+}
+
+// With its version active and its settings as declared, a re-run writes
+// nothing: no promotion, no edit; the ACL patch is the declared one again.
+func TestDeliverUnchangedWritesNothing(t *testing.T) {
+	r := deliver(t, map[string]string{"STUB_VERSION_EXISTS": "1", "STUB_ACTIVE": "v1", "STUB_SETTINGS_MATCH": "1"})
+	require.NoError(t, r.err, r.stderr)
+	assert.Contains(t, r.stdout, "version swdev-1.1.0.base-k8s-1.0.0.88d80cd8922e is active")
+	assert.Contains(t, r.stdout, "template pod-swdev: settings unchanged")
+	assert.NotContains(t, r.log, "coder templates")
 }
 
 // Regression: the script grepped the CLI's JSON for a compact
@@ -224,19 +259,34 @@ func TestDeliverParsesJSONWhateverItsLayout(t *testing.T) {
 }
 
 func TestDeliverDeclaresDeprecation(t *testing.T) {
-	r := deliver(t, map[string]string{"DEPRECATION_MESSAGE": "use pod-swdev-v2"})
+	match := map[string]string{"STUB_VERSION_EXISTS": "1", "STUB_ACTIVE": "v1", "STUB_SETTINGS_MATCH": "1"}
+	with := func(extra map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range match {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	r := deliver(t, with(map[string]string{"DEPRECATION_MESSAGE": "use pod-swdev-v2"}))
 	require.NoError(t, r.err, r.stderr)
-	assert.Contains(t, r.log, "coder templates edit pod-swdev -O default --yes --deprecated use pod-swdev-v2 --display-name")
+	assert.Contains(t, r.log, "--require-active-version=false --deprecated use pod-swdev-v2\n")
 
-	r = deliver(t, map[string]string{"STUB_DEPRECATED": "true"})
+	r = deliver(t, with(map[string]string{"STUB_DEPRECATED": "true", "STUB_DEPRECATION_MESSAGE": "use pod-swdev-v2"}))
 	require.NoError(t, r.err, r.stderr)
-	assert.Contains(t, r.log, "coder templates edit pod-swdev -O default --yes --deprecated  --display-name", "no message lifts the deprecation")
+	assert.Contains(t, r.log, "--require-active-version=false --deprecated \n", "no message lifts the deprecation")
+
+	r = deliver(t, with(map[string]string{"DEPRECATION_MESSAGE": "use pod-swdev-v2", "STUB_DEPRECATED": "true", "STUB_DEPRECATION_MESSAGE": "use pod-swdev-v2"}))
+	require.NoError(t, r.err, r.stderr)
+	assert.NotContains(t, r.log, "coder templates edit", "a deprecation in place is left alone")
 }
 
 func TestDeliverRefusesWhatItCannotDeclare(t *testing.T) {
 	r := deliver(t, map[string]string{"ACCESS_GROUPS": "developers,qa"})
 	require.Error(t, r.err)
-	assert.Contains(t, r.stderr, "group qa does not exist in default; create it or sync it from the IdP")
+	assert.Contains(t, r.stderr, "group qa does not exist in default; the Day-2 configuration creates every declared group")
 	assert.NotContains(t, r.log, "/acl", "no partial ACL is written")
 
 	r = deliver(t, map[string]string{"STUB_ACL_USERS": `[{"id":"u1","username":"alice","role":"use"}]`})

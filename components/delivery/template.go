@@ -9,7 +9,6 @@
 package delivery
 
 import (
-	_ "embed"
 	"fmt"
 	"maps"
 	"slices"
@@ -22,35 +21,16 @@ import (
 	"github.com/platformeng/coder-platform/templates/compose"
 )
 
-//go:embed deliver.sh
-var deliverScript string
-
-// Script is the delivery script the Job runs.
-func Script() string { return deliverScript }
-
 // TemplateArgs configures the delivery of one composed template.
 type TemplateArgs struct {
 	Template     *compose.Template
 	Organization string
 	// Groups replace the composition's access groups when set.
 	Groups []string
-	// CoderURL is coderd's access URL (https).
-	CoderURL string
-	// Image is the coder image at the stack's pinned version.
-	Image     string
-	Namespace string
-	// ServiceAccount runs the Job; TokenSecret is the Kubernetes secret
-	// (key "token") synced from Secrets Manager.
-	ServiceAccount string
-	TokenSecret    string
 	// Variables are the base's infrastructure variables by name: strings or
 	// string arrays, known only at deploy time.
 	Variables map[string]pulumi.Input
-	// Placement is the Job pod's node selector and toleration.
-	NodeSelector map[string]string
-	Toleration   map[string]string
-	KubeProvider pulumi.ProviderResource
-	DependsOn    []pulumi.Resource
+	Runner
 }
 
 // Template is one template delivered to coderd.
@@ -84,18 +64,22 @@ func NewTemplate(ctx *pulumi.Context, name string, args *TemplateArgs, opts ...p
 }
 
 // Groups are the groups granted use of the template.
-func (a *TemplateArgs) groups() []string {
-	if len(a.Groups) > 0 {
-		return a.Groups
+func (a *TemplateArgs) groups() []string { return AccessGroups(a.Template, a.Groups) }
+
+// AccessGroups are the groups granted a template: the stack's override
+// when it sets one, else the composition's.
+func AccessGroups(t *compose.Template, override []string) []string {
+	if len(override) > 0 {
+		return override
 	}
-	return a.Template.Composition.Settings.Access.Groups
+	return t.Composition.Settings.Access.Groups
 }
 
 // configMapKey flattens a template path: ConfigMap keys cannot hold "/".
 func configMapKey(path string) string { return strings.ReplaceAll(path, "/", "__") }
 
 func (t *Template) k8s(args *TemplateArgs, deps ...pulumi.Resource) []pulumi.ResourceOption {
-	return []pulumi.ResourceOption{pulumi.Parent(t), pulumi.Provider(args.KubeProvider), pulumi.DependsOn(append(deps, args.DependsOn...))}
+	return args.Runner.opts(t, deps...)
 }
 
 // files is the immutable ConfigMap of the template directory.

@@ -56,6 +56,7 @@ const (
 	tDynamoTable   = "aws:dynamodb/table:Table"
 	tEFS           = "aws:efs/fileSystem:FileSystem"
 	tRelease       = "kubernetes:helm.sh/v3:Release"
+	tConfiguration = "coder:delivery:Configuration"
 	tChartV4       = "kubernetes:helm.sh/v4:Chart"
 	tService       = "kubernetes:core/v1:Service"
 	tIngress       = "kubernetes:networking.k8s.io/v1:Ingress"

@@ -21,6 +21,8 @@ func Pack() []*Policy {
 		secretsRotation, iamNoWildcard, irsaTrustScoped, requiredTags,
 		// Coder.
 		coderProvisionerDaemonsZero, coderProvisionerKeyAuth, coderVersionConsistency,
+		// Identity.
+		coderTokenLifetimes, coderAccessHardening, coderOwners,
 		// Template contract.
 		templatePairing, templateOverrideBounds, templateProvenance, templateSemver,
 		templateAutostop, templateSizes, templateIsolation, templateGroupAccess,

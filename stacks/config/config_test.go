@@ -493,12 +493,17 @@ func TestProxyWithoutControlPlane(t *testing.T) {
 // Every problem is reported in one pass.
 func TestAllProblemsAtOnce(t *testing.T) {
 	sf := readStack(t, "prod")
-	sf.Values["coder"] = `{"version":"latest","accessUrl":"http://x"}`
+	var coder map[string]any
+	require.NoError(t, json.Unmarshal([]byte(sf.Values["coder"]), &coder))
+	coder["version"], coder["accessUrl"] = "latest", "http://x"
+	b, err := json.Marshal(coder)
+	require.NoError(t, err)
+	sf.Values["coder"] = string(b)
 	sf.Values["dns"] = `{"baseDomain":"-bad-"}`
-	_, err := Load(project, "prod", sf.Source())
+	_, err = Load(project, "prod", sf.Source())
 	require.Error(t, err)
 	ve := err.(*ValidationError)
-	assert.Len(t, ve.Problems, 3)
+	assert.Len(t, ve.Problems, 3, err.Error())
 	assert.True(t, strings.HasPrefix(err.Error(), `stack "prod" config is invalid (3 problem(s)); nothing was created:`))
 }
 

@@ -28,7 +28,11 @@ func applyDefaults(s *Stack) {
 	}
 	if cd.OIDC != nil && len(cd.OIDC.Scopes) == 0 {
 		cd.OIDC.Scopes = []string{"openid", "profile", "email"}
+		if g := cd.OIDC.Groups; g != nil && g.Field == "groups" {
+			cd.OIDC.Scopes = append(cd.OIDC.Scopes, "groups") // IdPs send the claim for this scope
+		}
 	}
+	identityDefaults(&cd.Identity)
 	pr := &cd.Provisioners
 	if len(pr.Organizations) == 0 {
 		pr.Organizations = []ProvisionerOrg{{Name: "default"}}

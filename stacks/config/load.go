@@ -209,7 +209,7 @@ func typeName(t reflect.Type) string {
 	return t.Kind().String()
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -86,6 +86,8 @@ type Coder struct {
 	Coderd       *DeploymentSize `json:"coderd"`
 	Proxy        *DeploymentSize `json:"proxy"`
 	OIDC         *OIDC           `json:"oidc"`
+	Identity     Identity        `json:"identity"`
+	License      *License        `json:"license"`
 	ExternalAuth []ExternalAuth  `json:"externalAuth"`
 	QuietHours   QuietHours      `json:"quietHours"`
 	Provisioners Provisioners    `json:"provisioners"`
@@ -113,7 +115,9 @@ type OIDC struct {
 	EmailDomains []string `json:"emailDomains"`
 	Scopes       []string `json:"scopes"`
 	SignInText   string   `json:"signInText"`
-	GroupField   string   `json:"groupField"`
+	// Groups and Roles sync Coder groups and site roles from IdP claims.
+	Groups *GroupSync `json:"groups"`
+	Roles  *RoleSync  `json:"roles"`
 }
 
 // ExternalAuth is one Git provider (CODER_EXTERNAL_AUTH_<n>_*); its client

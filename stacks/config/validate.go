@@ -32,6 +32,7 @@ func validate(s *Stack, p *problems) {
 	validateRegions(s, p)
 	validateNames(s, p)
 	validateProxyTokens(s, p)
+	validateIdentity(s, p)
 }
 
 func validateDNS(s *Stack, p *problems) {

@@ -1,0 +1,94 @@
+package delivery
+
+import (
+	"fmt"
+	"strings"
+
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ConfigurationArgs is the Day-2 configuration a stack declares in coderd:
+// its licence, its owners, and its groups with their quota allowances.
+type ConfigurationArgs struct {
+	// Owners are the people allowed the owner role (coder.identity.owners),
+	// besides the automation account whose token the Job uses.
+	Owners []string
+	// Groups are created when missing and held at their allowance.
+	Groups []Group
+	// LicenseSecret is the Kubernetes secret (key "license") with the
+	// licence JWT; "" for an unlicensed stack.
+	LicenseSecret string
+	// LicenseVersion is the licence secret's current Secrets Manager
+	// version: a renewed licence changes it, and the Job runs again.
+	LicenseVersion string
+	// Schedule re-applies the configuration (cron, UTC): a renewed licence
+	// or an owner granted by hand is seen within a day.
+	Schedule string
+	Runner
+}
+
+// Group is one Coder group; Everyone (every member of the organization)
+// carries the members' quota.
+type Group struct {
+	Organization, Name string
+	QuotaAllowance     int
+}
+
+// Everyone is the name of each organization's all-members group.
+const Everyone = "Everyone"
+
+// Configuration is the Day-2 configuration of coderd.
+type Configuration struct {
+	pulumi.ResourceState
+
+	JobName pulumi.StringOutput `pulumi:"jobName"`
+}
+
+// NewConfiguration runs configure.sh once per change, and on Schedule.
+func NewConfiguration(ctx *pulumi.Context, name string, args *ConfigurationArgs, opts ...pulumi.ResourceOption) (*Configuration, error) {
+	c := &Configuration{}
+	groups := pulumi.Array{}
+	for _, g := range args.Groups {
+		groups = append(groups, pulumi.Map{"organization": pulumi.String(g.Organization), "name": pulumi.String(g.Name),
+			"quotaAllowance": pulumi.Int(g.QuotaAllowance)})
+	}
+	if err := ctx.RegisterComponentResourceV2("coder:delivery:Configuration", name, pulumi.Map{
+		"owners": pulumi.ToStringArray(args.Owners), "groups": groups, "licensed": pulumi.Bool(args.LicenseSecret != ""),
+		"licensedFeatures": pulumi.ToStringArray(args.LicensedFeatures), "schedule": pulumi.String(args.Schedule),
+	}, c, opts...); err != nil {
+		return nil, err
+	}
+	spec := jobSpec{container: "configure", script: ConfigureScript(), env: ConfigureEnv(args)}
+	if args.LicenseSecret != "" {
+		spec.secretEnv = append(spec.secretEnv, secretEnv("CODER_LICENSE", args.LicenseSecret, "license", false))
+	}
+	spec.meta = &metav1.ObjectMetaArgs{Namespace: pulumi.String(args.Namespace),
+		Labels: pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("coder-configuration")}}
+	once := spec
+	once.name = name + "-configure"
+	once.podAnnotations = map[string]string{"coder.com/license-version": args.LicenseVersion}
+	job, err := args.Runner.job(ctx, once, args.Runner.opts(c)...)
+	if err != nil {
+		return nil, fmt.Errorf("configuration %s: %w", name, err)
+	}
+	daily := spec
+	daily.name = name + "-reconfigure"
+	if _, err := args.Runner.cronJob(ctx, daily, args.Schedule, args.Runner.opts(c, job)...); err != nil {
+		return nil, fmt.Errorf("configuration %s: %w", name, err)
+	}
+	c.JobName = job.Metadata.Name().Elem()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"jobName": c.JobName}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ConfigureEnv is the Job's own plain environment.
+func ConfigureEnv(args *ConfigurationArgs) [][2]string {
+	lines := make([]string, 0, len(args.Groups))
+	for _, g := range args.Groups {
+		lines = append(lines, fmt.Sprintf("%s %s %d", g.Organization, g.Name, g.QuotaAllowance))
+	}
+	return [][2]string{{"OWNERS", strings.Join(args.Owners, ",")}, {"GROUPS", strings.Join(lines, "\n")}}
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The Day-2 configuration of coderd, declared by the stack: the licence,
+# the owners, and the groups templates are granted to with their quota
+# allowances. Idempotent: it reads first and writes only what differs, so a
+# run with nothing changed changes nothing. Runs before template delivery
+# (its groups must exist) with the automation account's owner token.
+set -euo pipefail
+
+changes=0
+say() { echo "configure: $*"; }
+fail() { echo "configure: $*" >&2; exit 1; }
+
+# 1. Licence (CODER_LICENSE, the JWT from Secrets Manager): installed once.
+# coderd lists a licence by its uuid, the JWT's jti claim
+# (enterprise/coderd/license); the JWT itself is never printed.
+if [ -n "${CODER_LICENSE:-}" ]; then
+  payload=$(printf '%s' "$CODER_LICENSE" | cut -d. -f2 | tr '_-' '/+')
+  case $((${#payload} % 4)) in 2) payload="${payload}==" ;; 3) payload="${payload}=" ;; esac
+  claims=$(printf '%s' "$payload" | base64 -d 2>/dev/null) || fail "the licence is not a JWT (coder/<stack>/<region>/license)"
+  jti=$(printf '%s\n' "$claims" | json_get jti) || fail "the licence has no id (jti claim)"
+  expires=$(printf '%s\n' "$claims" | json_get license_expires || echo unknown)
+  # Read into a variable first: a failed call must stop the run, and a
+  # command substitution inside <<< would hide its failure.
+  licenses=$(api GET /licenses | json_items)
+  installed=no
+  while read -r item; do
+    [ -n "$item" ] || continue
+    if [ "$(printf '%s\n' "$item" | json_get uuid)" = "$jti" ]; then installed=yes; fi
+  done <<<"$licenses"
+  if [ "$installed" = yes ]; then
+    say "licence ${jti} is installed (expires at ${expires}, Unix time)"
+  else
+    api POST /licenses -d "{\"license\":\"${CODER_LICENSE}\"}" >/dev/null
+    changes=$((changes + 1))
+    say "licence ${jti} installed (expires at ${expires}, Unix time)"
+  fi
+fi
+
+# 2. Owners: the declared people (OWNERS, emails) and this automation
+# account, no one else. An undeclared owner fails the run: removing a role
+# is a person's decision, never this script's.
+me=$(api GET /users/me | json_get id)
+owners=$(api GET '/users?q=role:owner&limit=1000' | json_get users | json_items)
+extra=""
+while read -r u; do
+  [ -n "$u" ] || continue
+  id=$(printf '%s\n' "$u" | json_get id)
+  email=$(printf '%s\n' "$u" | json_get email)
+  [ "$id" = "$me" ] && continue
+  case ",${OWNERS}," in *",${email},"*) ;; *) extra="${extra:+${extra}, }${email}" ;; esac
+done <<<"$owners"
+[ -z "$extra" ] || fail "coderd has owners that coder.identity.owners does not declare: ${extra}; remove their owner role (coder users edit-roles) or declare them"
+say "owners are the declared ones (${OWNERS}) and this automation account"
+
+# 3. Groups (licensed: template_rbac). GROUPS lists "organization group
+# allowance" lines: the groups templates are granted to, created before
+# delivery so it never waits for the IdP's first sign-in, and Everyone
+# (whose id is the organization's), which carries every member's quota.
+if licensed template_rbac; then
+  while read -r org name allowance; do
+    [ -n "$org" ] || continue
+    org_id=$(api GET "/organizations/${org}" | json_get id)
+    if [ "$name" = Everyone ]; then
+      path="/groups/${org_id}" code=200
+    else
+      code=$(status "/organizations/${org_id}/groups/${name}")
+      path="/organizations/${org_id}/groups/${name}"
+    fi
+    case "$code" in
+      200)
+        group=$(api GET "$path")
+        gid=$(printf '%s\n' "$group" | json_get id)
+        if [ "$(printf '%s\n' "$group" | json_get quota_allowance)" != "$allowance" ]; then
+          api PATCH "/groups/${gid}" -d "{\"quota_allowance\":${allowance}}" >/dev/null
+          changes=$((changes + 1))
+          say "group ${org}/${name}: quota allowance set to ${allowance}"
+        fi ;;
+      404)
+        api POST "/organizations/${org_id}/groups" -d "{\"name\":\"${name}\",\"quota_allowance\":${allowance}}" >/dev/null
+        changes=$((changes + 1))
+        say "group ${org}/${name}: created (quota allowance ${allowance}); IdP group sync fills it" ;;
+      *) fail "group ${org}/${name}: looking it up answered HTTP ${code}" ;;
+    esac
+  done <<<"${GROUPS:-}"
+fi
+say "done: ${changes} change(s)"
