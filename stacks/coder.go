@@ -63,6 +63,8 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 		QueueMetrics:     queueMetrics(r),
 		KEDAChartVersion: cfg.Cluster.Versions.KEDAChart,
 		Provisioners:     provisioners(cfg, r),
+		// Token lifetimes are coderd's, for every region's tokens.
+		Identity: identityArgs(cc),
 	}
 	if rc.Role != config.RoleControlPlane {
 		args.Role = coder.Proxy
@@ -80,7 +82,6 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 		args.OIDC = &coder.OIDCArgs{IssuerURL: o.IssuerURL, ClientID: o.ClientID, EmailDomains: o.EmailDomains,
 			Scopes: o.Scopes, SignInText: o.SignInText}
 	}
-	args.Identity = identityArgs(cc)
 	if l := cc.License; l != nil {
 		args.License = &coder.LicenseArgs{Features: l.Features}
 	}

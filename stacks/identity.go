@@ -1,7 +1,9 @@
 package stacks
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/components/delivery"
@@ -50,4 +52,24 @@ func configuredGroups(cfg *config.Stack) []delivery.Group {
 		out = append(out, delivery.Group{Organization: t.Organization, Name: n})
 	}
 	return out
+}
+
+// reportIdentity lists the licensed features the stack uses, each with the
+// setting that needs it, and how long a leaver keeps access.
+func reportIdentity(cfg *config.Stack, d *diagnostics) {
+	var uses []string
+	for _, u := range cfg.LicensedFeatureUses() {
+		uses = append(uses, fmt.Sprintf("%s (%s)", u.Feature, u.Key))
+	}
+	if l := cfg.Coder.License; l != nil {
+		d.add(Info, "stack licence", "Coder Premium features in use: %s; declared: %s (the JWT: coder/%s/<control region>/license)",
+			strings.Join(slices.Compact(uses), ", "), strings.Join(l.Features, ", "), cfg.Name)
+	}
+	id := cfg.Coder.Identity
+	leaver := fmt.Sprintf("at most %s (an API token's lifetime); sessions end %s after their last use", id.TokenLifetime, id.Session)
+	if id.SCIM {
+		leaver = "when the IdP's SCIM app suspends them (every session and token stops at once)"
+	}
+	d.add(Info, "stack identity", "%d owner(s) declared (at most %d); a leaver loses access %s; bound: coder.identity.maxLeaverAccess %s",
+		len(id.Owners), id.MaxOwners, leaver, id.LeaverAccess)
 }

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"strings"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/cluster"
@@ -29,7 +31,7 @@ func deployObservability(ctx *pulumi.Context, cfg *config.Stack, r *Region, d *d
 		LoadBalancer: &observability.LoadBalancerRefs{
 			ArnSuffix: r.LoadBalancer.ArnSuffix, TargetGroupArnSuffix: r.LoadBalancer.TargetGroupArnSuffix,
 		},
-		KeySecretPrefix:    coder.SecretName(cfg.Name, rc.Name, coder.ProvisionerKeyPurpose("")),
+		Credentials:        credentials(cfg, r),
 		Trail:              control && o.CloudTrail.On(),
 		TrailRetentionDays: o.CloudTrail.RetentionDays,
 	}
@@ -51,4 +53,28 @@ func deployObservability(ctx *pulumi.Context, cfg *config.Stack, r *Region, d *d
 	}
 	r.Monitoring = m
 	return nil
+}
+
+// credentials are the region's secrets as the credential functions and
+// alarms see them: each with its warning and, for a coderd token that holds
+// a value, its rotation.
+func credentials(cfg *config.Stack, r *Region) *observability.Credentials {
+	out := &observability.Credentials{
+		Prefix: coder.SecretName(cfg.Name, r.Config.Name, ""),
+		// Tokens are minted by coderd, at the primary access URL.
+		CoderURL: cfg.Coder.AccessURL, SecretsKeyArn: r.Keys.Arn(security.KeySecrets),
+	}
+	for _, c := range r.Coder.Credentials() {
+		if c.Purpose == coder.PurposeLicense {
+			out.License, out.LicenseArn = c.Secret, c.Arn
+			continue
+		}
+		w := observability.Credential{Secret: c.Secret, Arn: c.Arn, Purpose: strings.ReplaceAll(c.Purpose, "/", "-"), Runbook: c.Runbook,
+			WarnDays: c.WarnDays(cfg.Observability.Thresholds.CredentialExpiryDays)}
+		if c.Rotating {
+			w.RotateEveryDays = c.RotateEveryDays()
+		}
+		out.Watched = append(out.Watched, w)
+	}
+	return out
 }

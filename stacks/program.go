@@ -66,6 +66,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, er
 	p := &Platform{providers: map[string]*aws.Provider{}}
 	reportPassedEvent(cfg, d)
 	reportCapacity(cfg, "stack", d)
+	reportIdentity(cfg, d)
 	// The control plane first: proxies register with it.
 	order := make([]int, len(cfg.Regions))
 	for i := range order {

@@ -127,7 +127,7 @@ func secretNameOfArn(arn string) string {
 	return after[:strings.LastIndex(after, "-")]
 }
 
-func TestCoderdReleaseValues(t *testing.T) {
+func TestCoderServerReleaseValues(t *testing.T) {
 	r := stack(t, "prod")
 	cfg := r.Config
 	rel := release(t, r, "us-east-1", "coder", "coder")
@@ -211,7 +211,7 @@ func TestCoderdReleaseValues(t *testing.T) {
 
 // The Kubernetes secret coderd reads is synced from Secrets Manager, from
 // containers this stack created with the secrets key.
-func TestCoderdSecretsComeFromSecretsManager(t *testing.T) {
+func TestCoderServerSecretsComeFromSecretsManager(t *testing.T) {
 	r := stack(t, "prod")
 	var es *preview.Resource
 	for _, x := range r.OfType(tExternalSecret) {

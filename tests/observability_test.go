@@ -78,18 +78,32 @@ var (
 	nodeAlarms = []string{"ephemeral-storage-critical", "ephemeral-storage-high", "ephemeral-storage-warning", "node-cpu", "node-memory",
 		"pod-restarts-coder", "pod-restarts-coder-prov"}
 	dbAlarms   = []string{"aurora-acu", "aurora-connections", "aurora-cpu", "aurora-deadlocks", "aurora-freeable-memory", "aurora-replica-lag"}
-	edgeAlarms = []string{"nlb-tls-errors", "nlb-unhealthy-hosts", "provisioner-key-expiry"}
+	edgeAlarms = []string{"nlb-tls-errors", "nlb-unhealthy-hosts"}
+	// credentialAlarms: one per credential a region holds, and the
+	// licence's two in the control plane.
+	credentialAlarms = map[string][]string{
+		"prod/us-east-1": {"credential-admin-token", "credential-external-auth-github", "credential-oidc-client-secret",
+			"credential-provisioner-keys-default", "credential-provisioner-queue-token", "credential-scim-auth-header",
+			"credential-template-admin-token", "license-expiry", "license-expiry-critical"},
+		"workshop/us-east-2": {"credential-admin-token", "credential-ai-gateway-master-key", "credential-external-auth-github",
+			"credential-oidc-client-secret", "credential-provisioner-keys-default", "credential-provisioner-keys-demo",
+			"credential-provisioner-queue-token", "credential-template-admin-token", "license-expiry", "license-expiry-critical"},
+		"workshop/us-west-2": {"credential-provisioner-keys-default", "credential-provisioner-keys-demo",
+			"credential-provisioner-queue-token", "credential-proxy-session-token"},
+		"workshop/eu-west-2": {"credential-provisioner-keys-default", "credential-provisioner-keys-demo",
+			"credential-provisioner-queue-token", "credential-proxy-session-token"},
+	}
 )
 
 func TestAlarmSetPerRegion(t *testing.T) {
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		for _, rc := range r.Config.Regions {
-			want := append(append([]string{}, nodeAlarms...), edgeAlarms...)
+			want := append(append(append([]string{}, nodeAlarms...), edgeAlarms...), credentialAlarms[name+"/"+rc.Name]...)
 			wantRules := []string{"NodeGroupScalingLag"}
 			if rc.Role == "control-plane" {
 				want = append(want, dbAlarms...)
-				wantRules = append(wantRules, "CoderAPILatencyP95", "CoderAPILatencyP99", "CoderPendingBuilds", "CoderProvisionerQueueWait")
+				wantRules = append(wantRules, "CoderAPILatencyP95", "CoderAPILatencyP99", "CoderLicenseSeats", "CoderPendingBuilds", "CoderProvisionerQueueWait")
 			}
 			sort.Strings(want)
 			sort.Strings(wantRules)
@@ -108,10 +122,13 @@ func TestAlarmThresholds(t *testing.T) {
 		alarm, comparison string
 		threshold         float64
 	}{
-		{"ephemeral-storage-warning", "GreaterThanThreshold", 70},  // spec: 70 %
-		{"ephemeral-storage-high", "GreaterThanThreshold", 85},     // spec: 85 %
-		{"ephemeral-storage-critical", "GreaterThanThreshold", 95}, // spec: 95 %
-		{"provisioner-key-expiry", "LessThanThreshold", 14},        // spec: 14-day expiration alerts
+		{"ephemeral-storage-warning", "GreaterThanThreshold", 70},        // spec: 70 %
+		{"ephemeral-storage-high", "GreaterThanThreshold", 85},           // spec: 85 %
+		{"ephemeral-storage-critical", "GreaterThanThreshold", 95},       // spec: 95 %
+		{"credential-provisioner-keys-default", "LessThanThreshold", 14}, // spec: 14-day expiration alerts
+		{"credential-admin-token", "LessThanThreshold", 2.3},             // a third of its 7-day lifetime
+		{"license-expiry", "LessThanThreshold", 30},
+		{"license-expiry-critical", "LessThanThreshold", 7},
 		{"node-cpu", "GreaterThanThreshold", 80},
 		{"node-memory", "GreaterThanThreshold", 85},
 		{"pod-restarts-coder", "GreaterThanThreshold", 5},

@@ -341,6 +341,15 @@ var weakenings = []weakening{
 	{"provisioner on an older Coder", "coder-version-consistency", chart("coder-provisioner", func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, "v2.30.0", "values", "coder", "image", "tag")
 	})},
+	{"tokens for a century", "coder-token-lifetimes", chart("coder", func(t *testing.T, r *preview.Resource) {
+		setEnv(t, r, "CODER_MAX_TOKEN_LIFETIME", "876000h")
+	})},
+	{"owners open every workspace", "coder-access-hardening", chart("coder", func(t *testing.T, r *preview.Resource) {
+		setEnv(t, r, "CODER_DISABLE_OWNER_WORKSPACE_ACCESS", "false")
+	})},
+	{"no declared owners", "coder-owners", one("coder:delivery:Configuration", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, []any{}, "owners")
+	})},
 	// The template contract, on the resources that deliver templates.
 	{"toolchain needs a desktop the base lacks", "template-pairing-satisfies-contract", one(tTemplate, func(t *testing.T, r *preview.Resource) {
 		setIn(t, r.Inputs, []any{"persistent-home", "gui-rdp"}, "toolchain", "requires")

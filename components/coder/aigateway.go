@@ -41,13 +41,16 @@ const (
 // AIGatewayLabels select the gateway's pods.
 var AIGatewayLabels = map[string]string{"app.kubernetes.io/name": AIGatewayName}
 
+// PurposeAIGatewayKey is the LiteLLM master key this program generates.
+const PurposeAIGatewayKey = "ai-gateway-master-key"
+
 // createAIGateway runs LiteLLM in the coder namespace: Bedrock-only IAM,
 // a generated master key kept in Secrets Manager, and TLS on its only port.
 func (c *Coder) createAIGateway(ctx *pulumi.Context) error {
 	a := c.args
 	g := a.AIGateway
 	ns := cluster.NamespaceCoder
-	key, err := c.newSecret(ctx, "ai-gateway-master-key", "LiteLLM master key (generated)", false)
+	key, err := c.newSecret(ctx, PurposeAIGatewayKey, "LiteLLM master key (generated)", false)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package coder
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
@@ -107,16 +109,24 @@ func (c *Coder) secretName(purpose string) string {
 }
 
 // newSecret creates a KMS-encrypted secret container. The value is put by
-// an operator (fill=true) or by this program.
+// an operator (fill=true) or by this program. Its tags describe the
+// credential (owner, lifetime, rotation, runbook); an automatic credential
+// is tagged automatic once it holds a value, when its rotation starts.
 func (c *Coder) newSecret(ctx *pulumi.Context, purpose, description string, fill bool) (*smSecret, error) {
 	name := c.secretName(purpose)
+	cred := c.credential(purpose)
+	mode := "manual"
+	if cred.Automatic && c.filled(purpose) {
+		mode = "automatic"
+	}
 	s, err := secretsmanager.NewSecret(ctx, c.name+"-"+strings.ReplaceAll(purpose, "/", "-"), &secretsmanager.SecretArgs{
 		Name:                 pulumi.String(name),
 		Description:          pulumi.String(description),
 		KmsKeyId:             c.args.Keys.Secrets,
 		RecoveryWindowInDays: pulumi.Int(30),
 		Tags: pulumi.StringMap{
-			RotationTag: pulumi.String("manual"), RotationDaysTag: pulumi.String(fmt.Sprint(ManualRotationDays)),
+			RotationTag: pulumi.String(mode), RotationDaysTag: pulumi.String(fmt.Sprint(min(cred.Days, ManualRotationDays))),
+			OwnerTag: pulumi.String(cred.Owner), RunbookTag: pulumi.String(cred.Runbook),
 			"coder:purpose": pulumi.String(purpose),
 		},
 	}, pulumi.Parent(c), pulumi.Protect(true))
@@ -130,6 +140,15 @@ func (c *Coder) newSecret(ctx *pulumi.Context, purpose, description string, fill
 	}
 	return sm, nil
 }
+
+// filled reports whether a secret holds a value, without recording it as
+// pending (nil SecretsReady: the caller vouches for all).
+func (c *Coder) filled(purpose string) bool {
+	return c.args.SecretsReady == nil || c.args.SecretsReady[purpose]
+}
+
+// sortedPurposes lists the purposes of the component's secrets in order.
+func sortedPurposes(m map[string]*smSecret) []string { return slices.Sorted(maps.Keys(m)) }
 
 // serviceAccount creates a service account bound to an IRSA role; charts
 // are told to use it instead of creating their own, so that its

@@ -105,10 +105,14 @@ func (r Runner) spec(s jobSpec) batchv1.JobSpecArgs {
 	}
 	mounts := append(corev1.VolumeMountArray{corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")}}, s.mounts...)
 	volumes := append(corev1.VolumeArray{corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}}}, s.volumes...)
+	var podMeta metav1.ObjectMetaPtrInput
+	if len(s.podAnnotations) > 0 {
+		podMeta = &metav1.ObjectMetaArgs{Annotations: pulumi.ToStringMap(s.podAnnotations)}
+	}
 	return batchv1.JobSpecArgs{
 		BackoffLimit:          pulumi.Int(4),
 		ActiveDeadlineSeconds: pulumi.Int(1800),
-		Template: corev1.PodTemplateSpecArgs{Spec: &corev1.PodSpecArgs{
+		Template: corev1.PodTemplateSpecArgs{Metadata: podMeta, Spec: &corev1.PodSpecArgs{
 			ServiceAccountName: pulumi.String(r.ServiceAccount),
 			RestartPolicy:      pulumi.String("Never"),
 			NodeSelector:       pulumi.ToStringMap(r.NodeSelector),

@@ -28,8 +28,9 @@ func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
 			set{alarms[:1], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix, "TargetGroup": lb.TargetGroupArnSuffix}},
 			set{alarms[1:], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix}})
 	}
-	if a.KeySecretPrefix != "" {
-		sets = append(sets, set{[]Alarm{KeyExpiryAlarm(a.Thresholds)}, pulumi.StringMap{"Stack": pulumi.String(a.Stack), "Region": pulumi.String(a.Region)}})
+	if cr := a.Credentials; cr != nil {
+		sets = append(sets, set{CredentialAlarms(a.Thresholds, cr.Watched, cr.License != ""),
+			pulumi.StringMap{"Stack": pulumi.String(a.Stack), "Region": pulumi.String(a.Region)}})
 	}
 	for _, s := range sets {
 		for _, al := range s.alarms {

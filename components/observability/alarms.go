@@ -126,17 +126,6 @@ func LoadBalancerAlarms(t Thresholds) []Alarm {
 	}
 }
 
-// KeyExpiryAlarm fires when a provisioner key is within the warning window
-// of its rotation date; the key-age function publishes the metric. Missing
-// data breaches: a silent checker is itself a problem.
-func KeyExpiryAlarm(t Thresholds) Alarm {
-	return Alarm{Name: "provisioner-key-expiry", Runbook: "provisioner-key-expiry", Summary: "a provisioner key is due for rotation",
-		Namespace: KeyAgeNamespace, Metric: KeyAgeMetric, Statistic: "Minimum", Comparison: "LessThanThreshold",
-		// The function publishes every 6 hours: two silent periods in a row,
-		// not one late run, make the checker's silence an alarm.
-		Threshold: t.ProvisionerKeyExpiryDays, Unit: " days", Period: 21600, Evaluations: 2, Breaching: 2, Missing: "breaching"}
-}
-
 // CoderRules are the Prometheus alerts on coderd's own metrics (control
 // plane only): API latency from coderd_api_request_latencies_seconds, the
 // provisioner queue wait and the builds waiting for a provisioner.
@@ -151,6 +140,10 @@ func CoderRules(t Thresholds) []Rule {
 		{Name: "CoderPendingBuilds", Runbook: "provisioner-queue", Summary: "builds are pending", For: "5m", Threshold: t.PendingBuilds,
 			// Every coderd replica reports the database's count: max, not sum.
 			Expr: fmt.Sprintf(`max(coderd_api_workspace_latest_build{status="pending"}) > %s`, trim(t.PendingBuilds))},
+		// Seats: coderd's licence collector (enterprise/coderd/license/
+		// metricscollector.go) reports active users and the licensed limit.
+		{Name: "CoderLicenseSeats", Runbook: "credential-license", Summary: "licensed seats are nearly all in use", For: "1h", Threshold: t.LicenseSeatsPercent, Unit: "%",
+			Expr: fmt.Sprintf(`max(coderd_license_active_users) / max(coderd_license_limit_users) * 100 > %s and on() max(coderd_license_user_limit_enabled) == 1`, trim(t.LicenseSeatsPercent))},
 	}
 }
 

@@ -57,9 +57,12 @@ func (m *Monitoring) createDashboard(ctx *pulumi.Context) error {
 				pulumi.Array{pulumi.String("AWS/NetworkELB"), pulumi.String("HealthyHostCount"), pulumi.String("LoadBalancer"), lb.ArnSuffix, pulumi.String("TargetGroup"), lb.TargetGroupArnSuffix},
 				pulumi.Array{pulumi.String("AWS/NetworkELB"), pulumi.String("UnHealthyHostCount"), pulumi.String("LoadBalancer"), lb.ArnSuffix, pulumi.String("TargetGroup"), lb.TargetGroupArnSuffix})))
 	}
-	if a.KeySecretPrefix != "" {
-		widgets = append(widgets, widget("metric", 12, 6, metric("Provisioner key: days to rotation (min)", "Minimum",
-			pulumi.Array{pulumi.String(KeyAgeNamespace), pulumi.String(KeyAgeMetric), pulumi.String("Stack"), pulumi.String(a.Stack), pulumi.String("Region"), pulumi.String(a.Region)})))
+	if cr := a.Credentials; cr != nil {
+		series := []pulumi.Array{{pulumi.String(CredentialNamespace), pulumi.String(CredentialMetric), pulumi.String("Stack"), pulumi.String(a.Stack), pulumi.String("Region"), pulumi.String(a.Region)}}
+		if cr.License != "" {
+			series = append(series, pulumi.Array{pulumi.String(CredentialNamespace), pulumi.String(LicenseMetric), pulumi.String("Stack"), pulumi.String(a.Stack), pulumi.String("Region"), pulumi.String(a.Region)})
+		}
+		widgets = append(widgets, widget("metric", 12, 6, metric("Credentials: days to renewal (min) and to licence expiry", "Minimum", series...)))
 	}
 	d, err := cloudwatch.NewDashboard(ctx, m.name, &cloudwatch.DashboardArgs{
 		DashboardName: pulumi.String(m.name),

@@ -49,9 +49,8 @@ type MonitoringArgs struct {
 	CoderRules   bool
 	Database     *DatabaseRefs
 	LoadBalancer *LoadBalancerRefs
-	// KeySecretPrefix selects the provisioner-key secrets whose age is
-	// watched ("" = no key-age check).
-	KeySecretPrefix string
+	// Credentials are watched and rotated (nil = none).
+	Credentials *Credentials
 	// Trail creates the stack's multi-region CloudTrail here.
 	Trail              bool
 	TrailRetentionDays int
@@ -86,7 +85,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 	for _, step := range []func(*pulumi.Context) error{
-		m.createTopic, m.createLogging, m.createInsights, m.createAlarms, m.createRules, m.createKeyAge,
+		m.createTopic, m.createLogging, m.createInsights, m.createAlarms, m.createRules, m.createCredentials,
 		m.createDashboard, m.createTrail,
 	} {
 		if err := step(ctx); err != nil {

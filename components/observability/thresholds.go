@@ -26,7 +26,10 @@ type Thresholds struct {
 	ProvisionerQueueWaitSeconds float64
 	PendingBuilds               float64
 	ScalingLagMinutes           float64
-	ProvisionerKeyExpiryDays    float64
+	CredentialExpiryDays        float64
+	LicenseExpiryDays           float64
+	LicenseExpiryCriticalDays   float64
+	LicenseSeatsPercent         float64
 }
 
 // ConnectionsThreshold is the connection count that is pct % of the

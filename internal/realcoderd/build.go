@@ -90,7 +90,15 @@ func goBuild(dir, out, ldflags, pkg string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	args := []string{"build", "-o", out + ".tmp"}
+	// Test binaries of several packages may build at once: each writes
+	// its own temporary file and renames it into place, atomically.
+	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_ = tmp.Close()
+	defer os.Remove(tmp.Name())
+	args := []string{"build", "-o", tmp.Name()}
 	if ldflags != "" {
 		args = append(args, "-ldflags", ldflags)
 	}
@@ -99,7 +107,7 @@ func goBuild(dir, out, ldflags, pkg string) error {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("realcoderd: building %s: %w\n%s", pkg, err, b)
 	}
-	return os.Rename(out+".tmp", out)
+	return os.Rename(tmp.Name(), out)
 }
 
 // FindRepo walks up from dir to the repository root (with tools/coderd).

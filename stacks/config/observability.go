@@ -66,12 +66,18 @@ type Thresholds struct {
 	ProvisionerQueueWaitSeconds float64   `json:"provisionerQueueWaitSeconds"`
 	PendingBuilds               float64   `json:"pendingBuilds"`
 	ScalingLagMinutes           float64   `json:"scalingLagMinutes"`
-	ProvisionerKeyExpiryDays    float64   `json:"provisionerKeyExpiryDays"`
+	// CredentialExpiryDays warns before a credential's renewal is due (a
+	// third of a shorter lifetime); the licence warns twice before it
+	// expires, and when its seats are nearly all in use.
+	CredentialExpiryDays      float64 `json:"credentialExpiryDays"`
+	LicenseExpiryDays         float64 `json:"licenseExpiryDays"`
+	LicenseExpiryCriticalDays float64 `json:"licenseExpiryCriticalDays"`
+	LicenseSeatsPercent       float64 `json:"licenseSeatsPercent"`
 }
 
 // DefaultThresholds are used for every threshold the stack does not set.
 // The spec gives ephemeral storage (70/85/95 %), API latency (P95 500 ms,
-// P99 1 s) and key expiry (14 days); docs/runbooks.md gives the reasons for
+// P99 1 s) and credential expiry (14 days); docs/runbooks.md gives the reasons for
 // the others.
 var DefaultThresholds = Thresholds{
 	NodeCPUPercent:              80,
@@ -91,7 +97,10 @@ var DefaultThresholds = Thresholds{
 	ProvisionerQueueWaitSeconds: 60,
 	PendingBuilds:               10,
 	ScalingLagMinutes:           10,
-	ProvisionerKeyExpiryDays:    14,
+	CredentialExpiryDays:        14,
+	LicenseExpiryDays:           30,
+	LicenseExpiryCriticalDays:   7,
+	LicenseSeatsPercent:         90,
 }
 
 // DefaultRunbookURL is the repository's runbook, where alarm links point.
@@ -119,7 +128,8 @@ func defaultObservability(o *Observability) {
 		{&t.NLBTLSNegotiationErrors, d.NLBTLSNegotiationErrors}, {&t.APILatencyP95Ms, d.APILatencyP95Ms},
 		{&t.APILatencyP99Ms, d.APILatencyP99Ms}, {&t.ProvisionerQueueWaitSeconds, d.ProvisionerQueueWaitSeconds},
 		{&t.PendingBuilds, d.PendingBuilds}, {&t.ScalingLagMinutes, d.ScalingLagMinutes},
-		{&t.ProvisionerKeyExpiryDays, d.ProvisionerKeyExpiryDays},
+		{&t.CredentialExpiryDays, d.CredentialExpiryDays}, {&t.LicenseExpiryDays, d.LicenseExpiryDays},
+		{&t.LicenseExpiryCriticalDays, d.LicenseExpiryCriticalDays}, {&t.LicenseSeatsPercent, d.LicenseSeatsPercent},
 	} {
 		if *f.v == 0 {
 			*f.v = f.def
@@ -186,15 +196,20 @@ func validateObservability(s *Stack, p *problems) {
 		{"nlbUnhealthyHosts", t.NLBUnhealthyHosts, 0, 1000}, {"nlbTlsNegotiationErrors", t.NLBTLSNegotiationErrors, 1, 1e6},
 		{"apiLatencyP95Ms", t.APILatencyP95Ms, 10, 60000}, {"provisionerQueueWaitSeconds", t.ProvisionerQueueWaitSeconds, 5, 3600},
 		{"pendingBuilds", t.PendingBuilds, 1, 10000}, {"scalingLagMinutes", t.ScalingLagMinutes, 1, 120},
-		{"provisionerKeyExpiryDays", t.ProvisionerKeyExpiryDays, 1, 60},
+		{"credentialExpiryDays", t.CredentialExpiryDays, 1, 60}, {"licenseExpiryDays", t.LicenseExpiryDays, 1, 180},
+		{"licenseExpiryCriticalDays", t.LicenseExpiryCriticalDays, 1, 60}, {"licenseSeatsPercent", t.LicenseSeatsPercent, 50, 100},
 	} {
 		if f.v < f.lo || f.v > f.h {
 			p.add("observability.thresholds."+f.key, f.v, "must be between %v and %v", f.lo, f.h)
 		}
 	}
-	if t.ProvisionerKeyExpiryDays >= standards.ManualRotationDays {
-		p.add("observability.thresholds.provisionerKeyExpiryDays", t.ProvisionerKeyExpiryDays,
-			"must be less than the %d-day key rotation period: the warning comes before the key is due", standards.ManualRotationDays)
+	if t.CredentialExpiryDays >= standards.ManualRotationDays {
+		p.add("observability.thresholds.credentialExpiryDays", t.CredentialExpiryDays,
+			"must be less than the %d-day rotation period: the warning comes before the credential is due", standards.ManualRotationDays)
+	}
+	if t.LicenseExpiryCriticalDays >= t.LicenseExpiryDays {
+		p.add("observability.thresholds.licenseExpiryCriticalDays", t.LicenseExpiryCriticalDays,
+			"must be less than licenseExpiryDays (%v): the critical alarm follows the warning", t.LicenseExpiryDays)
 	}
 }
 
