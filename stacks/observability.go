@@ -28,6 +28,7 @@ func deployObservability(ctx *pulumi.Context, cfg *config.Stack, r *Region, d *d
 		RestartNamespaces: []string{cluster.NamespaceCoder, cluster.NamespaceProvisioner},
 		Prometheus:        r.Prometheus,
 		CoderRules:        control,
+		Day2:              control,
 		LoadBalancer: &observability.LoadBalancerRefs{
 			ArnSuffix: r.LoadBalancer.ArnSuffix, TargetGroupArnSuffix: r.LoadBalancer.TargetGroupArnSuffix,
 		},

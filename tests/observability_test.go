@@ -102,7 +102,7 @@ func TestAlarmSetPerRegion(t *testing.T) {
 			want := append(append(append([]string{}, nodeAlarms...), edgeAlarms...), credentialAlarms[name+"/"+rc.Name]...)
 			wantRules := []string{"NodeGroupScalingLag"}
 			if rc.Role == "control-plane" {
-				want = append(want, dbAlarms...)
+				want = append(want, append(dbAlarms, "day2-configuration")...)
 				wantRules = append(wantRules, "CoderAPILatencyP95", "CoderAPILatencyP99", "CoderLicenseSeats", "CoderPendingBuilds", "CoderProvisionerQueueWait")
 			}
 			sort.Strings(want)

@@ -9,6 +9,9 @@ set -euo pipefail
 changes=0
 say() { echo "configure: $*"; }
 fail() { echo "configure: $*" >&2; exit 1; }
+# Whatever fails, the run ends with one line the platform alarms on
+# (observability.Day2FailurePattern, a CloudWatch Logs metric filter).
+trap 'rc=$?; [ "$rc" = 0 ] || echo "configure: FAILED (exit ${rc}); docs/runbooks.md#alarm-day2-configuration" >&2' EXIT
 
 # 1. Licence (CODER_LICENSE, the JWT from Secrets Manager): installed once.
 # coderd lists a licence by its uuid, the JWT's jti claim

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/components/delivery"
+	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/internal/realcoderd"
 )
 
@@ -66,6 +67,7 @@ func TestCoderdConfigurationChecksOwners(t *testing.T) {
 	out, err := configure(t, srv.URL, srv.Token, srv.Env, env)
 	require.Error(t, err, out)
 	assert.Contains(t, out, "coderd has owners that coder.identity.owners does not declare: mallory@example.com; remove their owner role")
+	assert.Contains(t, out, observability.Day2FailurePattern)
 	assert.NotContains(t, out, "alice@example.com;", "a declared owner is fine")
 
 	env["OWNERS"] = "alice@example.com,mallory@example.com"
@@ -267,5 +269,6 @@ func TestConfigureFailsOnARejectedToken(t *testing.T) {
 	_, url, env := startEnterprise(t)
 	out, err := configure(t, url, "expired-token-0000000000", env, map[string]string{"OWNERS": "alice@example.com"})
 	require.Error(t, err)
-	assert.Contains(t, out, "HTTP 401")
+	assert.Contains(t, out, "coderd rejected the session token (HTTP 401): coder/prod/us-east-1/admin-token has expired or was revoked")
+	assert.Contains(t, out, observability.Day2FailurePattern, "the line the day2-configuration alarm counts")
 }

@@ -28,6 +28,9 @@ func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
 			set{alarms[:1], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix, "TargetGroup": lb.TargetGroupArnSuffix}},
 			set{alarms[1:], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix}})
 	}
+	if a.Day2 {
+		sets = append(sets, set{[]Alarm{Day2Alarm(a.Stack)}, pulumi.StringMap{}})
+	}
 	if cr := a.Credentials; cr != nil {
 		sets = append(sets, set{CredentialAlarms(a.Thresholds, cr.Watched, cr.License != ""),
 			pulumi.StringMap{"Stack": pulumi.String(a.Stack), "Region": pulumi.String(a.Region)}})

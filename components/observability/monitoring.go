@@ -51,6 +51,8 @@ type MonitoringArgs struct {
 	LoadBalancer *LoadBalancerRefs
 	// Credentials are watched and rotated (nil = none).
 	Credentials *Credentials
+	// Day2 alarms on failed Day-2 configuration runs (the control plane).
+	Day2 bool
 	// Trail creates the stack's multi-region CloudTrail here.
 	Trail              bool
 	TrailRetentionDays int
@@ -85,7 +87,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 	for _, step := range []func(*pulumi.Context) error{
-		m.createTopic, m.createLogging, m.createInsights, m.createAlarms, m.createRules, m.createCredentials,
+		m.createTopic, m.createLogging, m.createDay2Filter, m.createInsights, m.createAlarms, m.createRules, m.createCredentials,
 		m.createDashboard, m.createTrail,
 	} {
 		if err := step(ctx); err != nil {
