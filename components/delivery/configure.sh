@@ -9,6 +9,7 @@ set -euo pipefail
 changes=0
 say() { echo "configure: $*"; }
 fail() { echo "configure: $*" >&2; exit 1; }
+lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 # Whatever fails, the run ends with one line the platform alarms on
 # (observability.Day2FailurePattern, a CloudWatch Logs metric filter).
 trap 'rc=$?; [ "$rc" = 0 ] || echo "configure: FAILED (exit ${rc}); docs/runbooks.md#alarm-day2-configuration" >&2' EXIT
@@ -50,7 +51,8 @@ while read -r u; do
   id=$(printf '%s\n' "$u" | json_get id)
   email=$(printf '%s\n' "$u" | json_get email)
   [ "$id" = "$me" ] && continue
-  case ",${OWNERS}," in *",${email},"*) ;; *) extra="${extra:+${extra}, }${email}" ;; esac
+  # Emails compare without case: IdPs and people spell them differently.
+  case ",$(lower "$OWNERS")," in *",$(lower "$email"),"*) ;; *) extra="${extra:+${extra}, }${email}" ;; esac
 done <<<"$owners"
 [ -z "$extra" ] || fail "coderd has owners that coder.identity.owners does not declare: ${extra}; remove their owner role (coder users edit-roles) or declare them"
 say "owners are the declared ones (${OWNERS}) and this automation account"

@@ -70,7 +70,7 @@ func TestCoderdConfigurationChecksOwners(t *testing.T) {
 	assert.Contains(t, out, observability.Day2FailurePattern)
 	assert.NotContains(t, out, "alice@example.com;", "a declared owner is fine")
 
-	env["OWNERS"] = "alice@example.com,mallory@example.com"
+	env["OWNERS"] = "Alice@Example.com,mallory@example.com" // as people spell them
 	out, err = configure(t, srv.URL, srv.Token, srv.Env, env)
 	require.NoError(t, err, out)
 }

@@ -9,7 +9,8 @@ license_expires claim of the JWT, the date coderd enforces).
 rotate_handler is the Secrets Manager rotation function of the coderd API
 tokens (createSecret, setSecret, testSecret, finishSecret): a token mints its
 successor through coderd's API, for as long as coderd allows that user's
-tokens to live, and the old token is deleted once the new one is current.
+tokens to live; the token it replaces stays valid until the next rotation,
+when it is deleted.
 """
 import base64
 import datetime
@@ -110,19 +111,25 @@ def test_secret(sm, url, arn, request):
 
 
 def finish_secret(sm, url, arn, request):
-    current = current_version(sm, arn)
+    stages = sm.describe_secret(SecretId=arn)["VersionIdsToStages"]
+    current = next(v for v, s in stages.items() if "AWSCURRENT" in s)
     if current == request:
         return
-    old = sm.get_secret_value(SecretId=arn, VersionId=current)["SecretString"].strip()
+    # The token being replaced stays valid until the next rotation: the
+    # workloads read it from a Kubernetes secret that External Secrets
+    # refreshes hourly. The one before it (AWSPREVIOUS) goes now.
+    previous = next((v for v, s in stages.items() if "AWSPREVIOUS" in s), None)
+    new = sm.get_secret_value(SecretId=arn, VersionId=request)["SecretString"].strip()
+    if previous:
+        old = sm.get_secret_value(SecretId=arn, VersionId=previous)["SecretString"].strip()
+        # A token is "<id>-<secret>"; coderd deletes it by id.
+        try:
+            coderd(url, new, "DELETE", "/users/me/keys/" + old.split("-")[0])
+        except urllib.error.HTTPError as e:
+            if e.code != 404:  # expired or deleted by a retried step already
+                raise
     sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=request,
                                    RemoveFromVersionId=current)
-    new = sm.get_secret_value(SecretId=arn, VersionId=request)["SecretString"].strip()
-    # A token is "<id>-<secret>"; coderd deletes it by id.
-    try:
-        coderd(url, new, "DELETE", "/users/me/keys/" + old.split("-")[0])
-    except urllib.error.HTTPError as e:
-        if e.code != 404:  # deleted by a retried step already
-            raise
 
 
 STEPS = {"createSecret": create_secret, "setSecret": lambda *args: None,

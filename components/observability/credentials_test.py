@@ -78,6 +78,8 @@ class SecretsManager:
         assert VersionStage in self.stages[RemoveFromVersionId]
         self._move(VersionStage, MoveToVersionId)
         self.stages[MoveToVersionId].discard("AWSPENDING")
+        if VersionStage == "AWSCURRENT":  # Secrets Manager labels the replaced version
+            self._move("AWSPREVIOUS", RemoveFromVersionId)
 
 
 class Metrics:
@@ -154,26 +156,28 @@ class RotationTest(unittest.TestCase):
         self.assertNotEqual(first, second)
         me = credentials.coderd(self.url, second, "GET", "/users/me")
         self.assertEqual(me["username"], "automation")
-        with self.assertRaises(urllib.error.HTTPError) as e:
-            credentials.coderd(self.url, first, "GET", "/users/me")
-        self.assertEqual(e.exception.code, 401, "the old token is deleted")
+        # The replaced token keeps working until the next rotation: pods
+        # read it from a secret External Secrets refreshes hourly.
+        credentials.coderd(self.url, first, "GET", "/users/me")
         minted = [t for t in self.tokens(second) if t["token_name"].startswith("rotated-")]
         self.assertEqual(len(minted), 1)
         # The longest lifetime coderd allows an owner (CODER_MAX_ADMIN_TOKEN_LIFETIME, 7 days by default).
-        lifetime = minted[0]["lifetime_seconds"]
-        self.assertEqual(lifetime, 7 * 24 * 3600)
+        self.assertEqual(minted[0]["lifetime_seconds"], 7 * 24 * 3600)
 
         # A retried step changes nothing; a finished rotation is not redone.
         credentials.rotate(self.sm, self.url, {"SecretId": self.arn, "ClientRequestToken": request, "Step": "createSecret"})
         credentials.rotate(self.sm, self.url, {"SecretId": self.arn, "ClientRequestToken": request, "Step": "finishSecret"})
         self.assertEqual(len([t for t in self.tokens(second) if t["token_name"].startswith("rotated-")]), 1)
 
-        # The next rotation starts from the rotated token.
+        # The next rotation starts from the rotated token and deletes the
+        # one before it.
         self.steps(self.sm.start_rotation())
         third = self.sm.get_secret_value(SecretId=self.arn, VersionStage="AWSCURRENT")["SecretString"]
         credentials.coderd(self.url, third, "GET", "/users/me")
-        with self.assertRaises(urllib.error.HTTPError):
-            credentials.coderd(self.url, second, "GET", "/users/me")
+        credentials.coderd(self.url, second, "GET", "/users/me")
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            credentials.coderd(self.url, first, "GET", "/users/me")
+        self.assertEqual(e.exception.code, 401, "the token two rotations back is deleted")
 
     def test_a_rejected_token_fails_the_rotation(self):
         self.sm.put("AAAAAAAAAA-BBBBBBBBBBBBBBBBBBBBBB", ["AWSCURRENT"])
