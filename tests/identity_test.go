@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -136,4 +138,39 @@ func TestCredentialsRotateOrAlarm(t *testing.T) {
 	}
 	assert.Subset(t, fns, []string{"index.age_handler", "index.rotate_handler"})
 	assert.True(t, slices.Contains(fns, "index.rotate_handler"))
+}
+
+// docs/identity.md's credential table covers every secret either stack
+// holds, and says "automatic" exactly for the ones that rotate themselves.
+func TestCredentialInventoryIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(repoPath(t, "docs/identity.md"))
+	require.NoError(t, err)
+	rows := map[string]string{} // purpose pattern → rotation column
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		name := strings.Trim(strings.Fields(strings.TrimSpace(cells[1]))[0], "`")
+		rows[name] = strings.TrimSpace(cells[4])
+	}
+	placeholder := regexp.MustCompile(`/[^/]+$`)
+	for _, name := range []string{"prod", "workshop"} {
+		r := stack(t, name)
+		for _, s := range r.OfType(tSecret) {
+			purpose := tag(s, "coder:purpose")
+			row, ok := rows[purpose]
+			if !ok {
+				row, ok = rows[placeholder.ReplaceAllStringFunc(purpose, func(string) string {
+					if strings.HasPrefix(purpose, "external-auth/") {
+						return "/<id>"
+					}
+					return "/<org>"
+				})]
+			}
+			require.True(t, ok, "%s: %s is in docs/identity.md's credential table", name, purpose)
+			auto := slices.Contains([]string{coder.PurposeAdminToken, coder.PurposeTemplateToken, coder.PurposeQueueToken}, purpose)
+			assert.Equal(t, auto, strings.HasPrefix(row, "automatic"), "%s: %s rotation", name, purpose)
+		}
+	}
 }

@@ -2,8 +2,9 @@
 // Each template is a coder:templates:Template component whose inputs are the
 // contract facts the policy pack judges; under it an immutable ConfigMap
 // holds the template directory and a Job runs the stack's pinned coder CLI
-// to push it, set the template's schedule, restrict it to groups and set the
-// quota. The ConfigMaps and the Job are auto-named, so a change of content,
+// to push it, set the template's schedule and restrict it to groups. The
+// Day-2 configuration (configuration.go) runs before it: the licence, the
+// owners, and the groups with their quota. The ConfigMaps and the Job are auto-named, so a change of content,
 // settings or infrastructure variables replaces the Job and it runs again;
 // with no change nothing runs.
 package delivery
