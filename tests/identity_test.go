@@ -53,6 +53,7 @@ func TestDay2ConfigurationAsRegistered(t *testing.T) {
 	assert.True(t, boolean(cfg, "licensed"))
 	plain, secret := jobEnv(t, job)
 	assert.Equal(t, "platform-lead@acme-corp.com,sre-lead@acme-corp.com", plain["OWNERS"])
+	assert.Equal(t, "0", plain["SUSPEND_INACTIVE_DAYS"], "prod deprovisions through SCIM")
 	// Everyone carries the quota (the most any template allows, one credit
 	// per workspace); the granted groups exist before delivery, empty.
 	assert.Equal(t, "default Everyone 3\ndefault data-scientists 0\ndefault developers 0\ndefault platform-engineers 0\ndefault windows-developers 0", plain["GROUPS"])

@@ -37,6 +37,8 @@ type ConfigurationArgs struct {
 	Groups []delivery.Group
 	// Schedule re-applies it (cron, UTC).
 	Schedule string
+	// SuspendInactiveDays suspends accounts not seen for this long (0 = never).
+	SuspendInactiveDays int
 }
 
 // ConfigurationSchedule re-applies the Day-2 configuration daily, at a
@@ -90,7 +92,7 @@ func (c *Coder) createConfiguration(ctx *pulumi.Context) error {
 	}
 	cfg := a.Configuration
 	c.configuration, err = delivery.NewConfiguration(ctx, c.name+"-configuration", &delivery.ConfigurationArgs{
-		Owners: cfg.Owners, Groups: cfg.Groups, Schedule: cfg.Schedule,
+		Owners: cfg.Owners, Groups: cfg.Groups, Schedule: cfg.Schedule, SuspendInactiveDays: cfg.SuspendInactiveDays,
 		LicenseSecret: licenseSecret, LicenseVersion: a.SecretVersions[PurposeLicense],
 		Runner: c.runner(ConfigServiceAccount, secret, PurposeAdminToken, es),
 	}, pulumi.Parent(c))

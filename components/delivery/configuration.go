@@ -16,6 +16,9 @@ type ConfigurationArgs struct {
 	Owners []string
 	// Groups are created when missing and held at their allowance.
 	Groups []Group
+	// SuspendInactiveDays suspends accounts not seen for this many days
+	// (0 = never); owners and the automation account are never suspended.
+	SuspendInactiveDays int
 	// LicenseSecret is the Kubernetes secret (key "license") with the
 	// licence JWT; "" for an unlicensed stack.
 	LicenseSecret string
@@ -56,6 +59,7 @@ func NewConfiguration(ctx *pulumi.Context, name string, args *ConfigurationArgs,
 	if err := ctx.RegisterComponentResourceV2("coder:delivery:Configuration", name, pulumi.Map{
 		"owners": pulumi.ToStringArray(args.Owners), "groups": groups, "licensed": pulumi.Bool(args.LicenseSecret != ""),
 		"licensedFeatures": pulumi.ToStringArray(args.LicensedFeatures), "schedule": pulumi.String(args.Schedule),
+		"suspendInactiveDays": pulumi.Int(args.SuspendInactiveDays),
 	}, c, opts...); err != nil {
 		return nil, err
 	}
@@ -90,5 +94,6 @@ func ConfigureEnv(args *ConfigurationArgs) [][2]string {
 	for _, g := range args.Groups {
 		lines = append(lines, fmt.Sprintf("%s %s %d", g.Organization, g.Name, g.QuotaAllowance))
 	}
-	return [][2]string{{"OWNERS", strings.Join(args.Owners, ",")}, {"GROUPS", strings.Join(lines, "\n")}}
+	return [][2]string{{"OWNERS", strings.Join(args.Owners, ",")}, {"GROUPS", strings.Join(lines, "\n")},
+		{"SUSPEND_INACTIVE_DAYS", fmt.Sprint(args.SuspendInactiveDays)}}
 }

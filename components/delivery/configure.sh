@@ -88,4 +88,26 @@ if licensed template_rbac; then
     esac
   done <<<"${GROUPS:-}"
 fi
+# 4. Inactive accounts (SUSPEND_INACTIVE_DAYS > 0): suspended when not seen
+# for that long, so an account the IdP never deprovisions does not stay
+# open. Owners and this account are never suspended; a user-admin
+# reactivates (coder users activate). NOW (Unix seconds) is for the tests.
+if [ "${SUSPEND_INACTIVE_DAYS:-0}" -gt 0 ]; then
+  cutoff=$(date -u -d "@$((${NOW:-$(date +%s)} - SUSPEND_INACTIVE_DAYS * 86400))" +%Y-%m-%dT%H:%M:%SZ)
+  # The time is quoted (%22): coderd's search splits a term at every ':'.
+  # created_before too: an account that never signed in has last_seen_at
+  # 0001-01-01 (seen on v2.30.0), and a new one is not an inactive one.
+  inactive=$(api GET "/users?q=last_seen_before:%22${cutoff}%22%20created_before:%22${cutoff}%22&limit=1000" | json_get users | json_items)
+  while read -r u; do
+    [ -n "$u" ] || continue
+    id=$(printf '%s\n' "$u" | json_get id)
+    email=$(printf '%s\n' "$u" | json_get email)
+    [ "$id" != "$me" ] || continue
+    [ "$(printf '%s\n' "$u" | json_get status)" != suspended ] || continue
+    case ",$(lower "$OWNERS")," in *",$(lower "$email"),"*) continue ;; esac
+    api PUT "/users/${id}/status/suspend" >/dev/null
+    changes=$((changes + 1))
+    say "suspended ${email}: not seen since ${cutoff} (last seen $(printf '%s\n' "$u" | json_get last_seen_at))"
+  done <<<"$inactive"
+fi
 say "done: ${changes} change(s)"

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,6 +75,63 @@ func TestCoderdConfigurationChecksOwners(t *testing.T) {
 	env["OWNERS"] = "Alice@Example.com,mallory@example.com" // as people spell them
 	out, err = configure(t, srv.URL, srv.Token, srv.Env, env)
 	require.NoError(t, err, out)
+}
+
+// Accounts not seen for SUSPEND_INACTIVE_DAYS are suspended, never the
+// owners or the automation account, and a re-run changes nothing.
+func TestCoderdConfigurationSuspendsInactiveAccounts(t *testing.T) {
+	srv := realcoderd.Start(t)
+	ctx := context.Background()
+	var org struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, srv.Do(ctx, "GET", "/organizations/default", nil, &org))
+	ids := map[string]string{}
+	for _, u := range []string{"alice", "bob"} {
+		var created struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, srv.Do(ctx, "POST", "/users", map[string]any{
+			"email": u + "@example.com", "username": u, "password": "Pa55word-of-" + u + "-long!", "login_type": "password",
+			"organization_ids": []string{org.ID},
+		}, &created))
+		ids[u] = created.ID
+	}
+	require.NoError(t, srv.Do(ctx, "PUT", "/users/"+ids["alice"]+"/roles", map[string]any{"roles": []string{"owner"}}, nil))
+	status := func(id string) string {
+		var u struct {
+			Status string `json:"status"`
+		}
+		require.NoError(t, srv.Do(ctx, "GET", "/users/"+id, nil, &u))
+		return u.Status
+	}
+	env := map[string]string{"OWNERS": "alice@example.com", "LICENSED_FEATURES": "", "GROUPS": "", "SUSPEND_INACTIVE_DAYS": "30"}
+
+	// Today everyone was seen recently: nothing happens.
+	out, err := configure(t, srv.URL, srv.Token, srv.Env, env)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "configure: done: 0 change(s)")
+	// A new account is dormant until it signs in (codersdk
+	// CreateUserRequest.UserStatus, v2.30.0), and not suspended.
+	assert.Equal(t, "dormant", status(ids["bob"]))
+
+	// Forty days on, nobody has been seen for thirty.
+	env["NOW"] = fmt.Sprint(time.Now().Add(40 * 24 * time.Hour).Unix())
+	out, err = configure(t, srv.URL, srv.Token, srv.Env, env)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "configure: suspended bob@example.com: not seen since")
+	assert.Contains(t, out, "configure: done: 1 change(s)")
+	assert.Equal(t, "suspended", status(ids["bob"]))
+	assert.NotEqual(t, "suspended", status(ids["alice"]), "an owner is never suspended")
+	var me struct {
+		Status string `json:"status"`
+	}
+	require.NoError(t, srv.Do(ctx, "GET", "/users/me", nil, &me))
+	assert.Equal(t, "active", me.Status, "nor the automation account")
+
+	out, err = configure(t, srv.URL, srv.Token, srv.Env, env)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "configure: done: 0 change(s)", "a suspended account stays as it is")
 }
 
 // enterprise answers the licensed routes configure.sh calls with the

@@ -61,6 +61,10 @@ type Identity struct {
 	// the IdP disables them (the plan: 30 days); validation proves the
 	// settings above meet it.
 	MaxLeaverAccess string `json:"maxLeaverAccess"`
+	// SuspendInactiveDays suspends accounts that have not been seen for
+	// this many days (0 = never): the Day-2 configuration's daily run.
+	// Coder only marks them dormant (no seat) after 90 days.
+	SuspendInactiveDays int `json:"suspendInactiveDays"`
 
 	// Durations, parsed by validateIdentity.
 	Session, TokenLifetime, AdminTokenLifetime, LeaverAccess time.Duration `json:"-"`
@@ -185,6 +189,9 @@ func validateIdentity(s *Stack, p *problems) {
 	}
 	if len(id.Owners) == 0 {
 		p.add("coder.identity.owners", id.Owners, "name the 2–3 people who hold the owner role (their sign-in emails); the Day-2 configuration checks coderd against them")
+	}
+	if d := id.SuspendInactiveDays; d != 0 && (d < 7 || d > 365) {
+		p.add("coder.identity.suspendInactiveDays", d, "must be 0 (never) or 7–365 days")
 	}
 	if s.Coder.OIDC == nil && !id.PasswordLogin {
 		p.add("coder.identity.passwordLogin", id.PasswordLogin, "must be true when coder.oidc is not set: without an IdP, passwords are the only way to sign in")

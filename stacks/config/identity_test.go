@@ -50,6 +50,8 @@ func TestIdentityRules(t *testing.T) {
 			`coder.identity.sessionDuration: got "2d"; must be a duration from 1h0m0s to 24h0m0s, such as 8h or 720h`},
 		{"leaver access beyond the plan", "prod", "coder", set("identity.maxLeaverAccess", "2000h"),
 			`coder.identity.maxLeaverAccess: got "2000h"; must be a duration from 1h0m0s to 720h0m0s, such as 8h or 720h`},
+		{"suspension too soon", "workshop", "coder", set("identity.suspendInactiveDays", 3),
+			`coder.identity.suspendInactiveDays: got 3; must be 0 (never) or 7–365 days`},
 		{"no password and no idp", "prod", "coder", set("oidc", nil),
 			`coder.identity.passwordLogin: got false; must be true when coder.oidc is not set: without an IdP, passwords are the only way to sign in`},
 		{"scim without idp", "prod", "coder", set("oidc", nil),
