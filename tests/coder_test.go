@@ -187,13 +187,15 @@ func TestCoderServerReleaseValues(t *testing.T) {
 		"CODER_OIDC_EMAIL_DOMAIN":                   "acme-corp.com",
 		"CODER_OIDC_SCOPES":                         "openid,profile,email,groups",
 		"CODER_OIDC_SIGN_IN_TEXT":                   "Sign in with Acme SSO",
-		// Identity (coder.oidc.groups, coder.oidc.roles, coder.identity).
+		// Identity (coder.oidc.groups, coder.oidc.roles, coder.identity). IdP
+		// values named like a site role are mapped to nothing: coderd would
+		// grant an unmapped value as the role it names.
 		"CODER_OIDC_GROUP_FIELD":               "groups",
 		"CODER_OIDC_GROUP_MAPPING":             "{}",
 		"CODER_OIDC_GROUP_AUTO_CREATE":         "true",
 		"CODER_OIDC_GROUP_REGEX_FILTER":        "^(developers|platform-engineers|data-scientists|windows-developers)$",
 		"CODER_OIDC_USER_ROLE_FIELD":           "groups",
-		"CODER_OIDC_USER_ROLE_MAPPING":         `{"coder-platform-admins":["user-admin"],"coder-platform-owners":["owner"],"coder-security-audit":["auditor"],"coder-template-owners":["template-admin"]}`,
+		"CODER_OIDC_USER_ROLE_MAPPING":         `{"auditor":[],"coder-platform-admins":["user-admin"],"coder-platform-owners":["owner"],"coder-security-audit":["auditor"],"coder-template-owners":["template-admin"],"owner":[],"template-admin":[],"user-admin":[]}`,
 		"CODER_SESSION_DURATION":               "8h0m0s",
 		"CODER_DISABLE_SESSION_EXPIRY_REFRESH": "false",
 		"CODER_MAX_TOKEN_LIFETIME":             "2160h0m0s",

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/platformeng/coder-platform/internal/standards"
 )
 
 // IdentityArgs is who may sign in to coderd, with which roles, and for how
@@ -73,7 +75,7 @@ func IdentityEnv(id IdentityArgs, oidc bool) [][2]string {
 	if r := id.Roles; r != nil {
 		out = append(out,
 			[2]string{"CODER_OIDC_USER_ROLE_FIELD", r.Field},
-			[2]string{"CODER_OIDC_USER_ROLE_MAPPING", jsonObject(r.Mapping)},
+			[2]string{"CODER_OIDC_USER_ROLE_MAPPING", jsonObject(roleMapping(r.Mapping))},
 		)
 	}
 	return out
@@ -90,4 +92,19 @@ func jsonObject[V any](m map[string]V) string {
 		panic(err) // string keys and string or []string values always marshal
 	}
 	return string(b)
+}
+
+// roleMapping adds an empty mapping for every site role's name the stack
+// does not map: coderd passes an unmapped claim value through as a role
+// name (enterprise/coderd/enidpsync/role.go), so an IdP group that happens
+// to be called "owner" would grant owner.
+func roleMapping(m map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range standards.SiteRoles {
+		out[r] = []string{}
+	}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -76,7 +76,7 @@ func newDelivery(t *testing.T, srv *realcoderd.Server, version, main string) *sc
 		"TEMPLATE_DIR": tpl, "VARS_FILE": vars, "WORK_DIR": filepath.Join(dir, "work"),
 		"CODER_URL": srv.URL, "CODER_SESSION_TOKEN": srv.Token, "CODER_ORGANIZATION": "default", "LICENSED_FEATURES": "",
 		"TEMPLATE_NAME": "pod-swdev", "TEMPLATE_VERSION": version, "TEMPLATE_MESSAGE": "swdev on base-k8s",
-		"TEMPLATE_DISPLAY_NAME": "Software Development (pod)", "TEMPLATE_DESCRIPTION": "Go, Node.js and Python",
+		"TEMPLATE_DISPLAY_NAME": "Software Development (pod)", "TEMPLATE_DESCRIPTION": "Go, Node.js & Python <3.13>",
 		"TEMPLATE_ICON": "/icon/code.svg", "DEFAULT_TTL": "11h0m0s", "ACTIVITY_BUMP": "1h0m0s",
 		"AUTOSTOP_REQUIREMENT_DAYS": "monday,tuesday", "AUTOSTOP_REQUIREMENT_WEEKS": "1", "AUTOSTART_DAYS": "monday,friday",
 		"ALLOW_USER_AUTOSTART": "true", "ALLOW_USER_AUTOSTOP": "false", "REQUIRE_ACTIVE_VERSION": "false",
@@ -136,7 +136,7 @@ func TestCoderdDeliversTemplates(t *testing.T) {
 	assert.Equal(t, v1.ID, tpl.ActiveVersionID)
 	assert.Equal(t, "succeeded", v1.Job.Status)
 	assert.Equal(t, "Software Development (pod)", tpl.DisplayName)
-	assert.Equal(t, "Go, Node.js and Python", tpl.Description)
+	assert.Equal(t, "Go, Node.js & Python <3.13>", tpl.Description, "coderd's JSON escapes & < > as \\u0026 …: the script decodes them")
 	assert.Equal(t, "/icon/code.svg", tpl.Icon)
 	assert.Equal(t, int64(11*3600*1000), tpl.DefaultTTLMS)
 	assert.Equal(t, int64(3600*1000), tpl.ActivityBumpMS)

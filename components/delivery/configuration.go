@@ -94,6 +94,6 @@ func ConfigureEnv(args *ConfigurationArgs) [][2]string {
 	for _, g := range args.Groups {
 		lines = append(lines, fmt.Sprintf("%s %s %d", g.Organization, g.Name, g.QuotaAllowance))
 	}
-	return [][2]string{{"OWNERS", strings.Join(args.Owners, ",")}, {"GROUPS", strings.Join(lines, "\n")},
+	return [][2]string{{"OWNERS", strings.Join(args.Owners, ",")}, {"DAY2_GROUPS", strings.Join(lines, "\n")},
 		{"SUSPEND_INACTIVE_DAYS", fmt.Sprint(args.SuspendInactiveDays)}}
 }

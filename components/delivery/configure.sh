@@ -17,8 +17,10 @@ trap 'rc=$?; [ "$rc" = 0 ] || echo "configure: FAILED (exit ${rc}); docs/runbook
 # 1. Licence (CODER_LICENSE, the JWT from Secrets Manager): installed once.
 # coderd lists a licence by its uuid, the JWT's jti claim
 # (enterprise/coderd/license); the JWT itself is never printed.
-if [ -n "${CODER_LICENSE:-}" ]; then
-  payload=$(printf '%s' "$CODER_LICENSE" | cut -d. -f2 | tr '_-' '/+')
+# A JWT has no white space; a secret pasted with a trailing newline does.
+license=$(printf '%s' "${CODER_LICENSE:-}" | tr -d ' \t\r\n')
+if [ -n "$license" ]; then
+  payload=$(printf '%s' "$license" | cut -d. -f2 | tr '_-' '/+')
   case $((${#payload} % 4)) in 2) payload="${payload}==" ;; 3) payload="${payload}=" ;; esac
   claims=$(printf '%s' "$payload" | base64 -d 2>/dev/null) || fail "the licence is not a JWT (coder/<stack>/<region>/license)"
   jti=$(printf '%s\n' "$claims" | json_get jti) || fail "the licence has no id (jti claim)"
@@ -34,7 +36,7 @@ if [ -n "${CODER_LICENSE:-}" ]; then
   if [ "$installed" = yes ]; then
     say "licence ${jti} is installed (expires at ${expires}, Unix time)"
   else
-    api POST /licenses -d "{\"license\":\"${CODER_LICENSE}\"}" >/dev/null
+    api POST /licenses -d "{\"license\":\"${license}\"}" >/dev/null
     changes=$((changes + 1))
     say "licence ${jti} installed (expires at ${expires}, Unix time)"
   fi
@@ -54,10 +56,11 @@ while read -r u; do
   # Emails compare without case: IdPs and people spell them differently.
   case ",$(lower "$OWNERS")," in *",$(lower "$email"),"*) ;; *) extra="${extra:+${extra}, }${email}" ;; esac
 done <<<"$owners"
-[ -z "$extra" ] || fail "coderd has owners that coder.identity.owners does not declare: ${extra}; remove their owner role (coder users edit-roles) or declare them"
+[ -z "$extra" ] || fail "coderd has owners that coder.identity.owners does not declare: ${extra}; remove them from the IdP group that maps to owner (role sync sets an OIDC user's roles at every sign-in), or for an account outside the IdP run coder users edit-roles; or declare them"
 say "owners are the declared ones (${OWNERS}) and this automation account"
 
-# 3. Groups (licensed: template_rbac). GROUPS lists "organization group
+# 3. Groups (licensed: template_rbac). DAY2_GROUPS (not GROUPS, which is
+# bash's own) lists "organization group
 # allowance" lines: the groups templates are granted to, created before
 # delivery so it never waits for the IdP's first sign-in, and Everyone
 # (whose id is the organization's), which carries every member's quota.
@@ -86,11 +89,11 @@ if licensed template_rbac; then
         say "group ${org}/${name}: created (quota allowance ${allowance}); IdP group sync fills it" ;;
       *) fail "group ${org}/${name}: looking it up answered HTTP ${code}" ;;
     esac
-  done <<<"${GROUPS:-}"
+  done <<<"${DAY2_GROUPS:-}"
 fi
 # 4. Inactive accounts (SUSPEND_INACTIVE_DAYS > 0): suspended when not seen
 # for that long, so an account the IdP never deprovisions does not stay
-# open. Owners and this account are never suspended; a user-admin
+# open. Owners, service accounts and this account are never suspended; a user-admin
 # reactivates (coder users activate). NOW (Unix seconds) is for the tests.
 if [ "${SUSPEND_INACTIVE_DAYS:-0}" -gt 0 ]; then
   cutoff=$(date -u -d "@$((${NOW:-$(date +%s)} - SUSPEND_INACTIVE_DAYS * 86400))" +%Y-%m-%dT%H:%M:%SZ)
@@ -104,6 +107,9 @@ if [ "${SUSPEND_INACTIVE_DAYS:-0}" -gt 0 ]; then
     email=$(printf '%s\n' "$u" | json_get email)
     [ "$id" != "$me" ] || continue
     [ "$(printf '%s\n' "$u" | json_get status)" != suspended ] || continue
+    # Service accounts (login type none: automation, template-admin, queue
+    # reader) sign in with tokens only, seldom: never suspended.
+    [ "$(printf '%s\n' "$u" | json_get login_type)" != none ] || continue
     case ",$(lower "$OWNERS")," in *",$(lower "$email"),"*) continue ;; esac
     api PUT "/users/${id}/status/suspend" >/dev/null
     changes=$((changes + 1))

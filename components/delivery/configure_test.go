@@ -43,7 +43,7 @@ func configure(t *testing.T, url, token string, clientEnv []string, env map[stri
 func TestCoderdConfigurationChecksOwners(t *testing.T) {
 	srv := realcoderd.Start(t)
 	ctx := context.Background()
-	env := map[string]string{"OWNERS": "alice@example.com,bob@example.com", "LICENSED_FEATURES": "", "GROUPS": ""}
+	env := map[string]string{"OWNERS": "alice@example.com,bob@example.com", "LICENSED_FEATURES": "", "DAY2_GROUPS": ""}
 	for range 2 {
 		out, err := configure(t, srv.URL, srv.Token, srv.Env, env)
 		require.NoError(t, err, out)
@@ -68,7 +68,7 @@ func TestCoderdConfigurationChecksOwners(t *testing.T) {
 	}
 	out, err := configure(t, srv.URL, srv.Token, srv.Env, env)
 	require.Error(t, err, out)
-	assert.Contains(t, out, "coderd has owners that coder.identity.owners does not declare: mallory@example.com; remove their owner role")
+	assert.Contains(t, out, "coderd has owners that coder.identity.owners does not declare: mallory@example.com; remove them from the IdP group that maps to owner")
 	assert.Contains(t, out, observability.Day2FailurePattern)
 	assert.NotContains(t, out, "alice@example.com;", "a declared owner is fine")
 
@@ -105,7 +105,7 @@ func TestCoderdConfigurationSuspendsInactiveAccounts(t *testing.T) {
 		require.NoError(t, srv.Do(ctx, "GET", "/users/"+id, nil, &u))
 		return u.Status
 	}
-	env := map[string]string{"OWNERS": "alice@example.com", "LICENSED_FEATURES": "", "GROUPS": "", "SUSPEND_INACTIVE_DAYS": "30"}
+	env := map[string]string{"OWNERS": "alice@example.com", "LICENSED_FEATURES": "", "DAY2_GROUPS": "", "SUSPEND_INACTIVE_DAYS": "30"}
 
 	// Today everyone was seen recently: nothing happens.
 	out, err := configure(t, srv.URL, srv.Token, srv.Env, env)
@@ -263,7 +263,7 @@ func startEnterprise(t *testing.T) (*enterprise, string, []string) {
 
 func TestConfigureInstallsTheLicenceOnce(t *testing.T) {
 	e, url, env := startEnterprise(t)
-	cfg := map[string]string{"OWNERS": "alice@example.com", "LICENSED_FEATURES": "template_rbac", "GROUPS": "",
+	cfg := map[string]string{"OWNERS": "alice@example.com", "LICENSED_FEATURES": "template_rbac", "DAY2_GROUPS": "",
 		"CODER_LICENSE": licenseJWT("6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b")}
 	out, err := configure(t, url, token, env, cfg)
 	require.NoError(t, err, out)
@@ -292,7 +292,7 @@ func TestConfigureInstallsTheLicenceOnce(t *testing.T) {
 func TestConfigureCreatesGroupsAndHoldsTheirQuota(t *testing.T) {
 	e, url, env := startEnterprise(t)
 	cfg := map[string]string{"OWNERS": "alice@example.com", "LICENSED_FEATURES": "template_rbac",
-		"GROUPS": "default Everyone 3\ndefault developers 0\ndefault platform-engineers 0"}
+		"DAY2_GROUPS": "default Everyone 3\ndefault developers 0\ndefault platform-engineers 0"}
 	out, err := configure(t, url, token, env, cfg)
 	require.NoError(t, err, out)
 	assert.Equal(t, []string{
@@ -310,7 +310,7 @@ func TestConfigureCreatesGroupsAndHoldsTheirQuota(t *testing.T) {
 	assert.Contains(t, out, "configure: done: 0 change(s)")
 
 	// A changed allowance: exactly that change.
-	cfg["GROUPS"] = "default Everyone 5\ndefault developers 0\ndefault platform-engineers 0"
+	cfg["DAY2_GROUPS"] = "default Everyone 5\ndefault developers 0\ndefault platform-engineers 0"
 	out, err = configure(t, url, token, env, cfg)
 	require.NoError(t, err, out)
 	assert.Equal(t, []string{`PATCH /api/v2/groups/` + entOrgID + ` {"quota_allowance":5}`}, e.writes)

@@ -229,6 +229,7 @@ func TestDeliverParsesJSONWhateverItsLayout(t *testing.T) {
   "id":"0d6a",
   "name": "a\"b\\c",
   "deprecated": true,
+  "esc": "a \u0026 b \u003c\u00e9\u003e",
   "users": [
   ],
   "none": null
@@ -236,7 +237,7 @@ func TestDeliverParsesJSONWhateverItsLayout(t *testing.T) {
 `
 	for _, c := range []struct{ key, want, rc string }{
 		{"id", "0d6a", "0"}, {"deprecated", "true", "0"}, {"none", "null", "0"}, {"users", "[\n  ]", "0"},
-		{"name", `a"b\c`, "0"}, {"nested", `{"id": "inner", "list": [1, {"s": "]}\""}]}`, "0"}, {"missing", "", "1"},
+		{"name", `a"b\c`, "0"}, {"esc", "a & b <é>", "0"}, {"nested", `{"id": "inner", "list": [1, {"s": "]}\""}]}`, "0"}, {"missing", "", "1"},
 	} {
 		cmd := exec.Command("bash", "-c", fn+"\nout=$(json_get \"$1\"); rc=$?; printf '%s|rc=%s' \"$out\" \"$rc\"", "-", c.key)
 		cmd.Stdin = strings.NewReader(doc)

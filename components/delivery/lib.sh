@@ -57,10 +57,26 @@ json_awk() {
       if (e == i) fail("unexpected " (i > n ? "end of input" : substr(doc, i, 1)))
       return e
     }
-    function unquote(s,   out, c, i) {
+    function hex(h,   v, k) {
+      v = 0
+      for (k = 1; k <= length(h); k++) v = v * 16 + index("0123456789abcdef", tolower(substr(h, k, 1))) - 1
+      return v
+    }
+    # Escapes decoded: \n \t \r, and \uXXXX as UTF-8 (the Go encoder writes
+    # & < > as \u0026 \u003c \u003e); others keep the escaped character.
+    function unquote(s,   out, c, i, u) {
       for (i = 2; i < length(s); i++) {
         c = substr(s, i, 1)
-        if (c == "\\") { c = substr(s, ++i, 1); if (c == "n") c = "\n"; else if (c == "t") c = "\t" }
+        if (c == "\\") {
+          c = substr(s, ++i, 1)
+          if (c == "n") c = "\n"; else if (c == "t") c = "\t"; else if (c == "r") c = "\r"
+          else if (c == "u") {
+            u = hex(substr(s, i + 1, 4)); i += 4
+            if (u < 128) c = sprintf("%c", u)
+            else if (u < 2048) c = sprintf("%c%c", 192 + int(u / 64), 128 + u % 64)
+            else c = sprintf("%c%c%c", 224 + int(u / 4096), 128 + int(u / 64) % 64, 128 + u % 64)
+          }
+        }
         out = out c
       }
       return out

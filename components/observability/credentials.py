@@ -100,8 +100,18 @@ def create_secret(sm, url, arn, request):
     # The longest lifetime coderd allows this user (CODER_MAX_TOKEN_LIFETIME,
     # or CODER_MAX_ADMIN_TOKEN_LIFETIME for an owner), in nanoseconds.
     lifetime = coderd(url, token, "GET", "/users/me/keys/tokens/tokenconfig")["max_token_lifetime"]
-    name = "rotated-%s-%s" % (datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d"), request[:8])
-    new = coderd(url, token, "POST", "/users/me/keys/tokens", {"lifetime": lifetime, "token_name": name})["key"]
+    name = "rotated-" + request  # unique per rotation, and the same for its retries
+    body = {"lifetime": lifetime, "token_name": name}
+    try:
+        new = coderd(url, token, "POST", "/users/me/keys/tokens", body)["key"]
+    except urllib.error.HTTPError as e:
+        if e.code != 409:
+            raise
+        # A retry after coderd made the token but Secrets Manager did not
+        # store it: that token is lost, so delete it and make another.
+        old = coderd(url, token, "GET", "/users/me/keys/tokens/" + name)
+        coderd(url, token, "DELETE", "/users/me/keys/" + old["id"])
+        new = coderd(url, token, "POST", "/users/me/keys/tokens", body)["key"]
     sm.put_secret_value(SecretId=arn, ClientRequestToken=request, SecretString=new, VersionStages=["AWSPENDING"])
 
 

@@ -27,7 +27,7 @@ func TestCoderdRotatesTokens(t *testing.T) {
 	cmd.Env = append(append(os.Environ(), srv.Env...), "CODER_URL="+srv.URL, "CODER_TOKEN="+srv.Token)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
-	assert.Contains(t, string(out), "Ran 3 tests")
+	assert.Contains(t, string(out), "Ran 4 tests")
 	assert.NotContains(t, string(out), "skipped", "with a coderd, nothing is skipped")
 }
 

@@ -159,7 +159,7 @@ class RotationTest(unittest.TestCase):
         # The replaced token keeps working until the next rotation: pods
         # read it from a secret External Secrets refreshes hourly.
         credentials.coderd(self.url, first, "GET", "/users/me")
-        minted = [t for t in self.tokens(second) if t["token_name"].startswith("rotated-")]
+        minted = [t for t in self.tokens(second) if t["token_name"] == "rotated-" + request]
         self.assertEqual(len(minted), 1)
         # The longest lifetime coderd allows an owner (CODER_MAX_ADMIN_TOKEN_LIFETIME, 7 days by default).
         self.assertEqual(minted[0]["lifetime_seconds"], 7 * 24 * 3600)
@@ -167,7 +167,7 @@ class RotationTest(unittest.TestCase):
         # A retried step changes nothing; a finished rotation is not redone.
         credentials.rotate(self.sm, self.url, {"SecretId": self.arn, "ClientRequestToken": request, "Step": "createSecret"})
         credentials.rotate(self.sm, self.url, {"SecretId": self.arn, "ClientRequestToken": request, "Step": "finishSecret"})
-        self.assertEqual(len([t for t in self.tokens(second) if t["token_name"].startswith("rotated-")]), 1)
+        self.assertEqual(len([t for t in self.tokens(second) if t["token_name"] == "rotated-" + request]), 1)
 
         # The next rotation starts from the rotated token and deletes the
         # one before it.
@@ -178,6 +178,22 @@ class RotationTest(unittest.TestCase):
         with self.assertRaises(urllib.error.HTTPError) as e:
             credentials.coderd(self.url, first, "GET", "/users/me")
         self.assertEqual(e.exception.code, 401, "the token two rotations back is deleted")
+
+    def test_a_lost_token_is_replaced(self):
+        """coderd made the token, Secrets Manager failed to store it; the
+        step is retried with the same request."""
+        self.sm.put(self.token, ["AWSCURRENT"])
+        request = self.sm.start_rotation()
+        put = self.sm.put_secret_value
+        self.sm.put_secret_value = lambda **kw: (_ for _ in ()).throw(RuntimeError("throttled"))
+        with self.assertRaises(RuntimeError):
+            credentials.rotate(self.sm, self.url, {"SecretId": self.arn, "ClientRequestToken": request, "Step": "createSecret"})
+        self.sm.put_secret_value = put
+        credentials.rotate(self.sm, self.url, {"SecretId": self.arn, "ClientRequestToken": request, "Step": "createSecret"})
+        pending = self.sm.get_secret_value(SecretId=self.arn, VersionId=request, VersionStage="AWSPENDING")["SecretString"]
+        credentials.coderd(self.url, pending, "GET", "/users/me")
+        named = [t for t in self.tokens(self.token) if t["token_name"] == "rotated-" + request]
+        self.assertEqual(len(named), 1, "the lost token was deleted, one remains")
 
     def test_a_rejected_token_fails_the_rotation(self):
         self.sm.put("AAAAAAAAAA-BBBBBBBBBBBBBBBBBBBBBB", ["AWSCURRENT"])

@@ -39,3 +39,15 @@ var RequiredTags = []string{"project", "stack", "region", "owner", "cost-center"
 // from outside AWS (IdP and Git client secrets, provisioner keys, proxy
 // tokens): rotated by the runbook, warned about by the key-expiry alarm.
 const ManualRotationDays = 90
+
+// Coder's site roles (codersdk/rbacroles.go, v2.30.0), which role sync
+// grants by name; "member" is every user's and never granted.
+const (
+	RoleOwner         = "owner"
+	RoleUserAdmin     = "user-admin"
+	RoleTemplateAdmin = "template-admin"
+	RoleAuditor       = "auditor"
+)
+
+// SiteRoles are the roles role sync may grant.
+var SiteRoles = []string{RoleOwner, RoleUserAdmin, RoleTemplateAdmin, RoleAuditor}

@@ -7,19 +7,21 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/platformeng/coder-platform/internal/standards"
 )
 
-// Site roles Coder grants (codersdk/rbacroles.go, v2.30.0); "member" is
-// implicit for every user and never mapped.
+// Site roles Coder grants (standards: one definition for config, the
+// components and the docs).
 const (
-	RoleOwner         = "owner"
-	RoleUserAdmin     = "user-admin"
-	RoleTemplateAdmin = "template-admin"
-	RoleAuditor       = "auditor"
+	RoleOwner         = standards.RoleOwner
+	RoleUserAdmin     = standards.RoleUserAdmin
+	RoleTemplateAdmin = standards.RoleTemplateAdmin
+	RoleAuditor       = standards.RoleAuditor
 )
 
 // SiteRoles are the roles role sync may grant.
-var SiteRoles = []string{RoleOwner, RoleUserAdmin, RoleTemplateAdmin, RoleAuditor}
+var SiteRoles = standards.SiteRoles
 
 // ExclusiveRoles are the pairs no one claim may grant together: the
 // implementation plan's segregation of duties (task 17.3). Who manages
@@ -81,11 +83,16 @@ type GroupSync struct {
 	AutoCreate bool `json:"autoCreate"`
 	// RegexFilter drops groups whose (mapped) name does not match.
 	RegexFilter string `json:"regexFilter"`
-	// Allowed, when set, admits only members of these groups.
+	// Allowed, when set, admits only members of these IdP groups (compared
+	// before the mapping).
 	Allowed []string `json:"allowed"`
 }
 
 // RoleSync maps an IdP claim onto Coder site roles (CODER_OIDC_USER_ROLE_*).
+// Role sync sets an OIDC user's site roles at every sign-in. A claim value
+// mapped to [] is ignored; an unmapped value that is a site role's name is
+// ignored too (the program maps it to [] itself), since coderd would
+// otherwise grant it as named.
 type RoleSync struct {
 	Field   string              `json:"field"`
 	Mapping map[string][]string `json:"mapping"`
@@ -169,8 +176,10 @@ var roleClaim = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,128}$`)
 func validateIdentity(s *Stack, p *problems) {
 	id := &s.Coder.Identity
 	id.Session = duration(p, "coder.identity.sessionDuration", id.SessionDuration, time.Hour, 24*time.Hour)
-	id.TokenLifetime = duration(p, "coder.identity.maxTokenLifetime", id.MaxTokenLifetime, time.Hour, 366*24*time.Hour)
-	id.AdminTokenLifetime = duration(p, "coder.identity.maxAdminTokenLifetime", id.MaxAdminTokenLifetime, time.Hour, 90*24*time.Hour)
+	// Tokens rotate at half their lifetime and at most daily: a token must
+	// live two days so that its successor exists before it expires.
+	id.TokenLifetime = duration(p, "coder.identity.maxTokenLifetime", id.MaxTokenLifetime, 48*time.Hour, 366*24*time.Hour)
+	id.AdminTokenLifetime = duration(p, "coder.identity.maxAdminTokenLifetime", id.MaxAdminTokenLifetime, 48*time.Hour, 90*24*time.Hour)
 	id.LeaverAccess = duration(p, "coder.identity.maxLeaverAccess", id.MaxLeaverAccess, time.Hour, 30*24*time.Hour)
 	if id.MaxOwners < 2 || id.MaxOwners > 3 {
 		p.add("coder.identity.maxOwners", id.MaxOwners, "must be 2 or 3: the implementation plan's owners are 2–3 named individuals (two, so one can recover the other)")
@@ -208,6 +217,12 @@ func validateIdentity(s *Stack, p *problems) {
 	if o := s.Coder.OIDC; o != nil {
 		validateGroupSync(o, p)
 		validateRoleSync(o, p)
+		// coderd applies the deployment's group sync to the default
+		// organization only (coderd/idpsync/group.go, legacy settings).
+		if o.Groups != nil && s.Templates.Delivering() && s.Templates.Organization != "default" {
+			p.add("templates.organization", s.Templates.Organization,
+				"must be default while coder.oidc.groups is set: coderd syncs groups from its settings into the default organization only")
+		}
 	}
 	validateLicense(s, p)
 }
@@ -271,9 +286,6 @@ func validateRoleSync(o *OIDC, p *problems) {
 		roles := r.Mapping[claim]
 		if !roleClaim.MatchString(claim) {
 			p.add(key, claim, "must be the IdP's role or group name (letters, digits, _ . : / -)")
-		}
-		if len(roles) == 0 {
-			p.add(key, roles, "grants no role; remove it or list roles among %s", strings.Join(SiteRoles, ", "))
 		}
 		for _, role := range roles {
 			if !slices.Contains(SiteRoles, role) {
