@@ -141,7 +141,7 @@ func (m *Monitoring) createRotation(ctx *pulumi.Context, decrypt func(...string)
 			SecretId:          c.Arn,
 			RotationLambdaArn: fn.Arn,
 			RotationRules: &secretsmanager.SecretRotationRotationRulesArgs{
-				ScheduleExpression: pulumi.String(fmt.Sprintf("rate(%d days)", c.RotateEveryDays)),
+				ScheduleExpression: pulumi.String(rateDays(c.RotateEveryDays)),
 			},
 			// The operator just put it; the first rotation follows the schedule.
 			RotateImmediately: pulumi.Bool(false),
@@ -215,4 +215,13 @@ func CredentialAlarms(t Thresholds, watched []Credential, licensed bool) []Alarm
 		}
 	}
 	return out
+}
+
+// rateDays is a schedule expression every n days; the unit is singular
+// for one, as the rate syntax requires.
+func rateDays(n int) string {
+	if n == 1 {
+		return "rate(1 day)"
+	}
+	return fmt.Sprintf("rate(%d days)", n)
 }

@@ -36,3 +36,8 @@ func python(t *testing.T) string {
 	require.NoError(t, err, "python3 runs the credential functions' tests; install it")
 	return py
 }
+
+func TestRateDays(t *testing.T) {
+	assert.Equal(t, "rate(1 day)", rateDays(1))
+	assert.Equal(t, "rate(45 days)", rateDays(45))
+}
