@@ -42,7 +42,6 @@ func configure(t *testing.T, url, token string, clientEnv []string, env map[stri
 // configuration checks the owners, and a re-run changes nothing.
 func TestCoderdConfigurationChecksOwners(t *testing.T) {
 	srv := realcoderd.Start(t)
-	ctx := context.Background()
 	env := map[string]string{"OWNERS": "alice@example.com,bob@example.com", "LICENSED_FEATURES": "", "DAY2_GROUPS": ""}
 	for range 2 {
 		out, err := configure(t, srv.URL, srv.Token, srv.Env, env)
@@ -52,20 +51,8 @@ func TestCoderdConfigurationChecksOwners(t *testing.T) {
 	}
 
 	// Someone grants owner by hand: the next run fails and names them.
-	var org struct {
-		ID string `json:"id"`
-	}
-	require.NoError(t, srv.Do(ctx, "GET", "/organizations/default", nil, &org))
-	for _, u := range []string{"mallory", "alice"} {
-		var created struct {
-			ID string `json:"id"`
-		}
-		require.NoError(t, srv.Do(ctx, "POST", "/users", map[string]any{
-			"email": u + "@example.com", "username": u, "password": "Pa55word-of-" + u + "-long!", "login_type": "password",
-			"organization_ids": []string{org.ID},
-		}, &created))
-		require.NoError(t, srv.Do(ctx, "PUT", "/users/"+created.ID+"/roles", map[string]any{"roles": []string{"owner"}}, nil))
-	}
+	srv.CreateUser(t, "mallory", "owner")
+	srv.CreateUser(t, "alice", "owner")
 	out, err := configure(t, srv.URL, srv.Token, srv.Env, env)
 	require.Error(t, err, out)
 	assert.Contains(t, out, "coderd has owners that coder.identity.owners does not declare: mallory@example.com; remove them from the IdP group that maps to owner")
@@ -82,22 +69,7 @@ func TestCoderdConfigurationChecksOwners(t *testing.T) {
 func TestCoderdConfigurationSuspendsInactiveAccounts(t *testing.T) {
 	srv := realcoderd.Start(t)
 	ctx := context.Background()
-	var org struct {
-		ID string `json:"id"`
-	}
-	require.NoError(t, srv.Do(ctx, "GET", "/organizations/default", nil, &org))
-	ids := map[string]string{}
-	for _, u := range []string{"alice", "bob"} {
-		var created struct {
-			ID string `json:"id"`
-		}
-		require.NoError(t, srv.Do(ctx, "POST", "/users", map[string]any{
-			"email": u + "@example.com", "username": u, "password": "Pa55word-of-" + u + "-long!", "login_type": "password",
-			"organization_ids": []string{org.ID},
-		}, &created))
-		ids[u] = created.ID
-	}
-	require.NoError(t, srv.Do(ctx, "PUT", "/users/"+ids["alice"]+"/roles", map[string]any{"roles": []string{"owner"}}, nil))
+	ids := map[string]string{"alice": srv.CreateUser(t, "alice", "owner"), "bob": srv.CreateUser(t, "bob")}
 	status := func(id string) string {
 		var u struct {
 			Status string `json:"status"`

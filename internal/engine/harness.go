@@ -7,8 +7,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +26,7 @@ import (
 
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/internal/standin"
+	"github.com/platformeng/coder-platform/internal/toolcache"
 	"github.com/platformeng/coder-platform/stacks"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -70,28 +69,14 @@ func Cleanup() {
 }
 
 func build(repo string) (*Tools, error) {
-	cache, err := os.UserCacheDir()
+	root, err := toolcache.Dir(repo, "pulumi", "pulumi-"+CLIVersion)
 	if err != nil {
-		cache = os.TempDir()
+		return nil, fmt.Errorf("engine: %w", err)
 	}
-	sum, err := os.ReadFile(filepath.Join(repo, "tools", "pulumi", "go.sum"))
-	if err != nil {
-		return nil, fmt.Errorf("engine: the CLI's module: %w", err)
-	}
-	h := sha256.Sum256(sum)
-	t := &Tools{Root: filepath.Join(cache, "coder-platform", "pulumi-"+CLIVersion+"-"+hex.EncodeToString(h[:6]))}
-	cli := filepath.Join(t.Root, "bin", "pulumi")
-	if _, err := os.Stat(cli); err != nil {
-		cmd := exec.Command("go", "build", "-o", cli+".tmp",
-			"-ldflags", "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version="+CLIVersion,
-			"github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
-		cmd.Dir = filepath.Join(repo, "tools", "pulumi")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("engine: building the Pulumi CLI %s: %w\n%s", CLIVersion, err, out)
-		}
-		if err := os.Rename(cli+".tmp", cli); err != nil {
-			return nil, err
-		}
+	t := &Tools{Root: root}
+	if err := toolcache.Build(filepath.Join(repo, "tools", "pulumi"), filepath.Join(t.Root, "bin", "pulumi"),
+		"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version="+CLIVersion, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"); err != nil {
+		return nil, fmt.Errorf("engine: the Pulumi CLI %s: %w", CLIVersion, err)
 	}
 	t.Plugins, err = os.MkdirTemp("", "standin-")
 	if err != nil {

@@ -12,14 +12,13 @@
 package realcoderd
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
+
+	"github.com/platformeng/coder-platform/internal/toolcache"
 )
 
 // Versions the tests run: v2.30.0 is the newest coder/coder the module
@@ -54,60 +53,26 @@ func Build(repo string) (*Tools, error) {
 
 func build(repo string) (*Tools, error) {
 	mod := filepath.Join(repo, "tools", "coderd")
-	sum, err := os.ReadFile(filepath.Join(mod, "go.sum"))
+	root, err := toolcache.Dir(repo, "coderd", "coderd-"+CoderVersion)
 	if err != nil {
-		return nil, fmt.Errorf("realcoderd: the tools module: %w", err)
+		return nil, fmt.Errorf("realcoderd: %w", err)
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	h := sha256.Sum256(sum)
-	root := filepath.Join(cache, "coder-platform", "coderd-"+CoderVersion+"-"+hex.EncodeToString(h[:6]))
 	t := &Tools{Coder: filepath.Join(root, "bin", "coder"), TerraformConfig: filepath.Join(root, "terraform.rc")}
-	if err := goBuild(mod, t.Coder, "-X github.com/coder/coder/v2/buildinfo.tag="+CoderVersion, "github.com/coder/coder/v2/cmd/coder"); err != nil {
-		return nil, err
+	if err := toolcache.Build(mod, t.Coder, "-X github.com/coder/coder/v2/buildinfo.tag="+CoderVersion, "github.com/coder/coder/v2/cmd/coder"); err != nil {
+		return nil, fmt.Errorf("realcoderd: %w", err)
 	}
 	// Terraform's unpacked mirror layout: HOSTNAME/NAMESPACE/TYPE/VERSION/TARGET.
 	mirror := filepath.Join(root, "mirror")
 	provider := filepath.Join(mirror, "registry.terraform.io", "coder", "coder", ProviderVersion, "linux_amd64",
 		"terraform-provider-coder_v"+ProviderVersion)
-	if err := goBuild(mod, provider, "", "github.com/coder/terraform-provider-coder/v2"); err != nil {
-		return nil, err
+	if err := toolcache.Build(mod, provider, "", "github.com/coder/terraform-provider-coder/v2"); err != nil {
+		return nil, fmt.Errorf("realcoderd: %w", err)
 	}
 	rc := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror)
 	if err := os.WriteFile(t.TerraformConfig, []byte(rc), 0o644); err != nil {
 		return nil, err
 	}
 	return t, nil
-}
-
-// goBuild builds pkg in module dir to out unless it is there already.
-func goBuild(dir, out, ldflags, pkg string) error {
-	if _, err := os.Stat(out); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	// Test binaries of several packages may build at once: each writes
-	// its own temporary file and renames it into place, atomically.
-	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_ = tmp.Close()
-	defer os.Remove(tmp.Name())
-	args := []string{"build", "-o", tmp.Name()}
-	if ldflags != "" {
-		args = append(args, "-ldflags", ldflags)
-	}
-	cmd := exec.Command("go", append(args, pkg)...)
-	cmd.Dir = dir
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("realcoderd: building %s: %w\n%s", pkg, err, b)
-	}
-	return os.Rename(tmp.Name(), out)
 }
 
 // FindRepo walks up from dir to the repository root (with tools/coderd).

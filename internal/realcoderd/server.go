@@ -308,3 +308,28 @@ func certificate(t testing.TB, dir string) (string, *x509.CertPool) {
 	pool.AddCert(cert)
 	return certFile, pool
 }
+
+// CreateUser creates a password user <username>@example.com in the default
+// organization with the given site roles, and returns its id.
+func (s *Server) CreateUser(t testing.TB, username string, roles ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	var org, user struct {
+		ID string `json:"id"`
+	}
+	if err := s.Do(ctx, "GET", "/organizations/default", nil, &org); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Do(ctx, "POST", "/users", map[string]any{
+		"email": username + "@example.com", "username": username, "password": "Pa55word-of-" + username + "-long!",
+		"login_type": "password", "organization_ids": []string{org.ID},
+	}, &user); err != nil {
+		t.Fatal(err)
+	}
+	if len(roles) > 0 {
+		if err := s.Do(ctx, "PUT", "/users/"+user.ID+"/roles", map[string]any{"roles": roles}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return user.ID
+}

@@ -19,15 +19,9 @@ var coderProvisionerDaemonsZero = &Policy{
 		Description: "coderd replica count from which built-in provisioners are refused"}},
 	Types: helmTypes,
 	Check: func(r *Resource, c Config) []string {
-		if chartName(r) != "coder" {
+		v, ok := coderdValues(r) // proxies run no provisioners
+		if !ok {
 			return nil
-		}
-		v, s := coderValues(r)
-		if s != known {
-			return nil
-		}
-		if proxy, ps := boolean(v, "workspaceProxy"); proxy || ps == unknown {
-			return nil // proxies run no provisioners
 		}
 		replicas, rs := number(v, "replicaCount")
 		if rs == unknown {

@@ -83,6 +83,22 @@ func coderValues(r *Resource) (resource.PropertyMap, state) {
 	return object(r.Props, "values", "coder")
 }
 
+// coderdValues is the coder block of a release that runs coderd: the coder
+// chart, known, and not a workspace proxy.
+func coderdValues(r *Resource) (resource.PropertyMap, bool) {
+	if chartName(r) != "coder" {
+		return nil, false
+	}
+	v, s := coderValues(r)
+	if s != known {
+		return nil, false
+	}
+	if proxy, ps := boolean(v, "workspaceProxy"); proxy || ps == unknown {
+		return nil, false
+	}
+	return v, true
+}
+
 // envVar is one env entry of a chart's coder.env.
 type envVar struct {
 	value      string

@@ -11,14 +11,7 @@ import (
 
 // coderdEnv is coderd's env, nil for other releases and for proxies.
 func coderdEnv(r *Resource) map[string]envVar {
-	if chartName(r) != "coder" {
-		return nil
-	}
-	v, s := coderValues(r)
-	if s != known {
-		return nil
-	}
-	if proxy, ps := boolean(v, "workspaceProxy"); proxy || ps == unknown {
+	if _, ok := coderdValues(r); !ok {
 		return nil
 	}
 	env, es := coderEnv(r)
