@@ -303,3 +303,34 @@ func TestConfigureFailsOnARejectedToken(t *testing.T) {
 	assert.Contains(t, out, "coderd rejected the session token (HTTP 401): coder/prod/us-east-1/admin-token has expired or was revoked")
 	assert.Contains(t, out, observability.Day2FailurePattern, "the line the day2-configuration alarm counts")
 }
+
+// The runbook's commands for the automation account (docs/runbooks.md,
+// First deployment, step 4), run with the real CLI, give a token the Day-2
+// configuration runs with.
+func TestCoderdRunbookAutomationAccount(t *testing.T) {
+	srv := realcoderd.Start(t)
+	cli := func(args ...string) string {
+		cmd := exec.Command(srv.Coder, args...)
+		cmd.Env = append(append(os.Environ(), srv.Env...), "CODER_URL="+srv.URL, "CODER_SESSION_TOKEN="+srv.Token,
+			"CODER_CONFIG_DIR="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "coder %v: %s", args, out)
+		return strings.TrimSpace(string(out))
+	}
+	cli("users", "create", "--username", "platform-automation", "--email", "platform-automation@example.com", "--login-type", "none")
+	cli("users", "edit-roles", "platform-automation", "--roles", "owner")
+	token := cli("tokens", "create", "--user", "platform-automation", "--name", "day2", "--lifetime", "168h")
+	require.Regexp(t, `^[A-Za-z0-9]{10}-[A-Za-z0-9]{22}$`, token, "the CLI prints the token alone")
+
+	// The first user is one of the declared (human) owners here.
+	out, err := configure(t, srv.URL, token, srv.Env, map[string]string{"OWNERS": srv.Email, "LICENSED_FEATURES": "", "DAY2_GROUPS": ""})
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "configure: done: 0 change(s)")
+
+	// An owner's token lives at most CODER_MAX_ADMIN_TOKEN_LIFETIME (7 days).
+	cmd := exec.Command(srv.Coder, "tokens", "create", "--user", "platform-automation", "--name", "too-long", "--lifetime", "169h")
+	cmd.Env = append(append(os.Environ(), srv.Env...), "CODER_URL="+srv.URL, "CODER_SESSION_TOKEN="+srv.Token, "CODER_CONFIG_DIR="+t.TempDir())
+	b, err := cmd.CombinedOutput()
+	require.Error(t, err, string(b))
+	assert.Contains(t, string(b), "is greater than the maximum allowed lifetime (168h0m0s)")
+}
