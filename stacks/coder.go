@@ -86,7 +86,8 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 		args.License = &coder.LicenseArgs{Features: l.Features}
 	}
 	args.Configuration = coder.ConfigurationArgs{Owners: cc.Identity.Owners, Groups: configuredGroups(cfg),
-		Schedule: coder.ConfigurationSchedule, SuspendInactiveDays: cc.Identity.SuspendInactiveDays}
+		Schedule: coder.ConfigurationSchedule, SuspendInactiveDays: cc.Identity.SuspendInactiveDays,
+		GroupSync: groupSync(cfg)}
 	for _, e := range cc.ExternalAuth {
 		args.ExternalAuth = append(args.ExternalAuth, coder.ExternalAuthArgs{ID: e.ID, Type: e.Type, ClientID: e.ClientID})
 	}

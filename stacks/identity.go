@@ -30,6 +30,18 @@ func identityArgs(cc config.Coder) coder.IdentityArgs {
 	return out
 }
 
+// groupSync is coder.oidc.groups for the templates' organization, which
+// the Day-2 configuration writes into coderd's settings (nil: no sync).
+func groupSync(cfg *config.Stack) *delivery.GroupSync {
+	o := cfg.Coder.OIDC
+	if o == nil || o.Groups == nil || !cfg.Templates.Delivering() {
+		return nil
+	}
+	g := o.Groups
+	return &delivery.GroupSync{Organization: cfg.Templates.Organization, Field: g.Field, RegexFilter: g.RegexFilter,
+		AutoCreate: g.AutoCreate, Mapping: g.Mapping}
+}
+
 // configuredGroups are the groups the Day-2 configuration holds in the
 // templates' organization: Everyone, whose allowance is every member's
 // quota (each workspace costs one credit a day; the most any template

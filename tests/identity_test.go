@@ -54,6 +54,12 @@ func TestDay2ConfigurationAsRegistered(t *testing.T) {
 	plain, secret := jobEnv(t, job)
 	assert.Equal(t, "platform-lead@acme-corp.com,sre-lead@acme-corp.com", plain["OWNERS"])
 	assert.Equal(t, "0", plain["SUSPEND_INACTIVE_DAYS"], "prod deprovisions through SCIM")
+	// Group sync, held in coderd's settings of the templates' organization.
+	assert.Equal(t, "default", plain["DAY2_ORGANIZATION"])
+	assert.Equal(t, "groups", plain["DAY2_GROUP_SYNC_FIELD"])
+	assert.Equal(t, "^(developers|platform-engineers|data-scientists|windows-developers)$", plain["DAY2_GROUP_SYNC_REGEX"])
+	assert.Equal(t, "true", plain["DAY2_GROUP_SYNC_AUTO_CREATE"])
+	assert.Equal(t, "", plain["DAY2_GROUP_SYNC_MAPPING"], "prod's IdP groups carry the Coder names")
 	// Everyone carries the quota (the most any template allows, one credit
 	// per workspace); the granted groups exist before delivery, empty.
 	assert.Equal(t, "default Everyone 3\ndefault data-scientists 0\ndefault developers 0\ndefault platform-engineers 0\ndefault windows-developers 0", plain["DAY2_GROUPS"])

@@ -39,6 +39,8 @@ type ConfigurationArgs struct {
 	Schedule string
 	// SuspendInactiveDays suspends accounts not seen for this long (0 = never).
 	SuspendInactiveDays int
+	// GroupSync is held in coderd's settings of its organization.
+	GroupSync *delivery.GroupSync
 }
 
 // ConfigurationSchedule re-applies the Day-2 configuration daily, at a
@@ -93,6 +95,7 @@ func (c *Coder) createConfiguration(ctx *pulumi.Context) error {
 	cfg := a.Configuration
 	c.configuration, err = delivery.NewConfiguration(ctx, c.name+"-configuration", &delivery.ConfigurationArgs{
 		Owners: cfg.Owners, Groups: cfg.Groups, Schedule: cfg.Schedule, SuspendInactiveDays: cfg.SuspendInactiveDays,
+		GroupSync:     cfg.GroupSync,
 		LicenseSecret: licenseSecret, LicenseVersion: a.SecretVersions[PurposeLicense],
 		Runner: c.runner(ConfigServiceAccount, secret, PurposeAdminToken, es),
 	}, pulumi.Parent(c))

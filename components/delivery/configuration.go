@@ -2,6 +2,8 @@ package delivery
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -19,6 +21,9 @@ type ConfigurationArgs struct {
 	// SuspendInactiveDays suspends accounts not seen for this many days
 	// (0 = never); owners and the automation account are never suspended.
 	SuspendInactiveDays int
+	// GroupSync is written into the organization's IdP sync settings;
+	// nil leaves them alone.
+	GroupSync *GroupSync
 	// LicenseSecret is the Kubernetes secret (key "license") with the
 	// licence JWT; "" for an unlicensed stack.
 	LicenseSecret string
@@ -36,6 +41,15 @@ type ConfigurationArgs struct {
 type Group struct {
 	Organization, Name string
 	QuotaAllowance     int
+}
+
+// GroupSync is an organization's group sync from the IdP claim Field:
+// Mapping renames IdP groups to Coder groups, RegexFilter drops the rest,
+// AutoCreate creates a group at its first member's sign-in.
+type GroupSync struct {
+	Organization, Field, RegexFilter string
+	AutoCreate                       bool
+	Mapping                          map[string]string
 }
 
 // Everyone is the name of each organization's all-members group.
@@ -94,6 +108,16 @@ func ConfigureEnv(args *ConfigurationArgs) [][2]string {
 	for _, g := range args.Groups {
 		lines = append(lines, fmt.Sprintf("%s %s %d", g.Organization, g.Name, g.QuotaAllowance))
 	}
-	return [][2]string{{"OWNERS", strings.Join(args.Owners, ",")}, {"DAY2_GROUPS", strings.Join(lines, "\n")},
+	env := [][2]string{{"OWNERS", strings.Join(args.Owners, ",")}, {"DAY2_GROUPS", strings.Join(lines, "\n")},
 		{"SUSPEND_INACTIVE_DAYS", fmt.Sprint(args.SuspendInactiveDays)}}
+	if g := args.GroupSync; g != nil {
+		var mapping []string
+		for _, idp := range slices.Sorted(maps.Keys(g.Mapping)) {
+			mapping = append(mapping, idp+"\t"+g.Mapping[idp])
+		}
+		env = append(env, [2]string{"DAY2_ORGANIZATION", g.Organization}, [2]string{"DAY2_GROUP_SYNC_FIELD", g.Field},
+			[2]string{"DAY2_GROUP_SYNC_REGEX", g.RegexFilter}, [2]string{"DAY2_GROUP_SYNC_AUTO_CREATE", fmt.Sprint(g.AutoCreate)},
+			[2]string{"DAY2_GROUP_SYNC_MAPPING", strings.Join(mapping, "\n")})
+	}
+	return env
 }

@@ -91,6 +91,44 @@ if licensed template_rbac; then
     esac
   done <<<"${DAY2_GROUPS:-}"
 fi
+# 3b. Group sync (licensed: template_rbac), written into coderd's settings
+# of the templates' organization (PATCH .../settings/idpsync/groups), so it
+# holds in any organization and a change made in the dashboard is undone
+# by the next run. The mapping is by group id: coderd refuses names
+# (legacy_group_name_mapping); a mapped group that does not exist yet is
+# created. DAY2_GROUP_SYNC_MAPPING lines are "<IdP group><TAB><Coder group>".
+if licensed template_rbac && [ -n "${DAY2_GROUP_SYNC_FIELD:-}" ]; then
+  org_id=$(organization_id "$DAY2_ORGANIZATION")
+  entries=""
+  while IFS=$'\t' read -r idp coder_group; do
+    [ -n "$idp" ] || continue
+    if [ "$(status "/organizations/${org_id}/groups/${coder_group}")" = 404 ]; then
+      api POST "/organizations/${org_id}/groups" -d "{\"name\":\"${coder_group}\",\"quota_allowance\":0}" >/dev/null
+      changes=$((changes + 1))
+      say "group ${DAY2_ORGANIZATION}/${coder_group}: created for the group sync mapping"
+    fi
+    gid=$(api GET "/organizations/${org_id}/groups/${coder_group}" | json_get id)
+    entries="${entries}$(json_string "$idp"):[\"${gid}\"]"$'\n'
+  done <<<"${DAY2_GROUP_SYNC_MAPPING:-}"
+  # Keys in byte order, as coderd (Go) writes a map.
+  mapping="{$(printf '%s' "$entries" | LC_ALL=C sort | paste -sd, -)}"
+  regex=null
+  [ -z "${DAY2_GROUP_SYNC_REGEX:-}" ] || regex=$(json_string "$DAY2_GROUP_SYNC_REGEX")
+  want="{\"field\":$(json_string "$DAY2_GROUP_SYNC_FIELD"),\"mapping\":${mapping},\"regex_filter\":${regex},\"auto_create_missing_groups\":${DAY2_GROUP_SYNC_AUTO_CREATE:-false}}"
+  current=$(api GET "/organizations/${org_id}/settings/idpsync/groups")
+  part() { printf '%s\n' "$current" | json_raw "$1" | json_compact; }
+  mapping_now=$(part mapping)
+  [ "$mapping_now" != null ] || mapping_now='{}'
+  have="{\"field\":$(part field),\"mapping\":${mapping_now},\"regex_filter\":$(part regex_filter),\"auto_create_missing_groups\":$(part auto_create_missing_groups)}"
+  if [ "$have" = "$want" ]; then
+    say "group sync of ${DAY2_ORGANIZATION}: unchanged"
+  else
+    api PATCH "/organizations/${org_id}/settings/idpsync/groups" -d "$want" >/dev/null
+    changes=$((changes + 1))
+    say "group sync of ${DAY2_ORGANIZATION}: set (claim ${DAY2_GROUP_SYNC_FIELD})"
+  fi
+fi
+
 # 4. Inactive accounts (SUSPEND_INACTIVE_DAYS > 0): suspended when not seen
 # for that long, so an account the IdP never deprovisions does not stay
 # open. Owners, service accounts and this account are never suspended; a user-admin

@@ -111,11 +111,12 @@ func TestCoderdConfigurationSuspendsInactiveAccounts(t *testing.T) {
 // GetUsersResponse), and keeps their state, so a second run can be
 // checked to write nothing.
 type enterprise struct {
-	mu       sync.Mutex
-	licenses []map[string]any
-	groups   map[string]map[string]any // by name
-	writes   []string
-	owners   []map[string]any
+	mu        sync.Mutex
+	groupSync map[string]any // codersdk.GroupSyncSettings of the default organization
+	licenses  []map[string]any
+	groups    map[string]map[string]any // by name
+	writes    []string
+	owners    []map[string]any
 }
 
 const (
@@ -124,7 +125,12 @@ const (
 )
 
 func newEnterprise() *enterprise {
-	return &enterprise{groups: map[string]map[string]any{
+	return &enterprise{groupSync: map[string]any{
+		// With no settings in its database, coderd answers with the legacy
+		// ones from its flags (coderd/idpsync/group.go).
+		"field": "groups", "mapping": nil, "regex_filter": "^developers$", "auto_create_missing_groups": true,
+		"legacy_group_name_mapping": map[string]string{"okta-devs": "developers"},
+	}, groups: map[string]map[string]any{
 		"Everyone": {"id": entOrgID, "name": "Everyone", "display_name": "", "organization_id": entOrgID, "members": []any{},
 			"total_member_count": 0, "avatar_url": "", "quota_allowance": 0, "source": "user", "organization_name": "coder"},
 	}, owners: []map[string]any{
@@ -172,6 +178,11 @@ func (e *enterprise) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(200, e.owners[0])
 	case r.Method == "GET" && p == "/users" && r.URL.Query().Get("q") == "role:owner":
 		reply(200, map[string]any{"users": e.owners, "count": len(e.owners)})
+	case p == "/organizations/"+entOrgID+"/settings/idpsync/groups":
+		if r.Method == "PATCH" {
+			e.groupSync = body
+		}
+		reply(200, e.groupSync)
 	case r.Method == "GET" && p == "/licenses":
 		reply(200, e.licenses)
 	case r.Method == "POST" && p == "/licenses":
@@ -333,4 +344,34 @@ func TestCoderdRunbookAutomationAccount(t *testing.T) {
 	b, err := cmd.CombinedOutput()
 	require.Error(t, err, string(b))
 	assert.Contains(t, string(b), "is greater than the maximum allowed lifetime (168h0m0s)")
+}
+
+// Group sync is written into the organization's settings by group id, once;
+// a change made in the dashboard is undone by the next run.
+func TestConfigureHoldsGroupSync(t *testing.T) {
+	e, url, env := startEnterprise(t)
+	cfg := map[string]string{"OWNERS": "alice@example.com", "LICENSED_FEATURES": "template_rbac",
+		"DAY2_GROUPS": "default Everyone 3\ndefault developers 0", "DAY2_ORGANIZATION": "default",
+		"DAY2_GROUP_SYNC_FIELD": "groups", "DAY2_GROUP_SYNC_REGEX": `^(developers|Data \\& "AI")$`, "DAY2_GROUP_SYNC_AUTO_CREATE": "true",
+		"DAY2_GROUP_SYNC_MAPPING": "okta-devs\tdevelopers\nData & AI\tdata-scientists"}
+	out, err := configure(t, url, token, env, cfg)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "configure: group default/data-scientists: created for the group sync mapping")
+	assert.Contains(t, out, "configure: group sync of default: set (claim groups)")
+	assert.Equal(t, map[string]any{
+		"field": "groups", "regex_filter": `^(developers|Data \\& "AI")$`, "auto_create_missing_groups": true,
+		"mapping": map[string]any{"Data & AI": []any{"group-data-scientists"}, "okta-devs": []any{"group-developers"}},
+	}, e.groupSync, "by id: coderd refuses legacy_group_name_mapping in a PATCH")
+
+	e.writes = nil
+	out, err = configure(t, url, token, env, cfg)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "configure: group sync of default: unchanged")
+	assert.Empty(t, e.writes, "unchanged, whatever escapes coderd's JSON uses")
+
+	e.groupSync["auto_create_missing_groups"] = false // changed in the dashboard
+	out, err = configure(t, url, token, env, cfg)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "configure: group sync of default: set")
+	assert.Equal(t, true, e.groupSync["auto_create_missing_groups"])
 }

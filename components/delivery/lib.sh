@@ -33,6 +33,11 @@ status() {
 # the image has no jq and coderd's and the CLI's encodings differ in layout.
 json_get() { json_awk get "$1"; }
 json_items() { json_awk items ""; }
+json_compact() { json_awk compact ""; }
+# json_raw KEY prints KEY's value as JSON text (a string keeps its quotes).
+json_raw() { json_awk raw "$1"; }
+# json_string S prints S as a JSON string, escaped as json_compact does.
+json_string() { local v=${1//\\/\\\\}; printf '"%s"' "${v//\"/\\\"}"; }
 json_awk() {
   awk -v mode="$1" -v key="$2" '
     function fail(m) { print "json_get: " m >"/dev/stderr"; exit 2 }
@@ -64,6 +69,14 @@ json_awk() {
     }
     # Escapes decoded: \n \t \r, and \uXXXX as UTF-8 (the Go encoder writes
     # & < > as \u0026 \u003c \u003e); others keep the escaped character.
+    function esc(s,   out, c, i) {
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        if (c == "\\" || c == "\"") out = out "\\"
+        out = out c
+      }
+      return out
+    }
     function unquote(s,   out, c, i, u) {
       for (i = 2; i < length(s); i++) {
         c = substr(s, i, 1)
@@ -84,6 +97,19 @@ json_awk() {
     { doc = doc $0 "\n" }
     END {
       n = length(doc); i = ws(1)
+      if (mode == "compact") {
+        # One spelling of a value whatever layout and escapes it came in:
+        # no white space between tokens, and every string decoded and
+        # escaped again as json_string does (only \\ and \").
+        for (out = ""; i <= n; i++) {
+          c = substr(doc, i, 1)
+          if (c == "\"") {
+            e = strend(i); out = out "\"" esc(unquote(substr(doc, i, e - i + 1))) "\""; i = e
+          } else if (index(" \t\r\n", c) == 0) out = out c
+        }
+        print out
+        exit 0
+      }
       if (mode == "items") {
         if (substr(doc, i, 4) == "null") exit 0  # Go encodes an empty slice as null
         if (substr(doc, i, 1) != "[") fail("not a JSON array")
@@ -103,7 +129,7 @@ json_awk() {
         if (substr(doc, i, 1) != ":") fail("expected : after \"" k "\"")
         i = ws(i + 1); e = valend(i); v = substr(doc, i, e - i)
         if (k == key) {
-          if (v ~ /^"/) v = unquote(v)
+          if (v ~ /^"/ && mode == "get") v = unquote(v)
           print v; exit 0
         }
         i = ws(e)

@@ -217,11 +217,12 @@ func validateIdentity(s *Stack, p *problems) {
 	if o := s.Coder.OIDC; o != nil {
 		validateGroupSync(o, p)
 		validateRoleSync(o, p)
-		// coderd applies the deployment's group sync to the default
-		// organization only (coderd/idpsync/group.go, legacy settings).
+		// Users who sign in join the default organization only (the stack
+		// configures no organization sync), so group sync anywhere else
+		// would fill no group.
 		if o.Groups != nil && s.Templates.Delivering() && s.Templates.Organization != "default" {
 			p.add("templates.organization", s.Templates.Organization,
-				"must be default while coder.oidc.groups is set: coderd syncs groups from its settings into the default organization only")
+				"must be default while coder.oidc.groups is set: users who sign in join the default organization only, so groups elsewhere would stay empty")
 		}
 	}
 	validateLicense(s, p)

@@ -53,7 +53,7 @@ func TestIdentityRules(t *testing.T) {
 		{"tokens that die before they rotate", "prod", "coder", set("identity.maxAdminTokenLifetime", "24h"),
 			`coder.identity.maxAdminTokenLifetime: got "24h"; must be a duration from 48h0m0s to 2160h0m0s, such as 8h or 720h`},
 		{"group sync outside the default organization", "workshop", "templates", set("organization", "demo"),
-			`templates.organization: got "demo"; must be default while coder.oidc.groups is set: coderd syncs groups from its settings into the default organization only`},
+			`templates.organization: got "demo"; must be default while coder.oidc.groups is set: users who sign in join the default organization only, so groups elsewhere would stay empty`},
 		{"suspension too soon", "workshop", "coder", set("identity.suspendInactiveDays", 3),
 			`coder.identity.suspendInactiveDays: got 3; must be 0 (never) or 7–365 days`},
 		{"no password and no idp", "prod", "coder", set("oidc", nil),
