@@ -113,6 +113,12 @@ func (c *Catalog) loadToolchains(fsys fs.FS, v *contract.Validator) error {
 				return fmt.Errorf("%s: bootstrap %s: %s does not exist", f, s.Name, s.Path)
 			}
 		}
+		for _, a := range t.Apps {
+			if !a.Subdomain {
+				return fmt.Errorf("%s: app %s: subdomain must be true: coderd serves workspace apps on subdomains only "+
+					"(CODER_DISABLE_PATH_APPS), since a path-based app runs on the dashboard's origin and can call the Coder API as its user", f, a.Slug)
+			}
+		}
 		t.Hash = hashFiles(t.Files)
 		c.Toolchains[t.Name] = &t
 	}

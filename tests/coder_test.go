@@ -178,6 +178,7 @@ func TestCoderServerReleaseValues(t *testing.T) {
 		"CODER_QUIET_HOURS_DEFAULT_SCHEDULE":        "CRON_TZ=America/New_York 0 18 * * *",
 		"CODER_ALLOW_CUSTOM_QUIET_HOURS":            "false",
 		"CODER_SECURE_AUTH_COOKIE":                  "true",
+		"CODER_DISABLE_PATH_APPS":                   "true",
 		"CODER_STRICT_TRANSPORT_SECURITY":           "31536000",
 		"CODER_LOGGING_HUMAN":                       "/dev/null",
 		"CODER_LOGGING_JSON":                        "/dev/stderr",

@@ -70,6 +70,11 @@ func (c *Coder) commonEnv() pulumi.Array {
 		env("CODER_WILDCARD_ACCESS_URL", pulumi.String(wildcardURL(a.AccessURL))),
 		env("CODER_PROMETHEUS_ENABLE", pulumi.String("true")),
 		env("CODER_SECURE_AUTH_COOKIE", pulumi.String("true")),
+		// Apps on subdomains only (the wildcard access URL): a path-based
+		// app shares the dashboard's origin and can call the API as its
+		// user (codersdk deployment option disable-path-apps; the template
+		// catalog refuses a toolchain app without subdomain).
+		env("CODER_DISABLE_PATH_APPS", pulumi.String("true")),
 		env("CODER_STRICT_TRANSPORT_SECURITY", pulumi.String("31536000")),
 		// JSON logs only, so Fluent Bit can route audit entries by msg.
 		env("CODER_LOGGING_HUMAN", pulumi.String("/dev/null")),

@@ -75,7 +75,7 @@ var coderTokenLifetimes = &Policy{
 
 var coderAccessHardening = &Policy{
 	Name:        "coder-access-hardening",
-	Description: "Sign-in goes through the IdP, sessions end after 8 idle hours, and owners do not open users' workspaces.",
+	Description: "Sign-in goes through the IdP, sessions end after 8 idle hours, owners do not open users' workspaces, and apps run on subdomains.",
 	Severity:    Medium,
 	Enforcement: Advisory,
 	Remediation: "keep coder.identity.passwordLogin and ownerWorkspaceAccess false and sessionDuration at 8h, or record why in the stack file.",
@@ -93,6 +93,9 @@ var coderAccessHardening = &Policy{
 		}
 		if !isTrue("CODER_DISABLE_OWNER_WORKSPACE_ACCESS") {
 			out = append(out, "owners can open every user's workspace (CODER_DISABLE_OWNER_WORKSPACE_ACCESS is not true).")
+		}
+		if !isTrue("CODER_DISABLE_PATH_APPS") {
+			out = append(out, "workspace apps may be served by path, on the dashboard's origin (CODER_DISABLE_PATH_APPS is not true).")
 		}
 		if m := lifetime(env, "CODER_SESSION_DURATION", time.Duration(c.Int("sessionHours"))*time.Hour, "24h"); m != "" {
 			out = append(out, m)

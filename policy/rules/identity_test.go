@@ -8,7 +8,8 @@ func coderdWith(t *testing.T, env string) *Resource {
 
 const hardened = `{"name":"CODER_SESSION_DURATION","value":"8h0m0s"},{"name":"CODER_MAX_TOKEN_LIFETIME","value":"2160h0m0s"},
 {"name":"CODER_MAX_ADMIN_TOKEN_LIFETIME","value":"168h0m0s"},{"name":"CODER_DISABLE_OWNER_WORKSPACE_ACCESS","value":"true"},
-{"name":"CODER_OIDC_ISSUER_URL","value":"https://idp.example.com"},{"name":"CODER_DISABLE_PASSWORD_AUTH","value":"true"}`
+{"name":"CODER_OIDC_ISSUER_URL","value":"https://idp.example.com"},{"name":"CODER_DISABLE_PASSWORD_AUTH","value":"true"},
+{"name":"CODER_DISABLE_PATH_APPS","value":"true"}`
 
 func TestCoderTokenLifetimes(t *testing.T) {
 	checkResource(t, coderTokenLifetimes, []resourceCase{
@@ -35,9 +36,11 @@ func TestCoderAccessHardening(t *testing.T) {
 {"name":"CODER_DISABLE_PASSWORD_AUTH","value":"false"},{"name":"CODER_DISABLE_OWNER_WORKSPACE_ACCESS","value":"false"}`), []string{
 			"OIDC is on and password sign-in is still allowed (CODER_DISABLE_PASSWORD_AUTH is not true).",
 			"owners can open every user's workspace (CODER_DISABLE_OWNER_WORKSPACE_ACCESS is not true).",
+			"workspace apps may be served by path, on the dashboard's origin (CODER_DISABLE_PATH_APPS is not true).",
 			"CODER_SESSION_DURATION is 12h0m0s, longer than 8h0m0s.",
 		}},
-		{"passwords without an IdP", coderdWith(t, `{"name":"CODER_SESSION_DURATION","value":"8h"},{"name":"CODER_DISABLE_OWNER_WORKSPACE_ACCESS","value":"true"}`), nil},
+		{"passwords without an IdP", coderdWith(t, `{"name":"CODER_SESSION_DURATION","value":"8h"},{"name":"CODER_DISABLE_OWNER_WORKSPACE_ACCESS","value":"true"},
+{"name":"CODER_DISABLE_PATH_APPS","value":"true"}`), nil},
 	})
 }
 

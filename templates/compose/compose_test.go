@@ -184,10 +184,10 @@ func TestCompositionErrors(t *testing.T) {
 		{"toolchain outside the range", func(c *templates.Catalog) {
 			m, _ := c.Composition("pod-swdev")
 			m.Toolchain.Versions = ">=2.0.0"
-		}, "pod-swdev", `compose pod-swdev: toolchain swdev 1.1.0 is outside the composition's range ">=2.0.0"`},
+		}, "pod-swdev", `compose pod-swdev: toolchain swdev 1.2.0 is outside the composition's range ">=2.0.0"`},
 		{"version goes backwards", func(c *templates.Catalog) {
-			c.Published.Toolchains["swdev"] = templates.Release{Version: "1.2.0", SHA256: strings.Repeat("0", 64)}
-		}, "pod-swdev", "compose pod-swdev: toolchain swdev 1.1.0 is lower than the published 1.2.0; versions never go backwards (roll back by releasing the old content as a new version)"},
+			c.Published.Toolchains["swdev"] = templates.Release{Version: "1.3.0", SHA256: strings.Repeat("0", 64)}
+		}, "pod-swdev", "compose pod-swdev: toolchain swdev 1.2.0 is lower than the published 1.3.0; versions never go backwards (roll back by releasing the old content as a new version)"},
 		{"content changed without a bump", func(c *templates.Catalog) {
 			c.Bases["base-k8s"].Hash = strings.Repeat("1", 64)
 		}, "pod-swdev", "compose pod-swdev: base base-k8s 1.0.0 changed after it was published (sha256 111111111111, published "},
@@ -319,7 +319,7 @@ func TestSchemaRejectsBadManifests(t *testing.T) {
 	err = v.Decode(contract.DefToolchain, "toolchain.yaml", []byte(strings.Replace(string(bad), "persistent-home, network-egress]", "persistent-home, teleport]", 1)), &tc)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/capabilities/requires/1")
-	err = v.Decode(contract.DefToolchain, "toolchain.yaml", []byte(strings.Replace(string(bad), "version: 1.1.0", "version: one", 1)), &tc)
+	err = v.Decode(contract.DefToolchain, "toolchain.yaml", []byte(strings.Replace(string(bad), "version: 1.2.0", "version: one", 1)), &tc)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/version")
 	// A rule with no safe exception cannot even be written down.
