@@ -7,6 +7,7 @@ import (
 
 	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/coder"
+	"github.com/platformeng/coder-platform/components/dns"
 	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -76,6 +77,13 @@ func credentials(cfg *config.Stack, r *Region) *observability.Credentials {
 			w.RotateEveryDays = c.RotateEveryDays()
 		}
 		out.Watched = append(out.Watched, w)
+	}
+	// The Cloudflare token the stack reads from Secrets Manager belongs to
+	// the DNS team; the control plane watches its age all the same.
+	if cf := cfg.DNS.Cloudflare; r.Config.Role == config.RoleControlPlane && cfg.DNS.Provider == dns.Cloudflare &&
+		cf != nil && cf.APITokenSecretID != "" && !cfg.Secrets[config.SecretCloudflareToken] {
+		out.External = append(out.External, observability.ExternalCredential{Secret: cf.APITokenSecretID, Purpose: "cloudflare-api-token",
+			Runbook: "credential-cloudflare-token", Days: coder.ManualRotationDays, WarnDays: cfg.Observability.Thresholds.CredentialExpiryDays})
 	}
 	return out
 }

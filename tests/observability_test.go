@@ -85,7 +85,7 @@ var (
 		"prod/us-east-1": {"credential-admin-token", "credential-external-auth-github", "credential-oidc-client-secret",
 			"credential-provisioner-keys-default", "credential-provisioner-queue-token", "credential-scim-auth-header",
 			"credential-template-admin-token", "license-expiry", "license-expiry-critical"},
-		"workshop/us-east-2": {"credential-admin-token", "credential-ai-gateway-master-key", "credential-external-auth-github",
+		"workshop/us-east-2": {"credential-admin-token", "credential-ai-gateway-master-key", "credential-cloudflare-api-token", "credential-external-auth-github",
 			"credential-oidc-client-secret", "credential-provisioner-keys-default", "credential-provisioner-keys-demo",
 			"credential-provisioner-queue-token", "credential-template-admin-token", "license-expiry", "license-expiry-critical"},
 		"workshop/us-west-2": {"credential-provisioner-keys-default", "credential-provisioner-keys-demo",

@@ -32,7 +32,7 @@ func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
 		sets = append(sets, set{[]Alarm{Day2Alarm(a.Stack)}, pulumi.StringMap{}})
 	}
 	if cr := a.Credentials; cr != nil {
-		sets = append(sets, set{CredentialAlarms(a.Thresholds, cr.Watched, cr.License != ""),
+		sets = append(sets, set{CredentialAlarms(a.Thresholds, cr.Watched, cr.External, cr.License != ""),
 			pulumi.StringMap{"Stack": pulumi.String(a.Stack), "Region": pulumi.String(a.Region)}})
 	}
 	for _, s := range sets {

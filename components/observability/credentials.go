@@ -2,6 +2,7 @@ package observability
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -31,6 +32,9 @@ type Credentials struct {
 	Prefix string
 	// Watched are the credentials with an alarm of their own.
 	Watched []Credential
+	// External are secrets the stack reads but another team holds (no tags
+	// of ours), watched by name with the period Days.
+	External []ExternalCredential
 	// License is the licence secret's name ("" = unlicensed), LicenseArn
 	// its ARN.
 	License    string
@@ -39,6 +43,13 @@ type Credentials struct {
 	CoderURL string
 	// SecretsKeyArn encrypts the secrets.
 	SecretsKeyArn pulumi.StringInput
+}
+
+// ExternalCredential is another team's secret the stack reads.
+type ExternalCredential struct {
+	Secret, Purpose, Runbook string
+	Days                     int
+	WarnDays                 float64
 }
 
 // Credential is one secret, as its alarm and its rotation need it.
@@ -78,6 +89,21 @@ func (m *Monitoring) createCredentials(ctx *pulumi.Context) error {
 		age = append(age, policydoc.Statement{Sid: "ReadLicense", Actions: []string{"secretsmanager:GetSecretValue"},
 			Resources: pulumi.StringArray{cr.LicenseArn}}, decrypt("kms:Decrypt"))
 		env["LICENSE_SECRET"] = pulumi.String(cr.License)
+	}
+	if len(cr.External) > 0 {
+		days := map[string]int{}
+		arns := pulumi.StringArray{}
+		for _, e := range cr.External {
+			days[e.Secret] = e.Days
+			// Secrets Manager appends six random characters to a name.
+			arns = append(arns, pulumi.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-??????", m.args.Region, m.args.AccountID, e.Secret))
+		}
+		b, err := json.Marshal(days)
+		if err != nil {
+			return err
+		}
+		env["EXTERNAL_SECRETS"] = pulumi.String(string(b))
+		age = append(age, policydoc.Statement{Sid: "DescribeExternalSecrets", Actions: []string{"secretsmanager:DescribeSecret"}, Resources: arns})
 	}
 	fn, err := m.credentialFunction(ctx, "credential-age", "age_handler", "Publishes the days each credential has before renewal and the licence before expiry", age, env)
 	if err != nil {
@@ -193,8 +219,11 @@ func (m *Monitoring) credentialFunction(ctx *pulumi.Context, suffix, handler, de
 // CredentialAlarms are one alarm per watched credential, before its
 // renewal is due, and two before the licence expires. Missing data
 // breaches: a silent checker is itself a problem.
-func CredentialAlarms(t Thresholds, watched []Credential, licensed bool) []Alarm {
+func CredentialAlarms(t Thresholds, watched []Credential, external []ExternalCredential, licensed bool) []Alarm {
 	var out []Alarm
+	for _, e := range external {
+		watched = append(watched, Credential{Secret: e.Secret, Purpose: e.Purpose, Runbook: e.Runbook, WarnDays: e.WarnDays})
+	}
 	for _, c := range watched {
 		out = append(out, Alarm{Name: "credential-" + c.Purpose, Runbook: c.Runbook, Summary: c.Secret + " is due for renewal",
 			Namespace: CredentialNamespace, Metric: CredentialMetric, Dimensions: map[string]string{"Secret": c.Secret},

@@ -2,7 +2,9 @@
 
 age_handler, every 6 hours, publishes how many days each credential in
 Secrets Manager has before its renewal is due (CredentialDaysToRotation,
-from the secret's coder:rotation-days tag and its last change), and the days
+from the secret's coder:rotation-days tag and its last change; for a secret
+the stack reads but does not hold, such as the DNS team's Cloudflare token,
+from a period the stack gives), and the days
 the Coder licence has before it expires (LicenseDaysToExpiry, from the
 license_expires claim of the JWT, the date coderd enforces).
 
@@ -41,7 +43,15 @@ def license_days(jwt, now):
     return (claims["license_expires"] - now.timestamp()) / 86400
 
 
-def publish_ages(sm, cw, now, prefix, stack, region, license_secret=""):
+def external_days(sm, name, days, now):
+    """Days before renewal of a secret this stack reads but does not hold
+    (it carries no tags of ours): its period comes from the stack."""
+    s = sm.describe_secret(SecretId=name)
+    changed = s.get("LastChangedDate") or s["CreatedDate"]
+    return days - (now - changed).total_seconds() / 86400
+
+
+def publish_ages(sm, cw, now, prefix, stack, region, license_secret="", external=None):
     base = [{"Name": "Stack", "Value": stack}, {"Name": "Region", "Value": region}]
     data = []
     pages = sm.get_paginator("list_secrets").paginate(Filters=[{"Key": "name", "Values": [prefix]}])
@@ -51,6 +61,9 @@ def publish_ages(sm, cw, now, prefix, stack, region, license_secret=""):
             if days is not None:
                 data.append({"MetricName": CREDENTIAL_METRIC, "Dimensions": base + [{"Name": "Secret", "Value": s["Name"]}],
                              "Value": round(days, 2), "Unit": "Count"})
+    for name, days in sorted((external or {}).items()):
+        data.append({"MetricName": CREDENTIAL_METRIC, "Dimensions": base + [{"Name": "Secret", "Value": name}],
+                     "Value": round(external_days(sm, name, days, now), 2), "Unit": "Count"})
     if data:
         data.append({"MetricName": CREDENTIAL_METRIC, "Dimensions": base,
                      "Value": min(d["Value"] for d in data), "Unit": "Count"})
@@ -72,7 +85,8 @@ def age_handler(event, context):
 
     return len(publish_ages(boto3.client("secretsmanager"), boto3.client("cloudwatch"),
                             datetime.datetime.now(datetime.timezone.utc), os.environ["SECRET_PREFIX"],
-                            os.environ["STACK"], os.environ["REGION"], os.environ.get("LICENSE_SECRET", "")))
+                            os.environ["STACK"], os.environ["REGION"], os.environ.get("LICENSE_SECRET", ""),
+                            json.loads(os.environ.get("EXTERNAL_SECRETS", "{}"))))
 
 
 def coderd(url, token, method, path, body=None):

@@ -59,6 +59,8 @@ class SecretsManager:
         return vid
 
     def describe_secret(self, SecretId):
+        if SecretId in getattr(self, "external", {}):
+            return self.external[SecretId]
         return {"RotationEnabled": self.rotation,
                 "VersionIdsToStages": {v: sorted(s) for v, s in self.stages.items() if s}}
 
@@ -111,14 +113,20 @@ class AgeTest(unittest.TestCase):
              "CreatedDate": datetime.datetime(2026, 11, 1, tzinfo=UTC)},
         ]}])
         sm.put(license_jwt(int(datetime.datetime(2027, 1, 3, tzinfo=UTC).timestamp())), ["AWSCURRENT"])
+        sm.external = {"coder/prod/cloudflare-api-token": {"Name": "coder/prod/cloudflare-api-token",
+                                                          "CreatedDate": datetime.datetime(2026, 1, 1, tzinfo=UTC),
+                                                          "LastChangedDate": datetime.datetime(2026, 9, 25, tzinfo=UTC)}}
         cw = Metrics()
-        data = credentials.publish_ages(sm, cw, now, "coder/prod/us-east-2/", "prod", "us-east-2", "coder/prod/us-east-2/license")
+        data = credentials.publish_ages(sm, cw, now, "coder/prod/us-east-2/", "prod", "us-east-2", "coder/prod/us-east-2/license",
+                                        {"coder/prod/cloudflare-api-token": 90})
         self.assertEqual(sm.filters, [{"Key": "name", "Values": ["coder/prod/us-east-2/"]}])
         values = {(m["MetricName"],) + tuple(d["Value"] for d in m["Dimensions"]): m["Value"] for m in data}
         self.assertEqual(values[("CredentialDaysToRotation", "prod", "us-east-2", "coder/prod/us-east-2/provisioner-keys/default")], 15.0)
         self.assertEqual(values[("CredentialDaysToRotation", "prod", "us-east-2", "coder/prod/us-east-2/admin-token")], 3.0)
         self.assertEqual(values[("CredentialDaysToRotation", "prod", "us-east-2")], 3.0)
         self.assertEqual(values[("LicenseDaysToExpiry", "prod", "us-east-2")], 40.0)
+        self.assertEqual(values[("CredentialDaysToRotation", "prod", "us-east-2", "coder/prod/cloudflare-api-token")], 30.0,
+                         "a secret of another team, by the stack's period")
         self.assertNotIn(("CredentialDaysToRotation", "prod", "us-east-2", "coder/prod/us-east-2/license"), values,
                          "the licence expires on its own date, not by a rotation period")
         self.assertEqual(cw.calls[0][0], "Coder/Platform")
