@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/platformeng/coder-platform/internal/toolcache"
 )
@@ -38,20 +37,10 @@ type Tools struct {
 	TerraformConfig string
 }
 
-var (
-	buildOnce sync.Once
-	built     *Tools
-	buildErr  error
-)
-
-// Build builds both once per process into a cache directory keyed by
-// tools/coderd/go.sum; later builds are cache hits.
+// Build builds both into a cache directory keyed by tools/coderd/go.sum,
+// unless they are there already (toolcache.Build), and writes the
+// Terraform configuration naming the mirror.
 func Build(repo string) (*Tools, error) {
-	buildOnce.Do(func() { built, buildErr = build(repo) })
-	return built, buildErr
-}
-
-func build(repo string) (*Tools, error) {
 	mod := filepath.Join(repo, "tools", "coderd")
 	root, err := toolcache.Dir(repo, "coderd", "coderd-"+CoderVersion)
 	if err != nil {

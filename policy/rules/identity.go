@@ -41,6 +41,16 @@ func lifetime(env map[string]envVar, name string, limit time.Duration, unset str
 	return ""
 }
 
+// findings appends the non-empty messages to out.
+func findings(out []string, msgs ...string) []string {
+	for _, m := range msgs {
+		if m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 var coderTokenLifetimes = &Policy{
 	Name:        "coder-token-lifetimes",
 	Description: "Sessions and API tokens expire: coderd bounds browser sessions and the tokens users and owners create.",
@@ -58,18 +68,11 @@ var coderTokenLifetimes = &Policy{
 		if env == nil {
 			return nil
 		}
-		var out []string
 		day := 24 * time.Hour
-		for _, m := range []string{
+		return findings(nil,
 			lifetime(env, "CODER_SESSION_DURATION", time.Duration(c.Int("maxSessionHours"))*time.Hour, "24h"),
 			lifetime(env, "CODER_MAX_TOKEN_LIFETIME", time.Duration(c.Int("maxTokenDays"))*day, "100 years"),
-			lifetime(env, "CODER_MAX_ADMIN_TOKEN_LIFETIME", time.Duration(c.Int("maxAdminTokenDays"))*day, "7 days"),
-		} {
-			if m != "" {
-				out = append(out, m)
-			}
-		}
-		return out
+			lifetime(env, "CODER_MAX_ADMIN_TOKEN_LIFETIME", time.Duration(c.Int("maxAdminTokenDays"))*day, "7 days"))
 	},
 }
 
@@ -97,10 +100,7 @@ var coderAccessHardening = &Policy{
 		if !isTrue("CODER_DISABLE_PATH_APPS") {
 			out = append(out, "workspace apps may be served by path, on the dashboard's origin (CODER_DISABLE_PATH_APPS is not true).")
 		}
-		if m := lifetime(env, "CODER_SESSION_DURATION", time.Duration(c.Int("sessionHours"))*time.Hour, "24h"); m != "" {
-			out = append(out, m)
-		}
-		return out
+		return findings(out, lifetime(env, "CODER_SESSION_DURATION", time.Duration(c.Int("sessionHours"))*time.Hour, "24h"))
 	},
 }
 
