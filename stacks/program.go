@@ -4,11 +4,8 @@
 package stacks
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -40,7 +37,7 @@ func Program(opts Options) pulumi.RunFunc {
 			if now.IsZero() {
 				now = time.Now()
 			}
-			cfg, err = config.LoadAt(ctx.Project(), ctx.Stack(), contextSource{ctx}, now)
+			cfg, err = config.LoadAt(ctx.Project(), ctx.Stack(), ContextSource(ctx), now)
 			if err != nil {
 				_ = ctx.Log.Error(err.Error(), nil)
 				return err
@@ -102,37 +99,4 @@ func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, er
 	}
 	exportOutputs(ctx, cfg, p)
 	return p, nil
-}
-
-// contextSource reads config the way the Pulumi engine hands it over.
-type contextSource struct{ ctx *pulumi.Context }
-
-func (c contextSource) Get(key string) (string, bool) {
-	return c.ctx.GetConfig(c.ctx.Project() + ":" + key)
-}
-
-func (c contextSource) IsSecret(key string) bool {
-	return c.ctx.IsConfigSecret(c.ctx.Project() + ":" + key)
-}
-
-// Keys lists the project's keys from PULUMI_CONFIG, which the language host
-// sets for every program run, so unknown (mistyped) keys are reported.
-func (c contextSource) Keys() []string {
-	raw := os.Getenv("PULUMI_CONFIG")
-	if raw == "" {
-		return nil
-	}
-	var all map[string]string
-	if json.Unmarshal([]byte(raw), &all) != nil {
-		return nil
-	}
-	prefix := c.ctx.Project() + ":"
-	var out []string
-	for k := range all {
-		if key, ok := strings.CutPrefix(k, prefix); ok {
-			out = append(out, key)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

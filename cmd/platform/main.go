@@ -1,7 +1,7 @@
 // Command platform is the offline tooling of the project: the preview of a
 // stack under the Pulumi mock monitor, and the checks CI gates on.
 //
-//	platform preview --stack prod [--config-file FILE] [--json FILE]
+//	platform preview --stack prod [--project DIR] [--config-file FILE] [--json FILE]
 //	platform capacity --stack workshop --users 30 [--basis]
 //	platform policy check [--policy-config FILE] FILE
 //	platform templates check [--out DIR] | publish --dir templates | schema
@@ -108,11 +108,17 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // stackFile resolves the stack file a command reads: --config-file, or the
 // committed Pulumi.<stack>.yaml of the project around the working directory.
 func stackFile(stack, configFile string) (*preview.Project, string, error) {
+	return projectStackFile("", stack, configFile)
+}
+
+// projectStackFile is stackFile for the project in directory project
+// (--project; empty: the main project).
+func projectStackFile(project, stack, configFile string) (*preview.Project, string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, "", err
 	}
-	proj, err := preview.FindProject(wd)
+	proj, err := preview.ProjectIn(wd, project)
 	if err != nil {
 		return nil, "", usageError{err.Error()}
 	}

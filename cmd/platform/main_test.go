@@ -83,6 +83,25 @@ func TestInvalidConfigExits2AndNamesTheKey(t *testing.T) {
 	assert.NotContains(t, out, "Resource tree")
 }
 
+func TestPreviewBootstrapProject(t *testing.T) {
+	for _, stack := range []string{"prod", "workshop"} {
+		code, out, errOut := runCLI(t, "preview", "--project", "bootstrap", "--stack", stack)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, `Offline preview of stack "`+stack+`" (project coder-platform-bootstrap)`)
+		assert.Contains(t, out, "coder:state:Backend state")
+		assert.NotContains(t, out, "Network plan:")
+		assert.Contains(t, out, "no violations")
+	}
+	bad := filepath.Join(t.TempDir(), "Pulumi.x.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("config:\n  coder-platform-bootstrap:region: us-east-2\n  coder-platform-bootstrap:replicaRegion: us-east-2\n"), 0o644))
+	code, _, errOut := runCLI(t, "preview", "--project", "bootstrap", "--stack", "x", "--config-file", bad)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "replicaRegion: got \"us-east-2\"; must differ from region")
+	code, _, errOut = runCLI(t, "preview", "--project", "nosuchproject", "--stack", "prod")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `no Pulumi project "nosuchproject"`)
+}
+
 func TestUsageErrorsExit2(t *testing.T) {
 	cases := [][]string{
 		{},

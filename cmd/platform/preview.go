@@ -12,6 +12,7 @@ import (
 func runPreview(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("preview", stderr)
 	stack := fs.String("stack", "", "stack to preview: prod or workshop (reads Pulumi.<stack>.yaml)")
+	project := fs.String("project", "", "preview the Pulumi project in this directory instead of the main one, e.g. bootstrap (the state backend)")
 	configFile := fs.String("config-file", "", "read this stack file instead of the committed one, as pulumi --config-file does")
 	jsonOut := fs.String("json", "", "also write the result in the shape of `pulumi preview --json` to this file")
 	firstRun := fs.Bool("first-run", false, "preview the first `pulumi up`: operator-filled secrets exist but hold no value yet")
@@ -22,7 +23,7 @@ func runPreview(args []string, stdout, stderr io.Writer) (int, error) {
 	if *stack == "" {
 		return exitUsage, usageError{"--stack is required (prod or workshop)"}
 	}
-	proj, file, err := stackFile(*stack, *configFile)
+	proj, file, err := projectStackFile(*project, *stack, *configFile)
 	if err != nil {
 		return exitUsage, err
 	}

@@ -26,6 +26,11 @@ const (
 	KeyS3       Purpose = "s3"       // access-log and CloudTrail buckets
 	KeySNS      Purpose = "sns"      // alarm topics
 	KeyMetrics  Purpose = "metrics"  // Amazon Managed Service for Prometheus
+
+	// The bootstrap project's keys (bootstrap/): Pulumi's state objects, and
+	// the secrets provider every stack's config secrets are encrypted with.
+	KeyState        Purpose = "state"
+	KeyStackSecrets Purpose = "stack-secrets"
 )
 
 // KeysArgs configures the keys of one region.

@@ -4,6 +4,7 @@
 package preview
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -33,17 +34,37 @@ type Resource struct {
 	Seq int
 }
 
-// Input returns the input at a dotted path ("scalingConfig.minSize").
+// Input returns the input at a dotted path ("scalingConfig.minSize"); a
+// key may index a list ("rules[0].status").
 func (r *Resource) Input(path string) (resource.PropertyValue, bool) {
-	return r.InputAt(strings.Split(path, ".")...)
+	var keys []string
+	for _, part := range strings.Split(path, ".") {
+		name, rest, _ := strings.Cut(part, "[")
+		keys = append(keys, name)
+		for rest != "" {
+			idx, after, _ := strings.Cut(rest, "]")
+			keys = append(keys, "["+idx+"]")
+			rest = strings.TrimPrefix(after, "[")
+		}
+	}
+	return r.InputAt(keys...)
 }
 
-// InputAt returns the input at a path of keys, for keys that contain dots.
+// InputAt returns the input at a path of keys, for keys that contain dots;
+// a key "[N]" indexes a list.
 func (r *Resource) InputAt(keys ...string) (resource.PropertyValue, bool) {
 	v := resource.NewObjectProperty(r.Inputs)
 	for _, part := range keys {
 		if v.IsSecret() {
 			v = v.SecretValue().Element
+		}
+		if idx, ok := strings.CutPrefix(part, "["); ok && v.IsArray() {
+			i, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+			if err != nil || i < 0 || i >= len(v.ArrayValue()) {
+				return resource.PropertyValue{}, false
+			}
+			v = v.ArrayValue()[i]
+			continue
 		}
 		if !v.IsObject() {
 			return resource.PropertyValue{}, false

@@ -122,6 +122,9 @@ func (r *Result) writeCounts(w io.Writer) {
 }
 
 func (r *Result) writePlans(w io.Writer) {
+	if r.Config == nil {
+		return // the bootstrap project has no network
+	}
 	for _, rc := range r.Config.Regions {
 		p := rc.Plan
 		fmt.Fprintf(w, "Network plan: %s (%s, VPC %s, %d AZs; %d workspaces; %d of %d addresses allocated)\n",

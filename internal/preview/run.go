@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"sigs.k8s.io/yaml"
 
+	bootstrap "github.com/platformeng/coder-platform/bootstrap/program"
 	"github.com/platformeng/coder-platform/stacks"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -34,18 +35,52 @@ type Project struct {
 // FindProject walks up from dir to the directory holding Pulumi.yaml.
 func FindProject(dir string) (*Project, error) {
 	for d := dir; ; d = filepath.Dir(d) {
-		data, err := os.ReadFile(filepath.Join(d, "Pulumi.yaml"))
-		if err == nil {
-			var p struct {
-				Name string `json:"name"`
-			}
-			if err := yaml.Unmarshal(data, &p); err != nil || p.Name == "" {
-				return nil, fmt.Errorf("%s/Pulumi.yaml has no project name", d)
-			}
-			return &Project{Dir: d, Name: p.Name}, nil
+		if _, err := os.Stat(filepath.Join(d, "Pulumi.yaml")); err == nil {
+			return OpenProject(d)
 		}
 		if filepath.Dir(d) == d {
 			return nil, errors.New("no Pulumi.yaml in this directory or any parent; run from the repository")
+		}
+	}
+}
+
+// OpenProject reads the project whose Pulumi.yaml is in dir.
+func OpenProject(dir string) (*Project, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("no Pulumi project in %s: %w", dir, err)
+	}
+	var p struct {
+		Name string `json:"name"`
+	}
+	if err := yaml.Unmarshal(data, &p); err != nil || p.Name == "" {
+		return nil, fmt.Errorf("%s/Pulumi.yaml has no project name", dir)
+	}
+	return &Project{Dir: dir, Name: p.Name}, nil
+}
+
+// ProjectIn resolves a --project argument: a project directory relative to
+// the working directory, or to the repository's main project around it.
+func ProjectIn(wd, dir string) (*Project, error) {
+	if dir == "" {
+		return FindProject(wd)
+	}
+	if filepath.IsAbs(dir) {
+		return OpenProject(dir)
+	}
+	if p, err := OpenProject(filepath.Join(wd, dir)); err == nil {
+		return p, nil
+	}
+	main, err := FindProject(wd)
+	if err != nil {
+		return nil, err
+	}
+	for d := main.Dir; ; d = filepath.Dir(d) {
+		if p, err := OpenProject(filepath.Join(d, dir)); err == nil {
+			return p, nil
+		}
+		if filepath.Dir(d) == d {
+			return nil, fmt.Errorf("no Pulumi project %q in %s or a parent of the project %s", dir, wd, main.Dir)
 		}
 	}
 }
@@ -65,6 +100,9 @@ func Run(p *Project, stack, file string, opts ...Option) (*Result, error) {
 	sf, err := config.ReadStackFile(file, p.Name)
 	if err != nil {
 		return nil, fmt.Errorf("reading stack file: %w", err)
+	}
+	if p.Name == bootstrap.Project {
+		return RunBootstrapStackFile(p.Name, stack, sf, opts...)
 	}
 	return RunStackFile(p.Name, stack, sf, opts...)
 }
@@ -108,31 +146,41 @@ func FailSecretLookups(msg string) Option {
 
 // RunStackFile is Run for a stack file already in memory.
 func RunStackFile(project, stack string, sf *config.StackFile, opts ...Option) (*Result, error) {
-	rs := &runSettings{rec: NewRecorder(project, stack), now: time.Now()}
-	for _, o := range opts {
-		o(rs)
-	}
-	rec := rs.rec
+	rs := newRunSettings(project, stack, opts)
 	cfg, err := config.LoadAt(project, stack, sf.Source(), rs.now)
 	if err != nil {
 		return nil, err
 	}
-	if rec.CallerArn == "" {
+	if rs.rec.CallerArn == "" {
 		// The stack is deployed as its declared deployer role.
-		rec.CallerArn = AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi")
+		rs.rec.CallerArn = AssumedRole(cfg.Cluster.DeployerRoleArn, "pulumi")
 	}
-	values, secrets := sf.PulumiConfig(project)
-	res := &Result{Project: project, Stack: stack, Config: cfg, Root: rec.RootURN()}
+	res := &Result{Project: project, Stack: stack, Config: cfg, Root: rs.rec.RootURN()}
 	program := stacks.Program(stacks.Options{
 		Config: cfg,
 		Report: func(d stacks.Diagnostic) { res.Diagnostics = append(res.Diagnostics, d) },
 	})
-	err = pulumi.RunErr(program, pulumi.WithMocks(project, stack, rec), WithConfig(values, secrets))
-	res.Resources = rec.Resources()
-	if err != nil {
-		return res, fmt.Errorf("program failed: %w", err)
+	return res, runMocked(res, rs, sf, program)
+}
+
+func newRunSettings(project, stack string, opts []Option) *runSettings {
+	rs := &runSettings{rec: NewRecorder(project, stack), now: time.Now()}
+	for _, o := range opts {
+		o(rs)
 	}
-	return res, nil
+	return rs
+}
+
+// runMocked runs program under the recorder with the stack file's config,
+// and keeps what it registered in res, also when it fails.
+func runMocked(res *Result, rs *runSettings, sf *config.StackFile, program pulumi.RunFunc) error {
+	values, secrets := sf.PulumiConfig(res.Project)
+	err := pulumi.RunErr(program, pulumi.WithMocks(res.Project, res.Stack, rs.rec), WithConfig(values, secrets))
+	res.Resources = rs.rec.Resources()
+	if err != nil {
+		return fmt.Errorf("program failed: %w", err)
+	}
+	return nil
 }
 
 // WithConfig hands config to a mocked program the way the engine does.

@@ -65,7 +65,6 @@ func LoadAt(project, stack string, src Source, now time.Time) (*Stack, error) {
 // decode fills s from src, reporting unknown keys and type mismatches.
 func decode(s *Stack, src Source, p *problems) {
 	rv := reflect.ValueOf(s).Elem()
-	rt := rv.Type()
 	known := map[string]bool{}
 	for _, k := range SecretKeys {
 		known[k] = true
@@ -77,6 +76,13 @@ func decode(s *Stack, src Source, p *problems) {
 			s.secretRaw[k] = v
 		}
 	}
+	decodeFields(rv, src, p, known)
+}
+
+// decodeFields fills the config-tagged fields of the struct rv from src and
+// reports keys src holds that neither rv nor known has.
+func decodeFields(rv reflect.Value, src Source, p *problems, known map[string]bool) {
+	rt := rv.Type()
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)
 		key := jsonName(f)

@@ -11,12 +11,7 @@ func validate(s *Stack, p *problems) {
 	if s.Profile != ProfileEnterprise && s.Profile != ProfileWorkshop {
 		p.add("profile", string(s.Profile), "must be %q or %q", ProfileEnterprise, ProfileWorkshop)
 	}
-	if strings.TrimSpace(s.Tags.Owner) == "" {
-		p.add("tags.owner", s.Tags.Owner, "a team or person that owns the stack is required (default tag \"owner\")")
-	}
-	if strings.TrimSpace(s.Tags.CostCenter) == "" {
-		p.add("tags.costCenter", s.Tags.CostCenter, "a cost center is required (default tag \"cost-center\")")
-	}
+	s.Tags.validate(p)
 	validateDNS(s, p)
 	validateDNSProvider(s, p)
 	validateWorkload(s, p)
@@ -103,5 +98,15 @@ func validateNetwork(s *Stack, p *problems) {
 		if !validDNSName(strings.TrimPrefix(d, "*.")) {
 			p.add(fmt.Sprintf("network.egress.allowedDomains[%d]", i), d, "must be a DNS name, optionally with a leading *.")
 		}
+	}
+}
+
+// validate requires the tags every resource carries.
+func (t Tags) validate(p *problems) {
+	if strings.TrimSpace(t.Owner) == "" {
+		p.add("tags.owner", t.Owner, "a team or person that owns the stack is required (default tag \"owner\")")
+	}
+	if strings.TrimSpace(t.CostCenter) == "" {
+		p.add("tags.costCenter", t.CostCenter, "a cost center is required (default tag \"cost-center\")")
 	}
 }

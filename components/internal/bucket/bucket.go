@@ -17,18 +17,28 @@ import (
 type Args struct {
 	KmsKeyArn pulumi.StringInput
 	// TransitionDays moves objects to Standard-IA; ExpireDays deletes them.
+	// Zero means never: the current objects of a state bucket are the data.
 	TransitionDays int
 	ExpireDays     int
+	// NoncurrentDays deletes replaced and deleted versions after so many
+	// days (default DefaultNoncurrentDays).
+	NoncurrentDays int
 	// Statements are the writers' grants, added to the TLS-only deny.
 	// The bucket ARN is passed so statements can scope to it.
 	Statements func(bucketArn pulumi.StringOutput) policydoc.Document
 }
+
+// DefaultNoncurrentDays is how long a replaced version of a log object is
+// kept when Args.NoncurrentDays is not set.
+const DefaultNoncurrentDays = 30
 
 // Bucket is the created bucket.
 type Bucket struct {
 	*s3.BucketV2
 	// Ready is the last resource to exist before writers may use the bucket.
 	Ready pulumi.Resource
+	// Versioning must exist before a replication configuration.
+	Versioning pulumi.Resource
 }
 
 // New creates the bucket and its controls as children of parent.
@@ -63,25 +73,15 @@ func New(ctx *pulumi.Context, name string, args Args, parent pulumi.Resource) (*
 	}, child); err != nil {
 		return nil, err
 	}
-	if _, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
+	versioning, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
 		Bucket:                  b.ID(),
 		VersioningConfiguration: s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
-	}, child); err != nil {
+	}, child)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: b.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:     pulumi.String("tier-then-expire"),
-			Status: pulumi.String("Enabled"),
-			Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
-			Transitions: s3.BucketLifecycleConfigurationV2RuleTransitionArray{s3.BucketLifecycleConfigurationV2RuleTransitionArgs{
-				Days: pulumi.Int(args.TransitionDays), StorageClass: pulumi.String("STANDARD_IA"),
-			}},
-			Expiration:                     &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(args.ExpireDays)},
-			NoncurrentVersionExpiration:    &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{NoncurrentDays: pulumi.Int(30)},
-			AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(7)},
-		}},
+		Bucket: b.ID(), Rules: s3.BucketLifecycleConfigurationV2RuleArray{lifecycleRule(args)},
 	}, child); err != nil {
 		return nil, err
 	}
@@ -100,5 +100,30 @@ func New(ctx *pulumi.Context, name string, args Args, parent pulumi.Resource) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Bucket{BucketV2: b, Ready: pol}, nil
+	return &Bucket{BucketV2: b, Ready: pol, Versioning: versioning}, nil
+}
+
+// lifecycleRule tiers and expires current objects where Args asks for it,
+// and always expires old versions and abandoned uploads.
+func lifecycleRule(args Args) s3.BucketLifecycleConfigurationV2RuleArgs {
+	noncurrent := args.NoncurrentDays
+	if noncurrent == 0 {
+		noncurrent = DefaultNoncurrentDays
+	}
+	rule := s3.BucketLifecycleConfigurationV2RuleArgs{
+		Id:                             pulumi.String("tier-then-expire"),
+		Status:                         pulumi.String("Enabled"),
+		Filter:                         &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+		NoncurrentVersionExpiration:    &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{NoncurrentDays: pulumi.Int(noncurrent)},
+		AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(7)},
+	}
+	if args.TransitionDays > 0 {
+		rule.Transitions = s3.BucketLifecycleConfigurationV2RuleTransitionArray{s3.BucketLifecycleConfigurationV2RuleTransitionArgs{
+			Days: pulumi.Int(args.TransitionDays), StorageClass: pulumi.String("STANDARD_IA"),
+		}}
+	}
+	if args.ExpireDays > 0 {
+		rule.Expiration = &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(args.ExpireDays)}
+	}
+	return rule
 }

@@ -1,0 +1,90 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+)
+
+// Bootstrap is the typed configuration of the bootstrap project
+// (bootstrap/): the state backend and secrets key the main project's stacks
+// are stored and encrypted with. One stack per AWS account.
+type Bootstrap struct {
+	Project string `json:"-"`
+	Name    string `json:"-"`
+
+	Tags Tags `json:"tags"`
+	// Region holds the state bucket, its access trail and the secrets key.
+	Region string `json:"region"`
+	// ReplicaRegion receives a replica of every state object, under its own key.
+	ReplicaRegion string `json:"replicaRegion"`
+	// NoncurrentVersionDays keeps replaced state versions (and deleted
+	// stacks) restorable this long.
+	NoncurrentVersionDays int `json:"noncurrentVersionDays"`
+	// AccessLogRetentionDays keeps the trail of every state read and write.
+	AccessLogRetentionDays int `json:"accessLogRetentionDays"`
+	// DeployerRoleArns get the state-access policy attached: the roles
+	// `pulumi up` runs as (each stack's cluster.deployerRoleArn).
+	DeployerRoleArns []string `json:"deployerRoleArns"`
+}
+
+// Bootstrap defaults and bounds.
+const (
+	DefaultNoncurrentVersionDays  = 90
+	DefaultAccessLogRetentionDays = 365
+	minNoncurrentVersionDays      = 7
+	maxRetentionDays              = 3650
+)
+
+// LoadBootstrap reads, defaults and validates a bootstrap stack's config;
+// like Load, it returns a *ValidationError listing every problem.
+func LoadBootstrap(project, stack string, src Source) (*Bootstrap, error) {
+	b := &Bootstrap{Project: project, Name: stack}
+	p := &problems{}
+	decodeFields(reflect.ValueOf(b).Elem(), src, p, map[string]bool{})
+	if len(p.list) == 0 {
+		if b.NoncurrentVersionDays == 0 {
+			b.NoncurrentVersionDays = DefaultNoncurrentVersionDays
+		}
+		if b.AccessLogRetentionDays == 0 {
+			b.AccessLogRetentionDays = DefaultAccessLogRetentionDays
+		}
+		b.validate(p)
+	}
+	if err := p.err(stack); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bootstrap) validate(p *problems) {
+	b.Tags.validate(p)
+	if !KnownRegion(b.Region) {
+		p.add("region", b.Region, "must be a commercial AWS region: %s", regionList())
+	}
+	switch {
+	case !KnownRegion(b.ReplicaRegion):
+		p.add("replicaRegion", b.ReplicaRegion, "must be a commercial AWS region: %s", regionList())
+	case b.ReplicaRegion == b.Region:
+		p.add("replicaRegion", b.ReplicaRegion, "must differ from region: the replica survives the loss of the state bucket's region")
+	}
+	if b.NoncurrentVersionDays < minNoncurrentVersionDays || b.NoncurrentVersionDays > maxRetentionDays {
+		p.add("noncurrentVersionDays", b.NoncurrentVersionDays, "must be %d-%d: replaced state stays restorable at least a week", minNoncurrentVersionDays, maxRetentionDays)
+	}
+	if b.AccessLogRetentionDays < 90 || b.AccessLogRetentionDays > maxRetentionDays {
+		p.add("accessLogRetentionDays", b.AccessLogRetentionDays, "must be 90-%d days", maxRetentionDays)
+	}
+	if len(b.DeployerRoleArns) == 0 {
+		p.add("deployerRoleArns", b.DeployerRoleArns, "list the IAM roles `pulumi up` runs as (each stack's cluster.deployerRoleArn); they get the state-access policy")
+	}
+	seen := map[string]bool{}
+	for i, arn := range b.DeployerRoleArns {
+		key := fmt.Sprintf("deployerRoleArns[%d]", i)
+		switch {
+		case !roleArn.MatchString(arn):
+			p.add(key, arn, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-deployer")
+		case seen[arn]:
+			p.add(key, arn, "is listed twice")
+		}
+		seen[arn] = true
+	}
+}
