@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -25,6 +26,12 @@ type Options struct {
 	// Now, when set, is the time config is loaded at instead of the wall
 	// clock's (config.LoadAt), for tests.
 	Now time.Time
+	// Offline runs the program under the mock monitor: nothing leaves the
+	// process, so there is no quota pre-flight (its needs are printed).
+	Offline bool
+	// AWS, when set, is the AWS SDK config the quota pre-flight of `pulumi
+	// up` reads the account with, instead of the default credential chain.
+	AWS *awssdk.Config
 }
 
 // Program is the Pulumi program of this project.
@@ -40,6 +47,12 @@ func Program(opts Options) pulumi.RunFunc {
 			cfg, err = config.LoadAt(ctx.Project(), ctx.Stack(), ContextSource(ctx), now)
 			if err != nil {
 				_ = ctx.Log.Error(err.Error(), nil)
+				return err
+			}
+		}
+		if !ctx.DryRun() && !opts.Offline {
+			// Only an update needs the quotas; a preview prints the needs.
+			if err := gateQuotas(ctx, cfg, opts); err != nil {
 				return err
 			}
 		}

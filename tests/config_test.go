@@ -26,7 +26,7 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 	sf.Values["coder"] = `{"version":"v2.35.1","accessUrl":"http://coder.acme-corp.com"}`
 	values, secrets := sf.PulumiConfig("coder-platform")
 	rec := preview.NewRecorder("coder-platform", "prod")
-	err := pulumi.RunErr(stacks.Program(stacks.Options{}), pulumi.WithMocks("coder-platform", "prod", rec),
+	err := pulumi.RunErr(stacks.Program(stacks.Options{Offline: true}), pulumi.WithMocks("coder-platform", "prod", rec),
 		preview.WithConfig(values, secrets))
 	require.Error(t, err)
 	assert.True(t, config.IsValidationError(err))
@@ -39,7 +39,7 @@ func TestProgramLoadsConfigFromEngine(t *testing.T) {
 	sf := stackFile(t, "workshop")
 	values, secrets := sf.PulumiConfig("coder-platform")
 	rec := preview.NewRecorder("coder-platform", "workshop")
-	err := pulumi.RunErr(stacks.Program(stacks.Options{Now: testNow}), pulumi.WithMocks("coder-platform", "workshop", rec),
+	err := pulumi.RunErr(stacks.Program(stacks.Options{Now: testNow, Offline: true}), pulumi.WithMocks("coder-platform", "workshop", rec),
 		preview.WithConfig(values, secrets))
 	require.NoError(t, err)
 	assert.Equal(t, len(stack(t, "workshop").Resources), len(rec.Resources()))

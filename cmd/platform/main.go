@@ -3,6 +3,7 @@
 //
 //	platform preview --stack prod [--project DIR] [--config-file FILE] [--json FILE]
 //	platform capacity --stack workshop --users 30 [--basis]
+//	platform preflight --stack prod
 //	platform policy check [--policy-config FILE] FILE
 //	platform templates check [--out DIR] | publish --dir templates | schema
 //
@@ -50,6 +51,7 @@ func commands() []command {
 		{"policy", "policy check FILE: judge a preview JSON file (offline or pulumi preview --json) with the policy pack", runPolicy},
 		{"templates", "templates check: compose every template and check it against the contract (template CI)", runTemplates},
 		{"drift", "refresh a deployed stack in preview mode and report drift (exit 1 on drift)", runDrift},
+		{"preflight", "compare the stack's service-quota needs with the AWS account (exit 1 on a shortfall)", runPreflight},
 	}
 }
 

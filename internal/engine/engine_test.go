@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/internal/engine"
+	"github.com/platformeng/coder-platform/internal/fakeaws"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/internal/standin"
 	"github.com/platformeng/coder-platform/stacks"
@@ -44,7 +45,20 @@ func tools(t *testing.T) *engine.Tools {
 
 func newStack(t *testing.T, name string) *engine.Stack {
 	t.Helper()
-	s, err := engine.NewCommittedStack(context.Background(), repoRoot(t), name, testNow, engine.Options{})
+	return newStackWith(t, name, engine.Options{})
+}
+
+// newStackWith creates a committed stack whose quota pre-flight reads a
+// local fake account with room for everything, unless o brings its own.
+func newStackWith(t *testing.T, name string, o engine.Options) *engine.Stack {
+	t.Helper()
+	if o.AWS == nil {
+		fake := fakeaws.New(t)
+		fake.Plenty = 100000
+		cfg := fake.Config()
+		o.AWS = &cfg
+	}
+	s, err := engine.NewCommittedStack(context.Background(), repoRoot(t), name, testNow, o)
 	require.NoError(t, err, "the engine tests need the pinned Pulumi CLI (tools/pulumi) and the stand-in providers")
 	t.Cleanup(func() { _ = s.Close() })
 	return s

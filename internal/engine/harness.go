@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,9 @@ type Options struct {
 	Env map[string]string
 	// StackFile, when set, replaces the committed Pulumi.<stack>.yaml.
 	StackFile []byte
+	// AWS is the SDK config the program's quota pre-flight reads the
+	// account with on `up` (a fakeaws server in tests).
+	AWS *aws.Config
 }
 
 // NewStack creates stack name of the project in repo in a fresh file
@@ -191,7 +195,7 @@ func NewCommittedStack(ctx context.Context, repo, name string, now time.Time, o 
 		env[k] = v
 	}
 	o.Env = env
-	return NewStack(ctx, t, repo, p.Name, name, stacks.Program(stacks.Options{Now: now}), o)
+	return NewStack(ctx, t, repo, p.Name, name, stacks.Program(stacks.Options{Now: now, AWS: o.AWS}), o)
 }
 
 // Close removes the stack's backend and work directory.

@@ -7,7 +7,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/sizing"
+	"github.com/platformeng/coder-platform/stacks"
 )
 
 // WriteText prints the human-readable preview: tree, counts, network plan
@@ -18,6 +20,7 @@ func (r *Result) WriteText(w io.Writer) {
 	r.writeTree(w)
 	r.writeCounts(w)
 	r.writePlans(w)
+	r.writeQuotaNeeds(w)
 	r.writeDataAndEdge(w)
 	r.writeReleases(w)
 	r.writeWorkloads(w)
@@ -119,6 +122,14 @@ func (r *Result) writeCounts(w io.Writer) {
 		fmt.Fprintf(w, "  %5d  %s\n", counts[t], t)
 	}
 	fmt.Fprintln(w)
+}
+
+// writeQuotaNeeds prints the service quotas the stack needs; `platform
+// preflight` compares them with the account.
+func (r *Result) writeQuotaNeeds(w io.Writer) {
+	if r.Config != nil {
+		preflight.WriteNeeds(w, stacks.QuotaNeeds(r.Config))
+	}
 }
 
 func (r *Result) writePlans(w io.Writer) {

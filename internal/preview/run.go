@@ -157,8 +157,9 @@ func RunStackFile(project, stack string, sf *config.StackFile, opts ...Option) (
 	}
 	res := &Result{Project: project, Stack: stack, Config: cfg, Root: rs.rec.RootURN()}
 	program := stacks.Program(stacks.Options{
-		Config: cfg,
-		Report: func(d stacks.Diagnostic) { res.Diagnostics = append(res.Diagnostics, d) },
+		Config:  cfg,
+		Offline: true,
+		Report:  func(d stacks.Diagnostic) { res.Diagnostics = append(res.Diagnostics, d) },
 	})
 	return res, runMocked(res, rs, sf, program)
 }

@@ -509,6 +509,17 @@ func TestAllProblemsAtOnce(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), `stack "prod" config is invalid (3 problem(s)); nothing was created:`))
 }
 
+func TestPreflightMode(t *testing.T) {
+	sf := readStack(t, "prod")
+	cfg, err := Load("coder-platform", "prod", sf.Source())
+	require.NoError(t, err)
+	assert.Equal(t, PreflightBlock, cfg.Preflight, "a shortfall stops `pulumi up` unless the stack says otherwise")
+	sf.Values["preflight"] = "skip"
+	_, err = Load("coder-platform", "prod", sf.Source())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `preflight: got "skip"; must be "block" (a quota shortfall stops `+"`pulumi up`"+`) or "warn" (it is reported and the update goes on)`)
+}
+
 func TestUnknownTopLevelKey(t *testing.T) {
 	got := mutate(t, "prod", "clusters", set("", `{}`))
 	require.Len(t, got, 1)

@@ -13,6 +13,9 @@ func applyDefaults(s *Stack) {
 	if s.DNS.Provider == "" {
 		s.DNS.Provider = "route53"
 	}
+	if s.Preflight == "" {
+		s.Preflight = PreflightBlock
+	}
 	if s.Coder.PgConnMaxOpen == 0 {
 		// Coder's default of 10 saturated in dogfood; PR #21572 proposes 30.
 		s.Coder.PgConnMaxOpen = 30

@@ -48,6 +48,10 @@ type Stack struct {
 
 	Observability Observability `json:"observability"`
 	Templates     Templates     `json:"templates"`
+	// Preflight is what `pulumi up` does when a service quota falls short
+	// of the stack's needs: stop before anything is registered (block), or
+	// warn and go on (warn).
+	Preflight PreflightMode `json:"preflight"`
 
 	// Plan is the capacity plan: every figure derived from the workload.
 	Plan *sizing.Plan `json:"-"`
@@ -61,6 +65,14 @@ type Stack struct {
 	// printed or handed out.
 	secretRaw map[string]string
 }
+
+// PreflightMode is the quota pre-flight's verdict on a shortfall.
+type PreflightMode string
+
+const (
+	PreflightBlock PreflightMode = "block"
+	PreflightWarn  PreflightMode = "warn"
+)
 
 // Tags are applied to every AWS resource through the provider's default tags.
 type Tags struct {

@@ -12,6 +12,9 @@ func validate(s *Stack, p *problems) {
 		p.add("profile", string(s.Profile), "must be %q or %q", ProfileEnterprise, ProfileWorkshop)
 	}
 	s.Tags.validate(p)
+	if s.Preflight != PreflightBlock && s.Preflight != PreflightWarn {
+		p.add("preflight", string(s.Preflight), "must be %q (a quota shortfall stops `pulumi up`) or %q (it is reported and the update goes on)", PreflightBlock, PreflightWarn)
+	}
 	validateDNS(s, p)
 	validateDNSProvider(s, p)
 	validateWorkload(s, p)

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/internal/fakeaws"
+)
+
+// awsAt points the default credential chain at a fake account, as a user's
+// environment points the CLI at AWS.
+func awsAt(t *testing.T, fake *fakeaws.Server) {
+	t.Setenv("AWS_ENDPOINT_URL", fake.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDFAKE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+}
+
+func TestPreflightCommand(t *testing.T) {
+	fake := fakeaws.New(t)
+	fake.Plenty = 100000
+	awsAt(t, fake)
+	code, out, errOut := runCLI(t, "preflight", "--stack", "workshop")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "Every quota has room for the stack (50 checked)")
+	for _, region := range []string{"us-east-2", "us-west-2", "eu-west-2"} {
+		assert.Contains(t, out, region)
+	}
+
+	fake.Applied["eu-west-2/vpc/L-FE5A380F"] = 1
+	fake.Region("eu-west-2").NATs = []fakeaws.NAT{{ID: "nat-x", VpcID: "vpc-other", SubnetID: "subnet-x", State: "available"}}
+	fake.Region("eu-west-2").Subnets["subnet-x"] = "eu-west-2b"
+	code, out, _ = runCLI(t, "preflight", "--stack", "workshop")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, out, "1 quota(s) fall short")
+	assert.Contains(t, out, "aws service-quotas request-service-quota-increase --region eu-west-2 --service-code vpc --quota-code L-FE5A380F --desired-value 2")
+
+	fake.Deny["ec2:DescribeVpcs"] = true
+	code, _, errOut = runCLI(t, "preflight", "--stack", "workshop")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, errOut, "ec2:DescribeVpcs in us-east-2 was denied (UnauthorizedOperation")
+
+	code, _, _ = runCLI(t, "preflight")
+	assert.Equal(t, exitUsage, code)
+	code, _, _ = runCLI(t, "preflight", "--stack", "nosuchstack")
+	assert.Equal(t, exitUsage, code)
+}

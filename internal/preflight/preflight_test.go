@@ -1,0 +1,167 @@
+package preflight_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/internal/fakeaws"
+	"github.com/platformeng/coder-platform/internal/preflight"
+)
+
+var owner = preflight.Owner{Project: "coder-platform", Stack: "prod", Clusters: []string{"coder-prod-us-east-1"}}
+
+func ownTags() map[string]string { return map[string]string{"project": "coder-platform", "stack": "prod"} }
+
+// account is a region with the stack deployed beside another team's VPC.
+func account(t *testing.T) *fakeaws.Server {
+	s := fakeaws.New(t)
+	r := s.Region("us-east-1")
+	r.VPCs = []fakeaws.Tagged{{ID: "vpc-own", Tags: ownTags()}, {ID: "vpc-other", Tags: map[string]string{"team": "data"}}, {ID: "vpc-default"}}
+	for i := 0; i < 5; i++ { // more than a page: the count must follow nextToken
+		r.Instances = append(r.Instances, fakeaws.Instance{ID: fmt.Sprintf("i-other%d", i), Type: "m7i.xlarge", VpcID: "vpc-other", State: "running", VCPU: 4})
+	}
+	r.Instances = append(r.Instances,
+		fakeaws.Instance{ID: "i-own", Type: "m7i.4xlarge", VpcID: "vpc-own", State: "running", VCPU: 16},
+		fakeaws.Instance{ID: "i-spot", Type: "c7i.2xlarge", VpcID: "vpc-other", State: "running", Spot: true, VCPU: 8},
+		fakeaws.Instance{ID: "i-gpu", Type: "g5.xlarge", VpcID: "vpc-other", State: "running", VCPU: 4},
+		fakeaws.Instance{ID: "i-stopped", Type: "m7i.xlarge", VpcID: "vpc-other", State: "stopped", VCPU: 4})
+	r.Addresses = []fakeaws.Tagged{{ID: "eipalloc-own", Tags: ownTags()}, {ID: "eipalloc-1"}, {ID: "eipalloc-2"}}
+	r.Gateways = []fakeaws.Tagged{{ID: "igw-own", Tags: ownTags()}, {ID: "igw-1"}}
+	r.NATs = []fakeaws.NAT{{ID: "nat-1", VpcID: "vpc-other", SubnetID: "subnet-a", State: "available"},
+		{ID: "nat-2", VpcID: "vpc-other", SubnetID: "subnet-a", State: "available"},
+		{ID: "nat-own", VpcID: "vpc-own", SubnetID: "subnet-own", State: "available"},
+		{ID: "nat-gone", VpcID: "vpc-other", SubnetID: "subnet-b", State: "deleted"}}
+	r.Subnets = map[string]string{"subnet-a": "us-east-1a", "subnet-b": "us-east-1b", "subnet-own": "us-east-1a"}
+	r.LoadBalancers = []fakeaws.LoadBalancer{{Name: "own", Type: "network", VpcID: "vpc-own"}, {Name: "a", Type: "network", VpcID: "vpc-other"},
+		{Name: "b", Type: "application", VpcID: "vpc-other"}, {Name: "c", Type: "network", VpcID: "vpc-default"}}
+	r.Clusters = []string{"coder-prod-us-east-1", "data-1", "data-2"}
+	r.DBClusters = []fakeaws.Tagged{{ID: "own", Tags: ownTags()}, {ID: "data"}, {ID: "billing"}}
+	r.DBInstances = []fakeaws.Tagged{{ID: "own-1", Tags: ownTags()}, {ID: "own-2", Tags: ownTags()}, {ID: "data-1"}}
+	s.Applied["us-east-1/ec2/L-1216C47A"] = 64
+	s.Defaults["ec2/L-34B43A08"] = 32
+	s.Defaults["ec2/L-DB2E81BA"] = 0
+	s.Defaults["ec2/L-0263D0A3"] = 5
+	s.Defaults["vpc/L-F678F1CE"] = 5
+	s.Defaults["vpc/L-A4707A72"] = 5
+	s.Defaults["vpc/L-FE5A380F"] = 5
+	s.Defaults["vpc/L-29B6F2EB"] = 50
+	s.Defaults["elasticloadbalancing/L-69A177A2"] = 50
+	s.Defaults["eks/L-1194D53C"] = 100
+	s.Defaults["eks/L-6D54EA21"] = 30
+	s.Defaults["eks/L-BD136A63"] = 450
+	s.Defaults["rds/L-952B80B8"] = 40
+	s.Defaults["rds/L-7B6409FD"] = 40
+	return s
+}
+
+func need(q preflight.Quota, amount int, class, az string) preflight.Need {
+	return preflight.Need{Region: "us-east-1", Quota: q, Amount: amount, Class: class, AZ: az, Scope: az}
+}
+
+func TestCheckCountsUsageWithoutTheStacksOwn(t *testing.T) {
+	s := account(t)
+	needs := []preflight.Need{
+		need(preflight.OnDemandVCPU[preflight.ClassStandard], 40, preflight.ClassStandard, ""),
+		need(preflight.SpotVCPU[preflight.ClassStandard], 16, preflight.ClassStandard, ""),
+		need(preflight.ElasticIPs, 2, "", ""),
+		need(preflight.VPCs, 1, "", ""),
+		need(preflight.InternetGateways, 1, "", ""),
+		need(preflight.NATPerAZ, 1, "", "us-east-1a"),
+		need(preflight.NATPerAZ, 1, "", "us-east-1b"),
+		need(preflight.InterfaceEndpoints, 8, "", ""),
+		need(preflight.NLBs, 1, "", ""),
+		need(preflight.EKSClusters, 1, "", ""),
+		need(preflight.DBClusters, 1, "", ""),
+		need(preflight.DBInstances, 2, "", ""),
+	}
+	rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), needs)
+	require.NoError(t, err)
+	used := map[string]int{}
+	value := map[string]string{}
+	for _, r := range rep.Rows {
+		key := r.Quota.Code + r.AZ
+		used[key] = r.Used
+		value[key] = fmt.Sprintf("%g %s", r.Value, r.Source)
+	}
+	assert.Equal(t, 20, used["L-1216C47A"], "5 other m7i.xlarge running; the stack's own node and the stopped one excluded")
+	assert.Equal(t, 8, used["L-34B43A08"], "the spot c7i.2xlarge")
+	assert.Equal(t, 2, used["L-0263D0A3"])
+	assert.Equal(t, 2, used["L-F678F1CE"])
+	assert.Equal(t, 1, used["L-A4707A72"])
+	assert.Equal(t, 2, used["L-FE5A380Fus-east-1a"])
+	assert.Equal(t, 0, used["L-FE5A380Fus-east-1b"], "a deleted NAT gateway holds no quota")
+	assert.Equal(t, 2, used["L-69A177A2"], "network load balancers only")
+	assert.Equal(t, 2, used["L-1194D53C"])
+	assert.Equal(t, 2, used["L-952B80B8"])
+	assert.Equal(t, 1, used["L-7B6409FD"])
+	assert.Equal(t, "64 applied", value["L-1216C47A"])
+	assert.Equal(t, "32 AWS default", value["L-34B43A08"], "a never-adjusted quota falls back to the default")
+	assert.Empty(t, rep.Shortfalls())
+	assert.Greater(t, s.CallCount("ec2:DescribeInstances"), 1, "instances span pages")
+	assert.Equal(t, 2, s.CallCount("ec2:DescribeVpcs"), "VPCs are read once per region (two pages)")
+}
+
+func TestCheckReportsShortfallWithTheRequest(t *testing.T) {
+	s := account(t)
+	needs := []preflight.Need{
+		need(preflight.OnDemandVCPU[preflight.ClassStandard], 48, preflight.ClassStandard, ""),
+		need(preflight.OnDemandVCPU[preflight.ClassG], 8, preflight.ClassG, ""),
+		need(preflight.ElasticIPs, 4, "", ""),
+	}
+	rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), needs)
+	require.NoError(t, err)
+	short := rep.Shortfalls()
+	require.Len(t, short, 3)
+	assert.Equal(t, float64(-4), short[0].Headroom(), "20 used + 48 needed against 64")
+	var out strings.Builder
+	rep.WriteText(&out)
+	assert.Contains(t, out.String(), "3 quota(s) fall short")
+	assert.Contains(t, out.String(), "aws service-quotas request-service-quota-increase --region us-east-1 --service-code ec2 --quota-code L-1216C47A --desired-value 68")
+	assert.Contains(t, out.String(), "--quota-code L-DB2E81BA --desired-value 12")
+	assert.Contains(t, out.String(), "--quota-code L-0263D0A3 --desired-value 6")
+}
+
+func TestCheckRetriesThrottling(t *testing.T) {
+	s := account(t)
+	s.Throttle["ec2:DescribeInstances"] = 2
+	s.Throttle["servicequotas:GetServiceQuota"] = 2
+	rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner),
+		[]preflight.Need{need(preflight.OnDemandVCPU[preflight.ClassStandard], 8, preflight.ClassStandard, "")})
+	require.NoError(t, err)
+	assert.Equal(t, 20, rep.Rows[0].Used)
+	assert.Equal(t, float64(64), rep.Rows[0].Value)
+	assert.GreaterOrEqual(t, s.CallCount("ec2:DescribeInstances"), 5, "two throttled, then three pages")
+}
+
+func TestCheckAccessDeniedIsAnError(t *testing.T) {
+	for _, action := range []string{"ec2:DescribeInstances", "servicequotas:GetServiceQuota", "eks:ListClusters", "rds:DescribeDBClusters", "elasticloadbalancing:DescribeLoadBalancers"} {
+		t.Run(action, func(t *testing.T) {
+			s := account(t)
+			s.Deny[action] = true
+			needs := []preflight.Need{
+				need(preflight.OnDemandVCPU[preflight.ClassStandard], 8, preflight.ClassStandard, ""),
+				need(preflight.EKSClusters, 1, "", ""), need(preflight.DBClusters, 1, "", ""), need(preflight.NLBs, 1, "", ""),
+			}
+			rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), needs)
+			require.Error(t, err, "a denied read is never a pass")
+			assert.Nil(t, rep)
+			assert.Contains(t, err.Error(), action+" ")
+			assert.Contains(t, err.Error(), "was denied")
+			assert.Contains(t, err.Error(), "read-only permissions: servicequotas:GetServiceQuota")
+		})
+	}
+}
+
+func TestClassOf(t *testing.T) {
+	for family, want := range map[string]string{"m7i": "Standard", "c7g": "Standard", "t3": "Standard", "r6i": "Standard",
+		"g5": "G and VT", "g4dn": "G and VT", "vt1": "G and VT", "p4d": "P", "inf2": "", "dl1": "", "trn1": "", "x2idn": ""} {
+		got, ok := preflight.ClassOf(family)
+		assert.Equal(t, want, got, family)
+		assert.Equal(t, want != "", ok, family)
+	}
+}
