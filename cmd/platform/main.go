@@ -4,6 +4,7 @@
 //	platform preview --stack prod [--project DIR] [--config-file FILE] [--json FILE]
 //	platform capacity --stack workshop --users 30 [--basis]
 //	platform preflight --stack prod
+//	platform deploy --stack workshop [--dry-run] [--from VERSION]
 //	platform policy check [--policy-config FILE] FILE
 //	platform templates check [--out DIR] | publish --dir templates | schema
 //
@@ -51,6 +52,7 @@ func commands() []command {
 		{"policy", "policy check FILE: judge a preview JSON file (offline or pulumi preview --json) with the policy pack", runPolicy},
 		{"templates", "templates check: compose every template and check it against the contract (template CI)", runTemplates},
 		{"drift", "refresh a deployed stack in preview mode and report drift (exit 1 on drift)", runDrift},
+		{"deploy", "gate with the offline preview and policy pack, then update; a Coder upgrade moves the control plane first (--dry-run prints the stages)", runDeploy},
 		{"preflight", "compare the stack's service-quota needs with the AWS account (exit 1 on a shortfall)", runPreflight},
 	}
 }

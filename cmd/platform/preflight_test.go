@@ -49,3 +49,17 @@ func TestPreflightCommand(t *testing.T) {
 	code, _, _ = runCLI(t, "preflight", "--stack", "nosuchstack")
 	assert.Equal(t, exitUsage, code)
 }
+
+func TestDeployDryRunPrintsStages(t *testing.T) {
+	code, out, errOut := runCLI(t, "deploy", "--stack", "workshop", "--dry-run", "--from", "v2.34.2")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "0 mandatory")
+	assert.Contains(t, out, "Stage 1/2: control plane to v2.35.1 (proxy regions excluded)")
+	assert.Contains(t, out, "exclude urn:pulumi:workshop::coder-platform::coder:stacks:Region::us-west-2 (and its dependents)")
+	assert.Contains(t, out, "Stage 2/2: proxy regions to v2.35.1")
+	code, out, errOut = runCLI(t, "deploy", "--stack", "prod", "--dry-run", "--from", "v2.34.2")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "Stage 1/1: update every region")
+	code, _, _ = runCLI(t, "deploy", "--stack", "workshop", "--wait", "0s")
+	assert.Equal(t, exitUsage, code)
+}
