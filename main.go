@@ -4,32 +4,8 @@
 // stacks.Program under the mock monitor.
 package main
 
-import (
-	"errors"
-	"fmt"
-	"os"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/platformeng/coder-platform/stacks"
-	"github.com/platformeng/coder-platform/stacks/config"
-)
+import "github.com/platformeng/coder-platform/stacks"
 
 func main() {
-	program := stacks.Program(stacks.Options{})
-	err := pulumi.RunErr(program)
-	switch {
-	case err == nil:
-		return
-	case errors.Is(err, pulumi.ErrPlugins):
-		// Plugin discovery: let pulumi.Run print the required plugins.
-		pulumi.Run(program)
-	case config.IsValidationError(err):
-		// Invalid config: reported before any resource was registered.
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
+	stacks.Main(stacks.Program(stacks.Options{}))
 }

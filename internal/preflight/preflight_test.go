@@ -15,7 +15,9 @@ import (
 
 var owner = preflight.Owner{Project: "coder-platform", Stack: "prod", Clusters: []string{"coder-prod-us-east-1"}}
 
-func ownTags() map[string]string { return map[string]string{"project": "coder-platform", "stack": "prod"} }
+func ownTags() map[string]string {
+	return map[string]string{"project": "coder-platform", "stack": "prod"}
+}
 
 // account is a region with the stack deployed beside another team's VPC.
 func account(t *testing.T) *fakeaws.Server {
