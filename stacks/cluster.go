@@ -168,3 +168,10 @@ func reportPassedEvent(cfg *config.Stack, d *diagnostics) {
 			a.Name, a.StartTime.Format(time.RFC3339))
 	}
 }
+
+// NodeGroupSpecs are a region's managed node groups as the stack declares
+// them, scheduled actions included (the workshop readiness check compares
+// them with the live Auto Scaling groups).
+func NodeGroupSpecs(cfg *config.Stack, region string) []cluster.NodeGroupSpec {
+	return nodeGroups(cfg, cfg.Plan.Region(region))
+}

@@ -57,10 +57,7 @@ func exportOutputs(ctx *pulumi.Context, cfg *config.Stack, p *Platform) {
 func ProvisionerKeyCommands(cfg *config.Stack, rc *config.Region) []string {
 	var out []string
 	for _, o := range cfg.Coder.Provisioners.Organizations {
-		tags := map[string]string{templates.RegionTag: rc.Name}
-		for k, v := range o.Tags {
-			tags[k] = v
-		}
+		tags := ProvisionerTags(o, rc.Name)
 		cmd := fmt.Sprintf(`coder provisioner keys create %s-%s --org "$(coder organizations show %s --only-id)"`, rc.Name, o.Name, o.Name)
 		for _, k := range templates.SortedKeys(tags) {
 			cmd += fmt.Sprintf(" --tag %s=%s", k, tags[k])
@@ -68,4 +65,14 @@ func ProvisionerKeyCommands(cfg *config.Stack, rc *config.Region) []string {
 		out = append(out, cmd)
 	}
 	return out
+}
+
+// ProvisionerTags are the tags of a pool's key in a region, which its
+// daemons carry: the region tag builds are routed by, and the pool's own.
+func ProvisionerTags(o config.ProvisionerOrg, region string) map[string]string {
+	tags := map[string]string{templates.RegionTag: region}
+	for k, v := range o.Tags {
+		tags[k] = v
+	}
+	return tags
 }

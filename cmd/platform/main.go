@@ -5,6 +5,7 @@
 //	platform capacity --stack workshop --users 30 [--basis]
 //	platform preflight --stack prod
 //	platform deploy --stack workshop [--dry-run] [--from VERSION]
+//	platform workshop check --stack workshop [--at TIME]
 //	platform policy check [--policy-config FILE] FILE
 //	platform templates check [--out DIR] | publish --dir templates | schema
 //
@@ -53,6 +54,7 @@ func commands() []command {
 		{"templates", "templates check: compose every template and check it against the contract (template CI)", runTemplates},
 		{"drift", "refresh a deployed stack in preview mode and report drift (exit 1 on drift)", runDrift},
 		{"deploy", "gate with the offline preview and policy pack, then update; a Coder upgrade moves the control plane first (--dry-run prints the stages)", runDeploy},
+		{"workshop", "workshop check: the readiness checklist of the live platform before an event (exit 1 when not ready)", runWorkshop},
 		{"preflight", "compare the stack's service-quota needs with the AWS account (exit 1 on a shortfall)", runPreflight},
 	}
 }

@@ -63,3 +63,23 @@ func TestDeployDryRunPrintsStages(t *testing.T) {
 	code, _, _ = runCLI(t, "deploy", "--stack", "workshop", "--wait", "0s")
 	assert.Equal(t, exitUsage, code)
 }
+
+func TestWorkshopCheckRefusesBadInput(t *testing.T) {
+	t.Setenv("CODER_SESSION_TOKEN", "token")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"workshop"}, "usage: platform workshop check"},
+		{[]string{"workshop", "status"}, "usage: platform workshop check"},
+		{[]string{"workshop", "check"}, "--stack is required"},
+		{[]string{"workshop", "check", "--stack", "workshop", "--at", "tomorrow"}, `--at "tomorrow": must be an RFC 3339 time`},
+		{[]string{"workshop", "check", "--stack", "prod"}, "stack prod declares no workshop (scaling.event)"},
+		{[]string{"workshop", "check", "--stack", "workshop", "--token-env", "NO_SUCH_TOKEN_VAR"}, "NO_SUCH_TOKEN_VAR is empty"},
+	}
+	for _, c := range cases {
+		code, _, errOut := runCLI(t, c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Contains(t, errOut, c.want, "%v", c.args)
+	}
+}

@@ -62,6 +62,17 @@ type Region struct {
 	Clusters      []string
 	DBClusters    []Tagged
 	DBInstances   []Tagged
+	// NodeGroups maps "cluster/nodegroup" to its Auto Scaling group, and
+	// ScheduledActions an Auto Scaling group to its scheduled actions.
+	NodeGroups       map[string]string
+	ScheduledActions map[string][]ScheduledAction
+}
+
+// ScheduledAction is one Auto Scaling scheduled action.
+type ScheduledAction struct {
+	Name             string
+	StartTime        time.Time
+	MinSize, Desired int
 }
 
 // Server is the fake.
@@ -87,12 +98,14 @@ type Server struct {
 	Deny map[string]bool
 	// Calls records every action, in order.
 	Calls []string
+	// Images are the ECR images present, as "repository:tag".
+	Images map[string]bool
 }
 
 // New starts a server; it stops with the test.
 func New(t testing.TB) *Server {
 	s := &Server{Regions: map[string]*Region{}, Applied: map[string]float64{}, Defaults: map[string]float64{},
-		PageSize: 2, Throttle: map[string]int{}, Deny: map[string]bool{}}
+		PageSize: 2, Throttle: map[string]int{}, Deny: map[string]bool{}, Images: map[string]bool{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -103,7 +116,7 @@ func (s *Server) Region(name string) *Region {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Regions[name] == nil {
-		s.Regions[name] = &Region{Subnets: map[string]string{}}
+		s.Regions[name] = &Region{Subnets: map[string]string{}, NodeGroups: map[string]string{}, ScheduledActions: map[string][]ScheduledAction{}}
 	}
 	return s.Regions[name]
 }
@@ -153,13 +166,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Header.Get("X-Amz-Target") != "":
 		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-		action = "servicequotas:" + op
+		action = service + ":" + op
+	case service == "eks" && strings.Contains(r.URL.Path, "/node-groups/"):
+		action = "eks:DescribeNodegroup"
 	case service == "eks":
 		action = "eks:ListClusters"
 	default:
 		form, _ = url.ParseQuery(string(body))
-		prefix := map[string]string{"ec2": "ec2", "elasticloadbalancing": "elasticloadbalancing", "rds": "rds"}[service]
-		action = prefix + ":" + form.Get("Action")
+		action = service + ":" + form.Get("Action")
 	}
 	s.mu.Lock()
 	s.Calls = append(s.Calls, action)
@@ -177,6 +191,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, service, http.StatusForbidden, deniedCode(service), "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized to perform: "+action)
 	case service == "servicequotas":
 		s.quota(w, region, action, body)
+	case service == "ecr":
+		s.ecr(w, body)
+	case action == "eks:DescribeNodegroup":
+		s.nodegroup(w, rg, r.URL.Path)
+	case service == "autoscaling":
+		s.scheduledActions(w, rg, form)
 	case service == "eks":
 		page, next := s.page(r.URL.Query().Get("nextToken"), len(rg.Clusters))
 		writeJSON(w, http.StatusOK, map[string]any{"clusters": rg.Clusters[page[0]:page[1]], "nextToken": next})
@@ -195,7 +215,7 @@ func throttleCode(service string) string {
 	switch service {
 	case "ec2":
 		return "RequestLimitExceeded"
-	case "servicequotas", "eks":
+	case "servicequotas", "eks", "ecr":
 		return "TooManyRequestsException"
 	}
 	return "Throttling"
@@ -205,7 +225,7 @@ func deniedCode(service string) string {
 	switch service {
 	case "ec2":
 		return "UnauthorizedOperation"
-	case "servicequotas", "eks":
+	case "servicequotas", "eks", "ecr":
 		return "AccessDeniedException"
 	}
 	return "AccessDenied"
@@ -214,7 +234,7 @@ func deniedCode(service string) string {
 // fail answers an error in the service's protocol.
 func (s *Server) fail(w http.ResponseWriter, service string, status int, code, msg string) {
 	switch service {
-	case "servicequotas":
+	case "servicequotas", "ecr":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		writeJSON(w, status, map[string]string{"__type": code, "Message": msg})
 	case "eks":
@@ -432,4 +452,68 @@ func esc(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+func (s *Server) ecr(w http.ResponseWriter, body []byte) {
+	var in struct {
+		RepositoryName string `json:"repositoryName"`
+		ImageIds       []struct {
+			ImageTag string `json:"imageTag"`
+		} `json:"imageIds"`
+	}
+	_ = json.Unmarshal(body, &in)
+	var details []map[string]any
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range in.ImageIds {
+		if !s.Images[in.RepositoryName+":"+id.ImageTag] {
+			s.fail(w, "ecr", http.StatusBadRequest, "ImageNotFoundException",
+				fmt.Sprintf("The image with imageId {imageTag:'%s'} does not exist within the repository with name '%s'", id.ImageTag, in.RepositoryName))
+			return
+		}
+		details = append(details, map[string]any{"repositoryName": in.RepositoryName, "imageTags": []string{id.ImageTag}, "imageDigest": "sha256:fake"})
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	writeJSON(w, http.StatusOK, map[string]any{"imageDetails": details})
+}
+
+func (s *Server) nodegroup(w http.ResponseWriter, rg *Region, path string) {
+	// /clusters/{cluster}/node-groups/{nodegroup}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if len(parts) != 4 {
+		http.NotFound(w, nil)
+		return
+	}
+	cluster, ng := parts[1], parts[3]
+	asg, ok := rg.NodeGroups[cluster+"/"+ng]
+	if !ok {
+		w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException")
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "No node group found for name: " + ng + "."})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"nodegroup": map[string]any{
+		"nodegroupName": ng, "clusterName": cluster,
+		"resources": map[string]any{"autoScalingGroups": []map[string]string{{"name": asg}}},
+	}})
+}
+
+func (s *Server) scheduledActions(w http.ResponseWriter, rg *Region, form url.Values) {
+	if form.Get("Action") != "DescribeScheduledActions" {
+		s.fail(w, "autoscaling", http.StatusBadRequest, "InvalidAction", "unsupported")
+		return
+	}
+	asg := form.Get("AutoScalingGroupName")
+	acts := rg.ScheduledActions[asg]
+	p, next := s.page(form.Get("NextToken"), len(acts))
+	var b strings.Builder
+	for _, a := range acts[p[0]:p[1]] {
+		fmt.Fprintf(&b, "<member><AutoScalingGroupName>%s</AutoScalingGroupName><ScheduledActionName>%s</ScheduledActionName><StartTime>%s</StartTime><MinSize>%d</MinSize><DesiredCapacity>%d</DesiredCapacity></member>",
+			esc(asg), esc(a.Name), a.StartTime.UTC().Format(time.RFC3339), a.MinSize, a.Desired)
+	}
+	tok := ""
+	if next != "" {
+		tok = "<NextToken>" + next + "</NextToken>"
+	}
+	writeXML(w, http.StatusOK, fmt.Sprintf("<DescribeScheduledActionsResponse><DescribeScheduledActionsResult><ScheduledUpdateGroupActions>%s</ScheduledUpdateGroupActions>%s</DescribeScheduledActionsResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></DescribeScheduledActionsResponse>",
+		b.String(), tok))
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/platformeng/coder-platform/internal/toolcache"
 )
@@ -42,12 +43,15 @@ type Tools struct {
 // Terraform configuration naming the mirror.
 func Build(repo string) (*Tools, error) {
 	mod := filepath.Join(repo, "tools", "coderd")
-	root, err := toolcache.Dir(repo, "coderd", "coderd-"+CoderVersion)
+	// coderd prints "v" + tag (buildinfo.Version), so the tag goes in
+	// without its "v", as Coder's release build injects it.
+	tag := strings.TrimPrefix(CoderVersion, "v")
+	root, err := toolcache.Dir(repo, "coderd", "coderd-"+tag)
 	if err != nil {
 		return nil, fmt.Errorf("realcoderd: %w", err)
 	}
 	t := &Tools{Coder: filepath.Join(root, "bin", "coder"), TerraformConfig: filepath.Join(root, "terraform.rc")}
-	if err := toolcache.Build(mod, t.Coder, "-X github.com/coder/coder/v2/buildinfo.tag="+CoderVersion, "github.com/coder/coder/v2/cmd/coder"); err != nil {
+	if err := toolcache.Build(mod, t.Coder, "-X github.com/coder/coder/v2/buildinfo.tag="+tag, "github.com/coder/coder/v2/cmd/coder"); err != nil {
 		return nil, fmt.Errorf("realcoderd: %w", err)
 	}
 	// Terraform's unpacked mirror layout: HOSTNAME/NAMESPACE/TYPE/VERSION/TARGET.

@@ -333,3 +333,6 @@ func (s *Server) CreateUser(t testing.TB, username string, roles ...string) stri
 	}
 	return user.ID
 }
+
+// Client is an HTTP client that trusts the server's certificate.
+func (s *Server) Client() *http.Client { return s.client }

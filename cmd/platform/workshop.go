@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/platformeng/coder-platform/internal/preflight"
+	"github.com/platformeng/coder-platform/internal/readiness"
+	"github.com/platformeng/coder-platform/stacks"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// runWorkshop is `platform workshop check`: the readiness checklist of a
+// live platform before an event. Exit 0 ready, 1 not, 2 bad input.
+func runWorkshop(args []string, stdout, stderr io.Writer) (int, error) {
+	if len(args) == 0 || args[0] != "check" {
+		return exitUsage, usageError{"usage: platform workshop check --stack workshop [--at TIME]"}
+	}
+	fs := newFlags("workshop check", stderr)
+	stack := fs.String("stack", "", "stack to check (its scaling.event is the workshop)")
+	configFile := fs.String("config-file", "", "read this stack file instead of the committed one")
+	at := fs.String("at", "", "check as of this time (RFC 3339; default now): certificates and the event's scaling actions are judged at it")
+	tokenEnv := fs.String("token-env", "CODER_SESSION_TOKEN", "environment variable holding a coderd owner's session token")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return exitUsage, err
+	}
+	if *stack == "" {
+		return exitUsage, usageError{"--stack is required"}
+	}
+	when := time.Now()
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return exitUsage, usageError{fmt.Sprintf("--at %q: must be an RFC 3339 time such as 2026-12-09T08:00:00Z", *at)}
+		}
+		when = t
+	}
+	proj, file, err := stackFile(*stack, *configFile)
+	if err != nil {
+		return exitUsage, err
+	}
+	sf, err := config.ReadStackFile(file, proj.Name)
+	if err != nil {
+		return exitUsage, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
+	}
+	cfg, err := config.LoadAt(proj.Name, *stack, sf.Source(), when)
+	if err != nil {
+		return exitUsage, err
+	}
+	if cfg.Scaling.Event == nil {
+		return exitUsage, usageError{fmt.Sprintf("stack %s declares no workshop (scaling.event)", *stack)}
+	}
+	token := os.Getenv(*tokenEnv)
+	if token == "" {
+		return exitUsage, usageError{fmt.Sprintf("%s is empty: set it to a coderd owner's session token (coder tokens create)", *tokenEnv)}
+	}
+	ctx := context.Background()
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return exitFailure, fmt.Errorf("AWS credentials: %w", err)
+	}
+	rep := readiness.Check(ctx, readiness.Inputs{
+		Config: cfg, At: when,
+		Coderd:  readiness.Coderd{URL: cfg.Coder.AccessURL, Token: token},
+		AWS:     readiness.AWS{Config: awsCfg},
+		Account: preflight.NewAccount(awsCfg, stacks.QuotaOwner(cfg)),
+	})
+	fmt.Fprintf(stdout, "Workshop readiness of stack %q (event %s to %s)\n\n", *stack,
+		cfg.Scaling.Event.StartTime.Format(time.RFC3339), cfg.Scaling.Event.EndTime.Format(time.RFC3339))
+	rep.WriteText(stdout)
+	if !rep.Ready() {
+		return exitFailure, nil
+	}
+	return exitOK, nil
+}
