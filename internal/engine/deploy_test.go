@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,10 +23,11 @@ import (
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
-// A Coder upgrade of the deployed workshop, run by the real engine with the
-// stages deploy.Plan makes: the first update moves the control plane's Helm
-// releases to the new version and leaves the proxy regions on the old one;
-// the second moves the proxies.
+// A Coder upgrade of the deployed workshop, run by deploy.Runner through
+// the real engine with the stages deploy.Plan makes: the first update moves
+// the control plane's Helm releases to the new version and leaves the proxy
+// regions on the old one, the runner waits for coderd to report it, and the
+// second update moves the proxies.
 func TestEngineStagedUpgradeMovesTheControlPlaneFirst(t *testing.T) {
 	ctx := context.Background()
 	committed, err := os.ReadFile(filepath.Join(repoRoot(t), "Pulumi.workshop.yaml"))
@@ -36,21 +42,66 @@ func TestEngineStagedUpgradeMovesTheControlPlaneFirst(t *testing.T) {
 
 	// The stack file now declares the new version.
 	require.NoError(t, os.WriteFile(filepath.Join(s.Dir, "work", "Pulumi.workshop.yaml"), committed, 0o644))
+
+	// Each region's coderd or proxy reports the chart version its release
+	// has in the engine's state, as the pods would once rolled out.
 	cfg := workshopConfig(t)
+	var mu sync.Mutex
+	var stageVersions []map[string][]string
+	for i := range cfg.Regions {
+		region := cfg.Regions[i].Name
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch r.URL.Path {
+			case "/healthz":
+				fmt.Fprint(w, "OK")
+			case "/api/v2/buildinfo":
+				v, err := stateReleaseVersions(s)
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				fmt.Fprintf(w, `{"version":%q}`, strings.Join(v[region], ","))
+			}
+		}))
+		t.Cleanup(srv.Close)
+		if cfg.Regions[i].Role == config.RoleControlPlane {
+			cfg.Coder.AccessURL = srv.URL
+		} else {
+			cfg.Regions[i].AccessURL = srv.URL
+		}
+	}
 	stages := deploy.Plan(cfg, from)
 	require.Len(t, stages, 2)
+	rec := &recordingEngine{Engine: eng, after: func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stageVersions = append(stageVersions, releaseVersions(t, s))
+	}}
+	runner := deploy.Runner{Engine: rec, Out: &out, Wait: 10 * time.Second, Poll: 50 * time.Millisecond}
+	require.NoError(t, runner.Run(ctx, stages), tail(out.String()))
 
-	require.NoError(t, eng.Up(ctx, stages[0].Exclude), "stage 1: %s", tail(out.String()))
-	versions := releaseVersions(t, s)
-	assert.Equal(t, []string{to}, versions["us-east-2"], "the control plane moved")
-	assert.Equal(t, []string{from}, versions["us-west-2"], "us-west-2 waits for stage 2")
-	assert.Equal(t, []string{from}, versions["eu-west-2"], "eu-west-2 waits for stage 2")
-
-	require.NoError(t, eng.Up(ctx, stages[1].Exclude), "stage 2: %s", tail(out.String()))
-	versions = releaseVersions(t, s)
+	require.Len(t, stageVersions, 2)
+	assert.Equal(t, []string{to}, stageVersions[0]["us-east-2"], "stage 1 moved the control plane")
+	assert.Equal(t, []string{from}, stageVersions[0]["us-west-2"], "us-west-2 waits for stage 2")
+	assert.Equal(t, []string{from}, stageVersions[0]["eu-west-2"], "eu-west-2 waits for stage 2")
 	for _, r := range []string{"us-east-2", "us-west-2", "eu-west-2"} {
-		assert.Equal(t, []string{to}, versions[r], r)
+		assert.Equal(t, []string{to}, stageVersions[1][r], r)
 	}
+	assert.Contains(t, out.String(), "Done: every region runs v2.35.1 and is healthy.")
+}
+
+// recordingEngine runs after() once each update is done.
+type recordingEngine struct {
+	deploy.Engine
+	after func()
+}
+
+func (e *recordingEngine) Up(ctx context.Context, exclude []string) error {
+	err := e.Engine.Up(ctx, exclude)
+	e.after()
+	return err
 }
 
 func tail(s string) string {
@@ -64,8 +115,17 @@ func tail(s string) string {
 // Coder Helm releases (coder and coder-provisioner) in the stack's state.
 func releaseVersions(t *testing.T, s *engine.Stack) map[string][]string {
 	t.Helper()
-	dep, err := s.Export(context.Background())
+	v, err := stateReleaseVersions(s)
 	require.NoError(t, err)
+	return v
+}
+
+// stateReleaseVersions is releaseVersions for any goroutine.
+func stateReleaseVersions(s *engine.Stack) (map[string][]string, error) {
+	dep, err := s.Export(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	var d struct {
 		Resources []struct {
 			URN    string         `json:"urn"`
@@ -74,7 +134,9 @@ func releaseVersions(t *testing.T, s *engine.Stack) map[string][]string {
 			Inputs map[string]any `json:"inputs"`
 		} `json:"resources"`
 	}
-	require.NoError(t, json.Unmarshal(dep.Deployment, &d))
+	if err := json.Unmarshal(dep.Deployment, &d); err != nil {
+		return nil, err
+	}
 	parent := map[string]string{}
 	for _, r := range d.Resources {
 		parent[r.URN] = r.Parent
@@ -100,7 +162,7 @@ func releaseVersions(t *testing.T, s *engine.Stack) map[string][]string {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // workshopConfig is the committed workshop config, loaded at testNow.
