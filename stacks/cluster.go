@@ -33,6 +33,7 @@ func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutpu
 		Name:                   ClusterName(cfg, r.Name),
 		Region:                 r.Name,
 		AccountID:              account,
+		VolumeTags:             DefaultTags(cfg, r.Name),
 		KubernetesVersion:      c.KubernetesVersion,
 		EndpointPublicAccess:   c.EndpointPublicAccess,
 		PublicAccessCIDRs:      c.PublicAccessCIDRs,

@@ -30,7 +30,8 @@ func QuotaNeeds(cfg *config.Stack) []preflight.Need {
 		add := func(q preflight.Quota, amount int, basis string) {
 			needs = append(needs, preflight.Need{Region: r, Quota: q, Amount: amount, Basis: basis})
 		}
-		needs = append(needs, vcpuNeeds(r, nodeGroups(cfg, plan), plan.EC2)...)
+		groups := nodeGroups(cfg, plan)
+		needs = append(needs, vcpuNeeds(r, groups, plan.EC2)...)
 		azs := len(rc.AvailabilityZones)
 		add(preflight.ElasticIPs, 2*azs, fmt.Sprintf("%d NAT gateways + %d NLB addresses (one each per AZ)", azs, azs))
 		add(preflight.VPCs, 1, "the region's VPC")
@@ -42,7 +43,6 @@ func QuotaNeeds(cfg *config.Stack) []preflight.Need {
 			Amount: len(sizing.InterfaceEndpointServices), Basis: strings.Join(sizing.InterfaceEndpointServices, ", ")})
 		add(preflight.NLBs, 1, "the public TLS load balancer")
 		add(preflight.EKSClusters, 1, ClusterName(cfg, r))
-		groups := nodeGroups(cfg, plan)
 		names := make([]string, len(groups))
 		for i, g := range groups {
 			names[i] = g.Name
@@ -53,12 +53,54 @@ func QuotaNeeds(cfg *config.Stack) []preflight.Need {
 			needs = append(needs, preflight.Need{Region: r, Quota: preflight.NodesPerGroup, Scope: "node group " + g.Name,
 				Amount: g.Max, Basis: "the group's maxSize"})
 		}
+		gib, basis := gp3Need(cfg, plan, groups)
+		add(preflight.GP3Storage, gib, basis)
 		if rc.Role == config.RoleControlPlane {
 			add(preflight.DBClusters, 1, "the Aurora cluster")
 			add(preflight.DBInstances, 1+cfg.Database.Readers, fmt.Sprintf("writer + %d reader(s)", cfg.Database.Readers))
 		}
 	}
 	return needs
+}
+
+// gp3Need is the GiB of gp3 volumes a region's workloads may hold at once:
+// the coder-ws ResourceQuota's storage (every pod workspace's home, the
+// most Kubernetes admits), each node group's root volumes at its maximum,
+// and every EC2 workspace's home and root volumes (they stay while it is
+// stopped).
+func gp3Need(cfg *config.Stack, plan *sizing.RegionPlan, groups []cluster.NodeGroupSpec) (int, string) {
+	total := plan.Quota.StorageGiB
+	parts := []string{fmt.Sprintf("pod homes %d GiB (coder-ws quota)", plan.Quota.StorageGiB)}
+	for _, g := range groups {
+		total += g.Max * g.DiskGiB
+		parts = append(parts, fmt.Sprintf("%s %d × %d GiB", g.Name, g.Max, g.DiskGiB))
+	}
+	for _, sc := range plan.Shapes {
+		if sc.Shape.OnNodes() || sc.Workspaces == 0 {
+			continue
+		}
+		template, _, _ := strings.Cut(sc.Shape.Name, "/")
+		root := 0
+		for _, t := range cfg.Templates.Composed {
+			if t.Name == template {
+				root = settingInt(t.Settings["root_volume_gib"])
+			}
+		}
+		total += sc.Workspaces * (sc.Shape.DiskGiB + root)
+		parts = append(parts, fmt.Sprintf("%s %d × (%d + %d root) GiB", sc.Shape.Name, sc.Workspaces, sc.Shape.DiskGiB, root))
+	}
+	return total, strings.Join(parts, " + ")
+}
+
+// settingInt reads a numeric template setting (YAML gives int or float64).
+func settingInt(v any) int {
+	switch x := v.(type) {
+	case int:
+		return x
+	case float64:
+		return int(x)
+	}
+	return 0
 }
 
 // vcpuNeeds sums vCPUs per quota: each node group at its maximum, sized by

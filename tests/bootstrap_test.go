@@ -73,8 +73,9 @@ func TestBootstrapStateBucket(t *testing.T) {
 
 			// Current state is never expired; replaced versions are, after the configured days.
 			lc := kids[tBucketLC]
-			_, expires := lc.Input("rules[0].expiration")
+			_, expires := lc.Input("rules[0].expiration.days")
 			assert.False(t, expires, "current state objects must not expire")
+			assert.True(t, boolean(lc, "rules[0].expiration.expiredObjectDeleteMarker"), "lock objects' delete markers go once their versions have")
 			assert.Equal(t, float64(cfg.NoncurrentVersionDays), num(lc, "rules[0].noncurrentVersionExpiration.noncurrentDays"))
 
 			// TLS only, and no principal of another account.
@@ -102,6 +103,18 @@ func TestBootstrapStateBucket(t *testing.T) {
 			assert.Equal(t, "arn:aws:s3:::"+replica.ID, str(repl, "rules[0].destination.bucket"))
 			assert.Equal(t, "Enabled", str(rkids[tBucketVer], "versioningConfiguration.status"))
 			assert.Contains(t, repl.Dependencies, kids[tBucketVer].URN, "replication waits for versioning")
+			// The replication role may use the replica's key as S3 does with
+			// a Bucket Key: encrypt, and decrypt (a regression: without
+			// kms:Decrypt every replication fails).
+			roles := r.OfType(tRole)
+			require.Len(t, roles, 1, "the replication role is the project's only role")
+			role := roles[0]
+			replGrants := map[string][]string{}
+			for _, st := range inlinePolicy(t, r, role) {
+				replGrants[st.Sid] = st.Action
+			}
+			assert.ElementsMatch(t, []string{"kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"}, replGrants["EncryptReplica"])
+			assert.Equal(t, []string{"kms:Decrypt"}, replGrants["DecryptSource"])
 
 			// Access logging: a trail of the state objects' data events.
 			trails := r.OfType(tTrail)
@@ -121,7 +134,7 @@ func TestBootstrapStateBucket(t *testing.T) {
 				}
 				grants[s.Sid] = s.Action
 			}
-			assert.Equal(t, []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, grants["ReadWriteState"])
+			assert.Equal(t, []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, grants["ReadWriteState"])
 			assert.Equal(t, []string{"kms:Encrypt", "kms:Decrypt"}, grants["SecretsProviderKey"])
 			atts := r.OfType(tAttachment)
 			require.Len(t, atts, len(cfg.DeployerRoleArns))
@@ -171,6 +184,8 @@ func TestBootstrapConfigRules(t *testing.T) {
 		{"deployerRoleArns", []string{"bob"}, `deployerRoleArns[0]: got "bob"; must be an IAM role ARN`},
 		{"deployerRoleArns", []string{"arn:aws:iam::123456789012:role/d", "arn:aws:iam::123456789012:role/d"}, "deployerRoleArns[1]: got \"arn:aws:iam::123456789012:role/d\"; is listed twice"},
 		{"tags", map[string]string{"owner": "a"}, `tags.costCenter: got nothing; a cost center is required`},
+		{"deployerRoleArns", []string{"arn:aws:iam::123456789012:role/d", "arn:aws:iam::210987654321:role/e"},
+			`deployerRoleArns[1]: got "arn:aws:iam::210987654321:role/e"; is in account 210987654321, not 123456789012: one bootstrap stack serves one account`},
 		{"colour", "red", "colour: got \"set\"; unknown key"},
 	}
 	for _, c := range cases {

@@ -2,11 +2,14 @@ package tests
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/internal/deploy"
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/sizing"
@@ -82,6 +85,21 @@ func TestQuotaNeedsMatchTheRegisteredResources(t *testing.T) {
 
 				// Node groups: their number, each one's maxSize, and the vCPUs
 				// at that maximum on the largest listed type, per capacity type.
+				// gp3: the coder-ws ResourceQuota's storage, each group's root
+				// volumes (from its launch template) at maxSize, and the EC2
+				// workspaces' volumes of the plan.
+				wantGiB := 0
+				regionURN := deploy.RegionURN(r.Project, r.Stack, region)
+				for _, q := range r.OfType("kubernetes:core/v1:ResourceQuota") {
+					if under(r, q, regionURN) { // a Kubernetes resource: no AWS region of its own
+						v, ok := q.InputAt("spec", "hard", "requests.storage")
+						require.True(t, ok && v.IsString())
+						storage := v.StringValue()
+						gib, err := strconv.Atoi(strings.TrimSuffix(storage, "Gi"))
+						require.NoError(t, err, storage)
+						wantGiB += gib
+					}
+				}
 				groups := 0
 				wantVCPU := map[string]int{}
 				for _, ng := range r.OfType("aws:eks/nodeGroup:NodeGroup") {
@@ -91,6 +109,9 @@ func TestQuotaNeedsMatchTheRegisteredResources(t *testing.T) {
 					groups++
 					gname := str(ng, "nodeGroupName")
 					maxSize := int(num(ng, "scalingConfig.maxSize"))
+					lt := ix.ref(ng, "launchTemplate.id")
+					require.NotNil(t, lt, gname)
+					wantGiB += maxSize * int(num(lt, "blockDeviceMappings[0].ebs.volumeSize"))
 					assert.Equal(t, maxSize, got["node group "+gname], "%s %s maxSize", region, gname)
 					largest := 0
 					for _, it := range strs(ng, "instanceTypes") {
@@ -114,6 +135,21 @@ func TestQuotaNeedsMatchTheRegisteredResources(t *testing.T) {
 					wantVCPU[preflight.OnDemandVCPU[class].Code] += n * tp.VCPU
 				}
 				assert.Equal(t, wantVCPU, vcpu, fmt.Sprintf("%s vCPUs", region))
+				for _, sc := range r.Config.Plan.Region(region).Shapes {
+					if !sc.Shape.OnNodes() {
+						wantGiB += sc.Workspaces * sc.Shape.DiskGiB // homes; root volumes below
+					}
+				}
+				ec2Roots := 0
+				for _, n := range needs {
+					if n.Region == region && n.Quota == preflight.GP3Storage {
+						ec2Roots = n.Amount - wantGiB
+						assert.GreaterOrEqual(t, ec2Roots, 0, n.Basis)
+					}
+				}
+				if len(r.Config.Plan.Region(region).EC2) == 0 {
+					assert.Zero(t, ec2Roots, "%s: no EC2 workspaces, no root volumes", region)
+				}
 			}
 		})
 	}

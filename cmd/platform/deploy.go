@@ -18,9 +18,8 @@ import (
 func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("deploy", stderr)
 	stack := fs.String("stack", "", "stack to deploy: prod or workshop")
-	configFile := fs.String("config-file", "", "read this stack file instead of the committed one (offline gate only)")
 	dryRun := fs.Bool("dry-run", false, "print the stages and stop")
-	from := fs.String("from", "", "the Coder version the stack runs now (default: read from coderd's /api/v2/buildinfo)")
+	from := fs.String("from", "", `the Coder version the stack runs now, or "none" before the first deployment (default: read from coderd's /api/v2/buildinfo)`)
 	wait := fs.Duration("wait", 20*time.Minute, "how long a stage waits for its regions to report the new version and be healthy")
 	policyConfig := fs.String("policy-config", "", "policy config file, as for preview")
 	if err := parseFlags(fs, args); err != nil {
@@ -29,7 +28,9 @@ func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 	if *stack == "" || *wait <= 0 {
 		return exitUsage, usageError{"--stack is required (prod or workshop), and --wait must be positive"}
 	}
-	proj, file, cfg, err := loadStack(*stack, *configFile)
+	// The committed stack file only: it is what Automation API deploys, so
+	// the gate and the stages judge the same config.
+	proj, file, cfg, err := loadStack(*stack, "")
 	if err != nil {
 		return exitUsage, err
 	}
@@ -49,16 +50,19 @@ func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 	ctx := context.Background()
 	coderd := deploy.Coderd{}
 	deployed := *from
-	if deployed == "" {
+	switch deployed {
+	case "none":
+		deployed = ""
+	case "":
 		probe, cancel := context.WithTimeout(ctx, 15*time.Second)
 		deployed, err = coderd.Version(probe, cfg.Coder.AccessURL)
 		cancel()
 		if err != nil {
-			fmt.Fprintf(stdout, "coderd at %s did not answer (%v): treating the stack as not deployed yet.\n", cfg.Coder.AccessURL, err)
-			deployed = ""
-		} else {
-			fmt.Fprintf(stdout, "coderd at %s runs %s; the stack declares %s.\n", cfg.Coder.AccessURL, deployed, cfg.Coder.Version)
+			// Never guess: a stack whose coderd is down mid-upgrade would
+			// otherwise move its proxies with the control plane.
+			return exitFailure, fmt.Errorf("coderd at %s did not answer (%v): pass --from VERSION (the version the stack runs) or --from none (not deployed yet)", cfg.Coder.AccessURL, err)
 		}
+		fmt.Fprintf(stdout, "coderd at %s runs %s; the stack declares %s.\n", cfg.Coder.AccessURL, deployed, cfg.Coder.Version)
 	}
 	stages := deploy.Plan(cfg, deployed)
 	deploy.WriteStages(stdout, stages)

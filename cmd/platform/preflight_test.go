@@ -57,11 +57,17 @@ func TestDeployDryRunPrintsStages(t *testing.T) {
 	assert.Contains(t, out, "Stage 1/2: control plane to v2.35.1 (proxy regions excluded)")
 	assert.Contains(t, out, "exclude urn:pulumi:workshop::coder-platform::coder:stacks:Region::us-west-2 (and its dependents)")
 	assert.Contains(t, out, "Stage 2/2: proxy regions to v2.35.1")
+	assert.Contains(t, out, "note: changes to the database's backup copy in us-west-2 (a proxy region) wait for stage 2")
 	code, out, errOut = runCLI(t, "deploy", "--stack", "prod", "--dry-run", "--from", "v2.34.2")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "Stage 1/1: update every region")
+	code, out, errOut = runCLI(t, "deploy", "--stack", "workshop", "--dry-run", "--from", "none")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "Stage 1/1: update every region")
 	code, _, _ = runCLI(t, "deploy", "--stack", "workshop", "--wait", "0s")
 	assert.Equal(t, exitUsage, code)
+	code, _, _ = runCLI(t, "deploy", "--stack", "workshop", "--config-file", "Pulumi.workshop.yaml")
+	assert.Equal(t, exitUsage, code, "deploy takes the committed stack file only")
 }
 
 func TestWorkshopCheckRefusesBadInput(t *testing.T) {

@@ -100,8 +100,14 @@ func (c *Cluster) createAddons(ctx *pulumi.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	// controller.extraVolumeTags is in the add-on's configuration schema
+	// (the chart's --extra-tags); map[string]any for the JSON encoding.
+	ebsController := map[string]any{"extraVolumeTags": stringsToAny(c.args.VolumeTags)}
+	for k, v := range onControl {
+		ebsController[k] = v
+	}
 	_, err = c.addon(ctx, name, "aws-ebs-csi-driver", c.args.Addons.EbsCsi, ebsRole.Arn, map[string]any{
-		"controller": onControl,
+		"controller": ebsController,
 		"node":       map[string]any{"tolerateAllTaints": true},
 	}, c.controlNG)
 	return err
@@ -136,4 +142,12 @@ func (c *Cluster) addon(ctx *pulumi.Context, name, addon, version string, role p
 		}
 	}
 	return awseks.NewAddon(ctx, name+"-"+addon, args, pulumi.Parent(c), pulumi.DependsOn(append(clean, c.eks)))
+}
+
+func stringsToAny(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -30,8 +30,12 @@ type ClusterArgs struct {
 	// AWSProvider is the region's AWS provider. pulumi-eks is a remote
 	// component: the Go SDK sends it only the providers given explicitly,
 	// not those inherited from the parent, so it is passed on by hand.
-	AWSProvider       pulumi.ProviderResource
-	AccountID         pulumi.StringInput
+	AWSProvider pulumi.ProviderResource
+	AccountID   pulumi.StringInput
+	// VolumeTags are put on every EBS volume the CSI driver creates (the
+	// provider's default tags do not reach them): cost allocation, and the
+	// quota pre-flight's recognition of the stack's own volumes.
+	VolumeTags        map[string]string
 	KubernetesVersion string
 	Network           NetworkRefs
 	// EndpointPublicAccess keeps the public endpoint off unless set; then

@@ -171,7 +171,10 @@ func replicate(ctx *pulumi.Context, name string, args *BackendArgs, src *bucket.
 		{Sid: "WriteReplica", Actions: []string{"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"},
 			Resources: pulumi.StringArray{pulumi.Sprintf("%s/*", dst.bucket.Arn)}},
 		{Sid: "DecryptSource", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{srcKey}, Condition: via(args.Region)},
-		{Sid: "EncryptReplica", Actions: []string{"kms:Encrypt", "kms:GenerateDataKey"}, Resources: pulumi.StringArray{dst.keyArn},
+		// Decrypt too: with an S3 Bucket Key on the replica, S3 decrypts
+		// with the replica's key as the role ("Amazon S3 Bucket Keys and
+		// replication", S3 User Guide).
+		{Sid: "EncryptReplica", Actions: []string{"kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"}, Resources: pulumi.StringArray{dst.keyArn},
 			Condition: via(args.ReplicaRegion)},
 	}
 	rp, err := iam.NewRolePolicy(ctx, name+"-replication", &iam.RolePolicyArgs{Role: role.Name, Policy: doc.JSON()}, pulumi.Parent(role))
@@ -213,12 +216,15 @@ func objectEvents(bucketArn pulumi.StringOutput) cloudtrail.TrailAdvancedEventSe
 }
 
 // deployerPolicy grants exactly what `pulumi login s3://...` and the awskms
-// secrets provider use: list, read, write and delete state objects (locks
-// and history included), and the two keys.
+// secrets provider use: list, read, write and delete state objects (locks,
+// history and backups, which the DIY backend copies), and the two keys (the
+// secrets provider calls only Encrypt and Decrypt).
 func deployerPolicy(ctx *pulumi.Context, name string, args *BackendArgs, bucketArn, stateKey, secretsKey pulumi.StringOutput, parent pulumi.Resource) (*iam.Policy, error) {
 	doc := policydoc.Document{
 		{Sid: "ListState", Actions: []string{"s3:ListBucket", "s3:GetBucketLocation"}, Resources: pulumi.StringArray{bucketArn}},
-		{Sid: "ReadWriteState", Actions: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+		// AbortMultipartUpload: the uploader sends large state files in
+		// parts and aborts a failed upload.
+		{Sid: "ReadWriteState", Actions: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 			Resources: pulumi.StringArray{pulumi.Sprintf("%s/*", bucketArn)}},
 		{Sid: "StateKey", Actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resources: pulumi.StringArray{stateKey}},
 		{Sid: "SecretsProviderKey", Actions: []string{"kms:Encrypt", "kms:Decrypt"}, Resources: pulumi.StringArray{secretsKey}},

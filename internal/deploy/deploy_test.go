@@ -90,6 +90,9 @@ func TestPlan(t *testing.T) {
 		"urn:pulumi:workshop::coder-platform::coder:stacks:Region::eu-west-2",
 	}, staged[0].Exclude)
 	assert.Equal(t, map[string]string{"us-east-2": "https://ai.example.com"}, staged[0].Check)
+	assert.Empty(t, staged[0].Notes, "no backup copy in a proxy region")
+	cfg.Database.Backup.CopyRegion = "us-west-2"
+	assert.Equal(t, []string{"changes to the database's backup copy in us-west-2 (a proxy region) wait for stage 2"}, deploy.Plan(cfg, "v2.34.2")[0].Notes)
 	assert.Empty(t, staged[1].Exclude)
 	assert.Len(t, staged[1].Check, 3)
 

@@ -148,6 +148,9 @@ func WriteStages(w io.Writer, stages []Stage) {
 		for _, u := range st.Exclude {
 			fmt.Fprintf(w, "  exclude %s (and its dependents)\n", u)
 		}
+		for _, n := range st.Notes {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
 		regions := make([]string, 0, len(st.Check))
 		for name := range st.Check {
 			regions = append(regions, name)

@@ -25,6 +25,8 @@ type Stage struct {
 	// once the update is done.
 	Check   map[string]string // region → access URL
 	Version string
+	// Notes say what else the stage leaves for later.
+	Notes []string
 }
 
 // RegionURN is the URN of a region's component.
@@ -58,8 +60,14 @@ func Plan(cfg *config.Stack, deployed string) []Stage {
 	if len(proxies) == 0 || deployed == "" || SameVersion(deployed, target) {
 		return []Stage{{Name: "update every region", Check: all, Version: target}}
 	}
+	var notes []string
+	if copyRegion := cfg.Database.Backup.CopyRegion; proxies[copyRegion] != "" {
+		// Resources in the copy region use that region's provider, a child of
+		// its excluded component, so they are excluded with it.
+		notes = append(notes, fmt.Sprintf("changes to the database's backup copy in %s (a proxy region) wait for stage 2", copyRegion))
+	}
 	return []Stage{
-		{Name: fmt.Sprintf("control plane to %s (proxy regions excluded)", target), Exclude: proxyURNs, Check: control, Version: target},
+		{Name: fmt.Sprintf("control plane to %s (proxy regions excluded)", target), Exclude: proxyURNs, Check: control, Version: target, Notes: notes},
 		{Name: fmt.Sprintf("proxy regions to %s", target), Check: all, Version: target},
 	}
 }

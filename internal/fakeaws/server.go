@@ -33,6 +33,14 @@ type Instance struct {
 	VCPU                   int
 }
 
+// Volume is one EBS volume.
+type Volume struct {
+	ID, Type   string
+	SizeGiB    int
+	InstanceID string // attached to, or empty
+	Tags       map[string]string
+}
+
 // Tagged is a resource with tags (addresses, VPCs, gateways, databases).
 type Tagged struct {
 	ID    string
@@ -62,6 +70,7 @@ type Region struct {
 	Clusters      []string
 	DBClusters    []Tagged
 	DBInstances   []Tagged
+	Volumes       []Volume
 	// NodeGroups maps "cluster/nodegroup" to its Auto Scaling group, and
 	// ScheduledActions an Auto Scaling group to its scheduled actions.
 	NodeGroups       map[string]string
@@ -89,6 +98,9 @@ type Server struct {
 	Defaults map[string]float64
 	// Plenty, when set, is the default of every quota Defaults leaves out.
 	Plenty float64
+	// ErrorReasons answer GetServiceQuota of "region/service/code" with a
+	// Quota whose ErrorReason has this code and no value.
+	ErrorReasons map[string]string
 	// PageSize is how many items one page of a list holds.
 	PageSize int
 	// Throttle counts, per action ("ec2:DescribeInstances"), the responses
@@ -105,7 +117,7 @@ type Server struct {
 // New starts a server; it stops with the test.
 func New(t testing.TB) *Server {
 	s := &Server{Regions: map[string]*Region{}, Applied: map[string]float64{}, Defaults: map[string]float64{},
-		PageSize: 2, Throttle: map[string]int{}, Deny: map[string]bool{}, Images: map[string]bool{}}
+		PageSize: 2, Throttle: map[string]int{}, Deny: map[string]bool{}, Images: map[string]bool{}, ErrorReasons: map[string]string{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -257,9 +269,17 @@ func (s *Server) quota(w http.ResponseWriter, region, action string, body []byte
 		def, hasDef = s.Plenty, true
 	}
 	s.mu.Unlock()
+	reason := s.ErrorReasons[region+"/"+in.ServiceCode+"/"+in.QuotaCode]
 	value := applied
 	if action == "servicequotas:GetAWSDefaultServiceQuota" {
 		value, ok = def, hasDef
+	} else if reason != "" {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		writeJSON(w, http.StatusOK, map[string]any{"Quota": map[string]any{
+			"ServiceCode": in.ServiceCode, "QuotaCode": in.QuotaCode,
+			"ErrorReason": map[string]string{"ErrorCode": reason, "ErrorMessage": "Service Quotas could not read the quota"},
+		}})
+		return
 	}
 	if !ok {
 		s.fail(w, "servicequotas", http.StatusBadRequest, "NoSuchResourceException", "The request failed because the specified service quota doesn't exist.")
@@ -325,8 +345,9 @@ func (s *Server) ec2(w http.ResponseWriter, rg *Region, form url.Values) {
 	switch op {
 	case "DescribeInstances":
 		states := filterValues(form, "instance-state-name")
+		vpcs := filterValues(form, "vpc-id")
 		for _, in := range rg.Instances {
-			if states != nil && !states[in.State] {
+			if (states != nil && !states[in.State]) || (vpcs != nil && !vpcs[in.VpcID]) {
 				continue
 			}
 			life := ""
@@ -362,6 +383,20 @@ func (s *Server) ec2(w http.ResponseWriter, rg *Region, form url.Values) {
 			items = append(items, fmt.Sprintf("<item><natGatewayId>%s</natGatewayId><subnetId>%s</subnetId><vpcId>%s</vpcId><state>%s</state></item>", n.ID, n.SubnetID, n.VpcID, n.State))
 		}
 		set = "natGatewaySet"
+	case "DescribeVolumes":
+		types := filterValues(form, "volume-type")
+		for _, v := range rg.Volumes {
+			if types != nil && !types[v.Type] {
+				continue
+			}
+			att := ""
+			if v.InstanceID != "" {
+				att = fmt.Sprintf("<item><instanceId>%s</instanceId><volumeId>%s</volumeId><status>attached</status></item>", v.InstanceID, v.ID)
+			}
+			items = append(items, fmt.Sprintf("<item><volumeId>%s</volumeId><size>%d</size><volumeType>%s</volumeType><attachmentSet>%s</attachmentSet>%s</item>",
+				v.ID, v.SizeGiB, v.Type, att, tagSet(v.Tags)))
+		}
+		set = "volumeSet"
 	case "DescribeSubnets":
 		for i := 1; form.Get(fmt.Sprintf("SubnetId.%d", i)) != ""; i++ {
 			id := form.Get(fmt.Sprintf("SubnetId.%d", i))

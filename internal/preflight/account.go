@@ -24,7 +24,7 @@ import (
 var Permissions = []string{
 	"servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
 	"ec2:DescribeInstances", "ec2:DescribeAddresses", "ec2:DescribeVpcs", "ec2:DescribeInternetGateways",
-	"ec2:DescribeNatGateways", "ec2:DescribeSubnets", "elasticloadbalancing:DescribeLoadBalancers",
+	"ec2:DescribeNatGateways", "ec2:DescribeSubnets", "ec2:DescribeVolumes", "elasticloadbalancing:DescribeLoadBalancers",
 	"eks:ListClusters", "rds:DescribeDBClusters", "rds:DescribeDBInstances",
 }
 
@@ -85,11 +85,17 @@ func (a *Account) Quota(ctx context.Context, region string, q Quota) (float64, s
 	out, err := sq.GetServiceQuota(ctx, in)
 	var missing *sqtypes.NoSuchResourceException
 	switch {
+	case err != nil && !errors.As(err, &missing):
+		return 0, "", callError("servicequotas:GetServiceQuota", region, q.Code, err)
+	case err == nil && out.Quota != nil && out.Quota.ErrorReason != nil &&
+		out.Quota.ErrorReason.ErrorCode != sqtypes.ErrorCodeServiceQuotaNotAvailableError:
+		// Service Quotas could not read the service (a denied dependency,
+		// throttling): not a quota to fall back from.
+		return 0, "", fmt.Errorf("servicequotas:GetServiceQuota %s in %s: %s: %s", q.Code, region,
+			out.Quota.ErrorReason.ErrorCode, aws.ToString(out.Quota.ErrorReason.ErrorMessage))
 	case err == nil && out.Quota != nil && out.Quota.Value != nil && out.Quota.ErrorReason == nil:
 		a.quotas[key] = quotaValue{*out.Quota.Value, "applied"}
 		return *out.Quota.Value, "applied", nil
-	case err != nil && !errors.As(err, &missing):
-		return 0, "", callError("servicequotas:GetServiceQuota", region, q.Code, err)
 	}
 	def, err := sq.GetAWSDefaultServiceQuota(ctx, &servicequotas.GetAWSDefaultServiceQuotaInput{ServiceCode: in.ServiceCode, QuotaCode: in.QuotaCode})
 	if err != nil {
@@ -161,6 +167,8 @@ func (a *Account) regionUsage(ctx context.Context, region string, u usage) (*reg
 		err = a.countClusters(ctx, eks.NewFromConfig(cfg), region, ru)
 	case usageDBClusters, usageDBInstances:
 		err = a.countDatabases(ctx, rds.NewFromConfig(cfg), region, ru)
+	case usageGP3GiB:
+		err = a.countVolumes(ctx, ec2.NewFromConfig(cfg), region, ru)
 	}
 	if err != nil {
 		return nil, err
@@ -263,6 +271,56 @@ func (a *Account) countInternetGateways(ctx context.Context, c *ec2.Client, regi
 			if !a.Owner.owns(ec2Tags(g.Tags)) {
 				ru.counts[usageKey(usageInternetGateways, "", "")]++
 			}
+		}
+	}
+	return nil
+}
+
+// countVolumes sums the GiB of gp3 volumes that are not the stack's own:
+// own ones carry its tags (the provider's, or the EBS CSI driver's
+// extraVolumeTags) or are attached to an instance in its VPCs, stopped
+// ones included (an EC2 workspace's volumes).
+func (a *Account) countVolumes(ctx context.Context, c *ec2.Client, region string, ru *regionUsage) error {
+	ownInstances := map[string]bool{}
+	if len(ru.ownVPCs) > 0 {
+		var vpcs []string
+		for id := range ru.ownVPCs {
+			vpcs = append(vpcs, id)
+		}
+		p := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{
+			Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: vpcs}},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return callError("ec2:DescribeInstances", region, "", err)
+			}
+			for _, res := range page.Reservations {
+				for _, in := range res.Instances {
+					ownInstances[aws.ToString(in.InstanceId)] = true
+				}
+			}
+		}
+	}
+	p := ec2.NewDescribeVolumesPaginator(c, &ec2.DescribeVolumesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("volume-type"), Values: []string{"gp3"}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return callError("ec2:DescribeVolumes", region, "", err)
+		}
+	volumes:
+		for _, v := range page.Volumes {
+			if a.Owner.owns(ec2Tags(v.Tags)) {
+				continue
+			}
+			for _, att := range v.Attachments {
+				if ownInstances[aws.ToString(att.InstanceId)] {
+					continue volumes
+				}
+			}
+			ru.counts[usageKey(usageGP3GiB, "", "")] += int(aws.ToInt32(v.Size))
 		}
 	}
 	return nil

@@ -42,6 +42,15 @@ func account(t *testing.T) *fakeaws.Server {
 	r.LoadBalancers = []fakeaws.LoadBalancer{{Name: "own", Type: "network", VpcID: "vpc-own"}, {Name: "a", Type: "network", VpcID: "vpc-other"},
 		{Name: "b", Type: "application", VpcID: "vpc-other"}, {Name: "c", Type: "network", VpcID: "vpc-default"}}
 	r.Clusters = []string{"coder-prod-us-east-1", "data-1", "data-2"}
+	r.Instances = append(r.Instances, fakeaws.Instance{ID: "i-own-stopped", Type: "m6i.xlarge", VpcID: "vpc-own", State: "stopped", VCPU: 4})
+	r.Volumes = []fakeaws.Volume{
+		{ID: "vol-pvc", Type: "gp3", SizeGiB: 100, Tags: ownTags()},            // a PVC (the CSI driver's extra tags)
+		{ID: "vol-root", Type: "gp3", SizeGiB: 50, InstanceID: "i-own"},        // a node's root volume
+		{ID: "vol-ws", Type: "gp3", SizeGiB: 200, InstanceID: "i-own-stopped"}, // a stopped EC2 workspace's home
+		{ID: "vol-a", Type: "gp3", SizeGiB: 1000, InstanceID: "i-other0"},      // another team's
+		{ID: "vol-b", Type: "gp3", SizeGiB: 500},                               // unattached, another team's
+		{ID: "vol-c", Type: "gp2", SizeGiB: 700},                               // another type
+	}
 	r.DBClusters = []fakeaws.Tagged{{ID: "own", Tags: ownTags()}, {ID: "data"}, {ID: "billing"}}
 	r.DBInstances = []fakeaws.Tagged{{ID: "own-1", Tags: ownTags()}, {ID: "own-2", Tags: ownTags()}, {ID: "data-1"}}
 	s.Applied["us-east-1/ec2/L-1216C47A"] = 64
@@ -58,6 +67,7 @@ func account(t *testing.T) *fakeaws.Server {
 	s.Defaults["eks/L-BD136A63"] = 450
 	s.Defaults["rds/L-952B80B8"] = 40
 	s.Defaults["rds/L-7B6409FD"] = 40
+	s.Defaults["ebs/L-7A658B76"] = 50
 	return s
 }
 
@@ -80,6 +90,7 @@ func TestCheckCountsUsageWithoutTheStacksOwn(t *testing.T) {
 		need(preflight.EKSClusters, 1, "", ""),
 		need(preflight.DBClusters, 1, "", ""),
 		need(preflight.DBInstances, 2, "", ""),
+		need(preflight.GP3Storage, 20*1024, "", ""),
 	}
 	rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), needs)
 	require.NoError(t, err)
@@ -101,6 +112,7 @@ func TestCheckCountsUsageWithoutTheStacksOwn(t *testing.T) {
 	assert.Equal(t, 2, used["L-1194D53C"])
 	assert.Equal(t, 2, used["L-952B80B8"])
 	assert.Equal(t, 1, used["L-7B6409FD"])
+	assert.Equal(t, 1500, used["L-7A658B76"], "gp3 GiB of other teams' volumes; the stack's own by tag or attachment excluded")
 	assert.Equal(t, "64 applied", value["L-1216C47A"])
 	assert.Equal(t, "32 AWS default", value["L-34B43A08"], "a never-adjusted quota falls back to the default")
 	assert.Empty(t, rep.Shortfalls())
@@ -114,15 +126,18 @@ func TestCheckReportsShortfallWithTheRequest(t *testing.T) {
 		need(preflight.OnDemandVCPU[preflight.ClassStandard], 48, preflight.ClassStandard, ""),
 		need(preflight.OnDemandVCPU[preflight.ClassG], 8, preflight.ClassG, ""),
 		need(preflight.ElasticIPs, 4, "", ""),
+		need(preflight.GP3Storage, 50*1024, "", ""),
 	}
 	rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), needs)
 	require.NoError(t, err)
 	short := rep.Shortfalls()
-	require.Len(t, short, 3)
+	require.Len(t, short, 4)
 	assert.Equal(t, float64(-4), short[0].Headroom(), "20 used + 48 needed against 64")
 	var out strings.Builder
 	rep.WriteText(&out)
-	assert.Contains(t, out.String(), "3 quota(s) fall short")
+	assert.Contains(t, out.String(), "4 quota(s) fall short")
+	assert.Contains(t, out.String(), "--service-code ebs --quota-code L-7A658B76 --desired-value 52", "(1500 + 51200) GiB in TiB, rounded up")
+	assert.Contains(t, out.String(), "need 51200 GiB on top of 1500 GiB used, quota 50")
 	assert.Contains(t, out.String(), "aws service-quotas request-service-quota-increase --region us-east-1 --service-code ec2 --quota-code L-1216C47A --desired-value 68")
 	assert.Contains(t, out.String(), "--quota-code L-DB2E81BA --desired-value 12")
 	assert.Contains(t, out.String(), "--quota-code L-0263D0A3 --desired-value 6")
@@ -159,9 +174,24 @@ func TestCheckAccessDeniedIsAnError(t *testing.T) {
 	}
 }
 
+// A quota whose applied value Service Quotas cannot read is an error,
+// unless the reason is that it has none (then AWS's default holds).
+func TestCheckQuotaErrorReasons(t *testing.T) {
+	s := account(t)
+	s.ErrorReasons["us-east-1/vpc/L-F678F1CE"] = "SERVICE_QUOTA_NOT_AVAILABLE_ERROR"
+	rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), []preflight.Need{need(preflight.VPCs, 1, "", "")})
+	require.NoError(t, err)
+	assert.Equal(t, "AWS default", rep.Rows[0].Source)
+
+	s.ErrorReasons["us-east-1/vpc/L-F678F1CE"] = "DEPENDENCY_ACCESS_DENIED_ERROR"
+	_, err = preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), []preflight.Need{need(preflight.VPCs, 1, "", "")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "L-F678F1CE in us-east-1: DEPENDENCY_ACCESS_DENIED_ERROR")
+}
+
 func TestClassOf(t *testing.T) {
 	for family, want := range map[string]string{"m7i": "Standard", "c7g": "Standard", "t3": "Standard", "r6i": "Standard",
-		"g5": "G and VT", "g4dn": "G and VT", "vt1": "G and VT", "p4d": "P", "inf2": "", "dl1": "", "trn1": "", "x2idn": ""} {
+		"g5": "G and VT", "g4dn": "G and VT", "vt1": "G and VT", "p4d": "P", "inf2": "", "dl1": "", "trn1": "", "x2idn": "", "mac2": ""} {
 		got, ok := preflight.ClassOf(family)
 		assert.Equal(t, want, got, family)
 		assert.Equal(t, want != "", ok, family)

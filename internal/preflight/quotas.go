@@ -15,6 +15,19 @@ type Quota struct {
 	Code    string
 	Name    string
 	usage   usage
+	// Unit is what needs and usage are counted in when the quota's value
+	// is in a larger one: per of them make one unit of the value (GiB of
+	// volumes against a quota in TiB). Empty: the value's own unit.
+	Unit string
+	per  int
+}
+
+// perValue is how many counted units make one unit of the quota's value.
+func (q Quota) perValue() float64 {
+	if q.per == 0 {
+		return 1
+	}
+	return float64(q.per)
 }
 
 // usage says how the account's current use of a quota is counted.
@@ -32,6 +45,7 @@ const (
 	usageEKSClusters
 	usageDBClusters
 	usageDBInstances
+	usageGP3GiB // GiB of gp3 volumes, wherever attached
 )
 
 // vCPU classes: an instance type counts toward the quota of its class,
@@ -45,26 +59,29 @@ const (
 // The quotas a stack of this project can hit.
 var (
 	OnDemandVCPU = map[string]Quota{
-		ClassStandard: {"ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", usageVCPUOnDemand},
-		ClassG:        {"ec2", "L-DB2E81BA", "Running On-Demand G and VT instances", usageVCPUOnDemand},
-		ClassP:        {"ec2", "L-417A185B", "Running On-Demand P instances", usageVCPUOnDemand},
+		ClassStandard: {"ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", usageVCPUOnDemand, "", 0},
+		ClassG:        {"ec2", "L-DB2E81BA", "Running On-Demand G and VT instances", usageVCPUOnDemand, "", 0},
+		ClassP:        {"ec2", "L-417A185B", "Running On-Demand P instances", usageVCPUOnDemand, "", 0},
 	}
 	SpotVCPU = map[string]Quota{
-		ClassStandard: {"ec2", "L-34B43A08", "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests", usageVCPUSpot},
-		ClassG:        {"ec2", "L-3819A6DF", "All G and VT Spot Instance Requests", usageVCPUSpot},
-		ClassP:        {"ec2", "L-7212CCBC", "All P Spot Instance Requests", usageVCPUSpot},
+		ClassStandard: {"ec2", "L-34B43A08", "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests", usageVCPUSpot, "", 0},
+		ClassG:        {"ec2", "L-3819A6DF", "All G and VT Spot Instance Requests", usageVCPUSpot, "", 0},
+		ClassP:        {"ec2", "L-7212CCBC", "All P Spot Instance Requests", usageVCPUSpot, "", 0},
 	}
-	ElasticIPs         = Quota{"ec2", "L-0263D0A3", "EC2-VPC Elastic IPs", usageEIPs}
-	VPCs               = Quota{"vpc", "L-F678F1CE", "VPCs per Region", usageVPCs}
-	InternetGateways   = Quota{"vpc", "L-A4707A72", "Internet gateways per Region", usageInternetGateways}
-	NATPerAZ           = Quota{"vpc", "L-FE5A380F", "NAT gateways per Availability Zone", usageNATPerAZ}
-	InterfaceEndpoints = Quota{"vpc", "L-29B6F2EB", "Interface VPC endpoints per VPC", usageNone}
-	NLBs               = Quota{"elasticloadbalancing", "L-69A177A2", "Network Load Balancers per Region", usageNLBs}
-	EKSClusters        = Quota{"eks", "L-1194D53C", "Clusters", usageEKSClusters}
-	NodeGroups         = Quota{"eks", "L-6D54EA21", "Managed node groups per cluster", usageNone}
-	NodesPerGroup      = Quota{"eks", "L-BD136A63", "Nodes per managed node group", usageNone}
-	DBClusters         = Quota{"rds", "L-952B80B8", "DB clusters", usageDBClusters}
-	DBInstances        = Quota{"rds", "L-7B6409FD", "DB instances", usageDBInstances}
+	ElasticIPs         = Quota{"ec2", "L-0263D0A3", "EC2-VPC Elastic IPs", usageEIPs, "", 0}
+	VPCs               = Quota{"vpc", "L-F678F1CE", "VPCs per Region", usageVPCs, "", 0}
+	InternetGateways   = Quota{"vpc", "L-A4707A72", "Internet gateways per Region", usageInternetGateways, "", 0}
+	NATPerAZ           = Quota{"vpc", "L-FE5A380F", "NAT gateways per Availability Zone", usageNATPerAZ, "", 0}
+	InterfaceEndpoints = Quota{"vpc", "L-29B6F2EB", "Interface VPC endpoints per VPC", usageNone, "", 0}
+	NLBs               = Quota{"elasticloadbalancing", "L-69A177A2", "Network Load Balancers per Region", usageNLBs, "", 0}
+	EKSClusters        = Quota{"eks", "L-1194D53C", "Clusters", usageEKSClusters, "", 0}
+	NodeGroups         = Quota{"eks", "L-6D54EA21", "Managed node groups per cluster", usageNone, "", 0}
+	NodesPerGroup      = Quota{"eks", "L-BD136A63", "Nodes per managed node group", usageNone, "", 0}
+	DBClusters         = Quota{"rds", "L-952B80B8", "DB clusters", usageDBClusters, "", 0}
+	DBInstances        = Quota{"rds", "L-7B6409FD", "DB instances", usageDBInstances, "", 0}
+	// EBS "Storage for General Purpose SSD (gp3) volumes, in TiB" (50 TiB
+	// by default), counted in GiB as volumes are sized.
+	GP3Storage = Quota{"ebs", "L-7A658B76", "Storage for General Purpose SSD (gp3) volumes, in TiB", usageGP3GiB, "GiB", 1024}
 )
 
 // ClassOf is the vCPU quota class of an instance family: G and VT for g*
@@ -79,8 +96,8 @@ func ClassOf(family string) (string, bool) {
 	case family != "":
 		switch family[0] {
 		case 'a', 'c', 'd', 'h', 'i', 'm', 'r', 't', 'z':
-			if len(family) >= 3 && (family[:3] == "inf" || family[:3] == "trn" || family[:3] == "hpc") {
-				return "", false
+			if len(family) >= 3 && (family[:3] == "inf" || family[:3] == "trn" || family[:3] == "hpc" || family[:3] == "mac") {
+				return "", false // own quotas; mac runs on Dedicated Hosts only
 			}
 			if len(family) >= 2 && family[:2] == "dl" {
 				return "", false

@@ -18,8 +18,16 @@ type Row struct {
 	Source string
 }
 
-// Headroom is what is left of the quota once the stack is deployed.
-func (r Row) Headroom() float64 { return r.Value - float64(r.Used) - float64(r.Amount) }
+// Headroom is what is left of the quota, in its value's unit, once the
+// stack is deployed.
+func (r Row) Headroom() float64 {
+	return r.Value - float64(r.Used+r.Amount)/r.Quota.perValue()
+}
+
+// Desired is the quota value that holds the stack and current usage.
+func (r Row) Desired() int {
+	return int(math.Ceil(float64(r.Used+r.Amount) / r.Quota.perValue()))
+}
 
 // Short reports whether the stack would not fit.
 func (r Row) Short() bool { return r.Headroom() < 0 }
@@ -27,7 +35,7 @@ func (r Row) Short() bool { return r.Headroom() < 0 }
 // Request is the command that asks AWS for the quota the stack needs.
 func (r Row) Request() string {
 	return fmt.Sprintf("aws service-quotas request-service-quota-increase --region %s --service-code %s --quota-code %s --desired-value %d",
-		r.Region, r.Quota.Service, r.Quota.Code, r.Used+r.Amount)
+		r.Region, r.Quota.Service, r.Quota.Code, r.Desired())
 }
 
 // Report is the pre-flight of a stack.
@@ -72,8 +80,8 @@ func (r *Report) WriteText(w io.Writer) {
 		if row.Short() {
 			status = "SHORT"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s (%s)\t%s\t%s\n", row.Region, scopeOf(row.Need), row.Quota.Name, row.Quota.Code,
-			row.Amount, row.Used, num(row.Value), row.Source, num(row.Headroom()), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\t%s\n", row.Region, scopeOf(row.Need), row.Quota.Name, row.Quota.Code,
+			count(row.Quota, row.Amount), count(row.Quota, row.Used), num(row.Value), row.Source, num(row.Headroom()), status)
 	}
 	tw.Flush()
 	short := r.Shortfalls()
@@ -83,8 +91,8 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n%d quota(s) fall short. Request the increase, wait for it to be approved, then deploy:\n", len(short))
 	for _, row := range short {
-		fmt.Fprintf(w, "  %s (%s, %s): need %d on top of %d used, quota %s\n    %s\n",
-			row.Quota.Code, row.Quota.Name, row.Region, row.Amount, row.Used, num(row.Value), row.Request())
+		fmt.Fprintf(w, "  %s (%s, %s): need %s on top of %s used, quota %s\n    %s\n",
+			row.Quota.Code, row.Quota.Name, row.Region, count(row.Quota, row.Amount), count(row.Quota, row.Used), num(row.Value), row.Request())
 	}
 }
 
@@ -94,7 +102,7 @@ func WriteNeeds(w io.Writer, needs []Need) {
 	fmt.Fprintf(w, "Service quota needs (%d; `platform preflight` compares them with the account)\n", len(needs))
 	tw := tabwriter.NewWriter(w, 2, 2, 2, ' ', 0)
 	for _, n := range needs {
-		fmt.Fprintf(tw, "  %s\t%s\t%s %s\t%d\t%s\n", n.Region, scopeOf(n), n.Quota.Code, n.Quota.Name, n.Amount, n.Basis)
+		fmt.Fprintf(tw, "  %s\t%s\t%s %s\t%s\t%s\n", n.Region, scopeOf(n), n.Quota.Code, n.Quota.Name, count(n.Quota, n.Amount), n.Basis)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -112,4 +120,12 @@ func num(v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.1f", v)
+}
+
+// count prints an amount in the unit needs of q are counted in.
+func count(q Quota, n int) string {
+	if q.Unit == "" {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("%d %s", n, q.Unit)
 }

@@ -125,19 +125,37 @@ func checkCoderd(ctx context.Context, in Inputs, add adder) {
 	if h, err := in.Coderd.Health(ctx); err != nil {
 		add("coderd health report", Fail, "%v", err)
 	} else {
+		// The verdict is the worst section nobody dismissed: coderd's own
+		// top-level severity counts dismissed ones too.
+		worst, dismissed := "ok", 0
 		var bad []string
 		for _, name := range sortedKeys(h.Sections) {
-			if s := h.Sections[name]; s.Severity != "ok" {
+			s := h.Sections[name]
+			switch {
+			case s.Severity == "ok":
+			case s.Dismissed:
+				dismissed++
+			default:
 				bad = append(bad, name+" "+s.Severity)
+				if s.Severity == "error" || worst == "ok" {
+					worst = s.Severity
+				}
 			}
 		}
-		switch h.Severity {
+		if len(h.Sections) == 0 {
+			worst = h.Severity // an unknown layout: trust the report
+		}
+		note := ""
+		if dismissed > 0 {
+			note = fmt.Sprintf(" (%d dismissed section(s) ignored)", dismissed)
+		}
+		switch worst {
 		case "ok":
-			add("coderd health report", Pass, "severity ok")
+			add("coderd health report", Pass, "severity ok%s", note)
 		case "warning":
-			add("coderd health report", Warn, "severity warning: %s", strings.Join(bad, ", "))
+			add("coderd health report", Warn, "severity warning: %s%s", strings.Join(bad, ", "), note)
 		default:
-			add("coderd health report", Fail, "severity %s: %s", h.Severity, strings.Join(bad, ", "))
+			add("coderd health report", Fail, "severity %s: %s%s", worst, strings.Join(bad, ", "), note)
 		}
 	}
 	want := in.Config.Coder.Version

@@ -35,13 +35,23 @@ type BuildInfo struct {
 
 // HealthReport is GET /api/v2/debug/health (owners only).
 type HealthReport struct {
-	Healthy  bool   `json:"healthy"`
-	Severity string `json:"severity"` // ok, warning, error
-	Sections map[string]struct {
-		Severity string  `json:"severity"`
-		Error    *string `json:"error"`
-	} `json:"-"`
+	Healthy  bool                     `json:"healthy"`
+	Severity string                   `json:"severity"` // ok, warning, error
+	Sections map[string]HealthSection `json:"-"`
 }
+
+// HealthSection is one section of the report (healthsdk.BaseReport).
+type HealthSection struct {
+	Severity string  `json:"severity"`
+	Error    *string `json:"error"`
+	// Dismissed sections were silenced by an admin (health settings);
+	// coderd still counts them in the report's top-level severity.
+	Dismissed bool `json:"dismissed"`
+}
+
+// HealthTimeout bounds a forced health report: coderd gives its checks 30 s
+// (HealthcheckTimeout) before it answers 503 itself.
+const HealthTimeout = 45 * time.Second
 
 // Proxy is one element of GET /api/v2/workspaceproxies.
 type Proxy struct {
@@ -105,20 +115,16 @@ func (c Coderd) BuildInfo(ctx context.Context) (BuildInfo, error) {
 func (c Coderd) Health(ctx context.Context) (HealthReport, error) {
 	var raw map[string]json.RawMessage
 	var h HealthReport
+	ctx, cancel := context.WithTimeout(ctx, HealthTimeout)
+	defer cancel()
 	if err := c.getJSON(ctx, "/api/v2/debug/health?force=true", &raw); err != nil {
 		return h, err
 	}
 	_ = json.Unmarshal(raw["healthy"], &h.Healthy)
 	_ = json.Unmarshal(raw["severity"], &h.Severity)
-	h.Sections = map[string]struct {
-		Severity string  `json:"severity"`
-		Error    *string `json:"error"`
-	}{}
+	h.Sections = map[string]HealthSection{}
 	for _, k := range []string{"derp", "access_url", "websocket", "database", "workspace_proxy", "provisioner_daemons"} {
-		var s struct {
-			Severity string  `json:"severity"`
-			Error    *string `json:"error"`
-		}
+		var s HealthSection
 		if json.Unmarshal(raw[k], &s) == nil && s.Severity != "" {
 			h.Sections[k] = s
 		}
@@ -169,7 +175,7 @@ func (c Coderd) getJSON(ctx context.Context, path string, out any) error {
 func (c Coderd) get(ctx context.Context, path string, auth bool) ([]byte, error) {
 	client := c.Client
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = &http.Client{Timeout: HealthTimeout + 5*time.Second}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.URL, "/")+path, nil)
 	if err != nil {

@@ -36,6 +36,7 @@ type world struct {
 	aws       *fakeaws.Server
 	version   string
 	severity  string
+	dismissed bool
 	proxyList []map[string]any
 	daemons   map[string][]map[string]any // org id → daemons
 	active    map[string]string           // template → active version name
@@ -113,7 +114,7 @@ func (w *world) serve(rw http.ResponseWriter, r *http.Request) {
 		out = map[string]any{"version": w.version, "external_url": "https://github.com/coder/coder"}
 	case p == "/api/v2/debug/health":
 		out = map[string]any{"healthy": w.severity == "ok", "severity": w.severity,
-			"database": map[string]any{"severity": w.severity, "healthy": w.severity == "ok"}, "access_url": map[string]any{"severity": "ok"}}
+			"database": map[string]any{"severity": w.severity, "healthy": w.severity == "ok", "dismissed": w.dismissed}, "access_url": map[string]any{"severity": "ok"}}
 	case p == "/api/v2/workspaceproxies":
 		out = map[string]any{"regions": w.proxyList}
 	case p == "/api/v2/organizations":
@@ -179,13 +180,25 @@ func TestReadyPlatformPasses(t *testing.T) {
 	assert.Contains(t, out.String(), "READY as of 2026-12-03T14:00:00Z")
 }
 
+// A section an admin dismissed does not fail the check, though coderd's
+// top-level severity still counts it.
+func TestDismissedHealthSectionIsIgnored(t *testing.T) {
+	w := readyWorld(t)
+	w.severity, w.dismissed = "error", true
+	rep := w.check(t, checkAt)
+	var out bytes.Buffer
+	rep.WriteText(&out)
+	assert.Equal(t, readiness.Pass, statuses(rep)["coderd health report"], out.String())
+	assert.Contains(t, out.String(), "severity ok (1 dismissed section(s) ignored)")
+}
+
 func TestNotReady(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(w *world)
-		at    time.Time
-		item  string
-		want  string
+		at     time.Time
+		item   string
+		want   string
 	}{
 		{"coderd on another version", func(w *world) { w.version = "v2.34.2" }, checkAt, "coderd version", "coderd runs v2.34.2, the stack declares v2.35.1"},
 		{"health report error", func(w *world) { w.severity = "error" }, checkAt, "coderd health report", "severity error: database error"},

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"strings"
 )
 
 // Bootstrap is the typed configuration of the bootstrap project
@@ -77,6 +78,7 @@ func (b *Bootstrap) validate(p *problems) {
 		p.add("deployerRoleArns", b.DeployerRoleArns, "list the IAM roles `pulumi up` runs as (each stack's cluster.deployerRoleArn); they get the state-access policy")
 	}
 	seen := map[string]bool{}
+	account := ""
 	for i, arn := range b.DeployerRoleArns {
 		key := fmt.Sprintf("deployerRoleArns[%d]", i)
 		switch {
@@ -84,7 +86,23 @@ func (b *Bootstrap) validate(p *problems) {
 			p.add(key, arn, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-deployer")
 		case seen[arn]:
 			p.add(key, arn, "is listed twice")
+		case account != "" && arnAccount(arn) != account:
+			// The policy is attached by role name in the bootstrap's own
+			// account, and the bucket denies every other account.
+			p.add(key, arn, "is in account %s, not %s: one bootstrap stack serves one account; give each account its own", arnAccount(arn), account)
+		}
+		if account == "" && roleArn.MatchString(arn) {
+			account = arnAccount(arn)
 		}
 		seen[arn] = true
 	}
+}
+
+// arnAccount is the account id of an IAM ARN.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
 }

@@ -124,6 +124,10 @@ func lifecycleRule(args Args) s3.BucketLifecycleConfigurationV2RuleArgs {
 	}
 	if args.ExpireDays > 0 {
 		rule.Expiration = &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(args.ExpireDays)}
+	} else {
+		// Current objects stay; the delete markers left once their old
+		// versions expire go (every Pulumi lock object leaves one).
+		rule.Expiration = &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)}
 	}
 	return rule
 }
