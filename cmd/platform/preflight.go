@@ -18,6 +18,7 @@ func runPreflight(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("preflight", stderr)
 	stack := fs.String("stack", "", "stack whose needs are checked: prod or workshop")
 	configFile := fs.String("config-file", "", "read this stack file instead of the committed one")
+	request := fs.Bool("request", false, "file a quota increase request for each shortfall (unless an open one asks for enough)")
 	if err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -35,12 +36,19 @@ func runPreflight(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	needs := stacks.QuotaNeeds(cfg)
 	fmt.Fprintf(stdout, "Service quota pre-flight of stack %q (%s): %d needs in %d region(s)\n\n", *stack, file, len(needs), len(cfg.Regions))
-	rep, err := preflight.Check(ctx, preflight.NewAccount(awsCfg, stacks.QuotaOwner(cfg)), needs)
+	acct := preflight.NewAccount(awsCfg, stacks.QuotaOwner(cfg))
+	rep, err := preflight.Check(ctx, acct, needs)
 	if err != nil {
 		return exitFailure, err
 	}
 	rep.WriteText(stdout)
 	if len(rep.Shortfalls()) > 0 {
+		if *request {
+			fmt.Fprintln(stdout, "\nRequests:")
+			if err := acct.RequestIncreases(ctx, rep, stdout); err != nil {
+				return exitFailure, err
+			}
+		}
 		return exitFailure, nil
 	}
 	return exitOK, nil

@@ -26,7 +26,7 @@ func TestPreflightCommand(t *testing.T) {
 	awsAt(t, fake)
 	code, out, errOut := runCLI(t, "preflight", "--stack", "workshop")
 	require.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, out, "Every quota has room for the stack (50 checked)")
+	assert.Contains(t, out, "Every quota has room for the stack (53 checked)")
 	for _, region := range []string{"us-east-2", "us-west-2", "eu-west-2"} {
 		assert.Contains(t, out, region)
 	}
@@ -38,6 +38,10 @@ func TestPreflightCommand(t *testing.T) {
 	assert.Equal(t, exitFailure, code)
 	assert.Contains(t, out, "1 quota(s) fall short")
 	assert.Contains(t, out, "aws service-quotas request-service-quota-increase --region eu-west-2 --service-code vpc --quota-code L-FE5A380F --desired-value 2")
+
+	code, out, _ = runCLI(t, "preflight", "--stack", "workshop", "--request")
+	assert.Equal(t, exitFailure, code, "a filed request is not an approved one")
+	assert.Contains(t, out, "eu-west-2 L-FE5A380F: requested 2 (request req-1, PENDING)")
 
 	fake.Deny["ec2:DescribeVpcs"] = true
 	code, _, errOut = runCLI(t, "preflight", "--stack", "workshop")

@@ -33,6 +33,12 @@ type Instance struct {
 	VCPU                   int
 }
 
+// QuotaRequest is one quota increase request.
+type QuotaRequest struct {
+	ID, Region, Service, Code, Status string
+	Desired                           float64
+}
+
 // Volume is one EBS volume.
 type Volume struct {
 	ID, Type   string
@@ -98,6 +104,9 @@ type Server struct {
 	Defaults map[string]float64
 	// Plenty, when set, is the default of every quota Defaults leaves out.
 	Plenty float64
+	// Requests are the quota increase requests filed, in order (what
+	// ListRequestedServiceQuotaChangeHistoryByQuota lists).
+	Requests []QuotaRequest
 	// ErrorReasons answer GetServiceQuota of "region/service/code" with a
 	// Quota whose ErrorReason has this code and no value.
 	ErrorReasons map[string]string
@@ -260,8 +269,33 @@ func (s *Server) fail(w http.ResponseWriter, service string, status int, code, m
 }
 
 func (s *Server) quota(w http.ResponseWriter, region, action string, body []byte) {
-	var in struct{ ServiceCode, QuotaCode string }
+	var in struct {
+		ServiceCode, QuotaCode string
+		DesiredValue           float64
+	}
 	_ = json.Unmarshal(body, &in)
+	switch action {
+	case "servicequotas:RequestServiceQuotaIncrease":
+		s.mu.Lock()
+		req := QuotaRequest{ID: fmt.Sprintf("req-%d", len(s.Requests)+1), Region: region, Service: in.ServiceCode, Code: in.QuotaCode, Status: "PENDING", Desired: in.DesiredValue}
+		s.Requests = append(s.Requests, req)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		writeJSON(w, http.StatusOK, map[string]any{"RequestedQuota": requested(req)})
+		return
+	case "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota":
+		var list []map[string]any
+		s.mu.Lock()
+		for _, r := range s.Requests {
+			if r.Region == region && r.Service == in.ServiceCode && r.Code == in.QuotaCode {
+				list = append(list, requested(r))
+			}
+		}
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		writeJSON(w, http.StatusOK, map[string]any{"RequestedQuotas": list})
+		return
+	}
 	s.mu.Lock()
 	applied, ok := s.Applied[region+"/"+in.ServiceCode+"/"+in.QuotaCode]
 	def, hasDef := s.Defaults[in.ServiceCode+"/"+in.QuotaCode]
@@ -551,4 +585,8 @@ func (s *Server) scheduledActions(w http.ResponseWriter, rg *Region, form url.Va
 	}
 	writeXML(w, http.StatusOK, fmt.Sprintf("<DescribeScheduledActionsResponse><DescribeScheduledActionsResult><ScheduledUpdateGroupActions>%s</ScheduledUpdateGroupActions>%s</DescribeScheduledActionsResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></DescribeScheduledActionsResponse>",
 		b.String(), tok))
+}
+
+func requested(r QuotaRequest) map[string]any {
+	return map[string]any{"Id": r.ID, "ServiceCode": r.Service, "QuotaCode": r.Code, "DesiredValue": r.Desired, "Status": r.Status}
 }

@@ -143,6 +143,36 @@ func TestCheckReportsShortfallWithTheRequest(t *testing.T) {
 	assert.Contains(t, out.String(), "--quota-code L-0263D0A3 --desired-value 6")
 }
 
+// --request files each shortfall once: a second run finds the open request.
+func TestRequestIncreasesOnce(t *testing.T) {
+	s := account(t)
+	acct := preflight.NewAccount(s.Config(), owner)
+	needs := []preflight.Need{need(preflight.OnDemandVCPU[preflight.ClassStandard], 48, preflight.ClassStandard, ""), need(preflight.VPCs, 1, "", "")}
+	rep, err := preflight.Check(context.Background(), acct, needs)
+	require.NoError(t, err)
+	var out strings.Builder
+	require.NoError(t, acct.RequestIncreases(context.Background(), rep, &out))
+	require.Len(t, s.Requests, 1)
+	assert.Equal(t, fakeaws.QuotaRequest{ID: "req-1", Region: "us-east-1", Service: "ec2", Code: "L-1216C47A", Status: "PENDING", Desired: 68}, s.Requests[0])
+	assert.Contains(t, out.String(), "us-east-1 L-1216C47A: requested 68 (request req-1, PENDING)")
+
+	out.Reset()
+	require.NoError(t, acct.RequestIncreases(context.Background(), rep, &out))
+	assert.Len(t, s.Requests, 1, "an open request for enough is not filed again")
+	assert.Contains(t, out.String(), "request req-1 for 68 is already PENDING")
+
+	s.Requests[0].Status = "DENIED"
+	out.Reset()
+	require.NoError(t, acct.RequestIncreases(context.Background(), rep, &out))
+	assert.Len(t, s.Requests, 2, "a denied request is asked again")
+
+	s.Deny["servicequotas:RequestServiceQuotaIncrease"] = true
+	s.Requests = nil
+	err = acct.RequestIncreases(context.Background(), rep, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "servicequotas:RequestServiceQuotaIncrease L-1216C47A in us-east-1 was denied")
+}
+
 func TestCheckRetriesThrottling(t *testing.T) {
 	s := account(t)
 	s.Throttle["ec2:DescribeInstances"] = 2
