@@ -257,7 +257,7 @@ func checkProvisioners(ctx context.Context, in Inputs, orgs []Organization, add 
 			}
 			name := fmt.Sprintf("provisioners %s in %s", o.Name, rc.Name)
 			switch {
-			case online < floor || (floor == 0 && online == 0 && offline > 0):
+			case online < floor:
 				add(name, Fail, "%d connected with tags %v, %d expected (%d offline)", online, want, floor, offline)
 			case offline > 0:
 				add(name, Warn, "%d connected, %d stale (offline) daemon record(s): coderd routes no job to them", online, offline)

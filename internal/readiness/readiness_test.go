@@ -180,6 +180,17 @@ func TestReadyPlatformPasses(t *testing.T) {
 	assert.Contains(t, out.String(), "READY as of 2026-12-03T14:00:00Z")
 }
 
+// Offline daemon records (pods replaced by a rollout) are reported, not
+// failed: coderd hands them no job.
+func TestStaleDaemonsWarn(t *testing.T) {
+	w := readyWorld(t)
+	w.daemons["org-demo"] = append(w.daemons["org-demo"], map[string]any{"name": "old", "status": "offline",
+		"tags": stacks.ProvisionerTags(w.cfg.Coder.Provisioners.Organizations[1], "us-west-2")})
+	rep := w.check(t, checkAt)
+	assert.True(t, rep.Ready())
+	assert.Equal(t, readiness.Warn, statuses(rep)["provisioners demo in us-west-2"])
+}
+
 // A section an admin dismissed does not fail the check, though coderd's
 // top-level severity still counts it.
 func TestDismissedHealthSectionIsIgnored(t *testing.T) {
