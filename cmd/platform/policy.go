@@ -17,8 +17,11 @@ func runPolicy(args []string, stdout, stderr io.Writer) (int, error) {
 		writePolicyTable(stdout)
 		return exitOK, nil
 	}
+	if len(args) > 0 && args[0] == "summary" {
+		return runPolicySummary(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "check" {
-		return exitUsage, usageError{"usage: platform policy check [--policy-config FILE] FILE | platform policy list"}
+		return exitUsage, usageError{"usage: platform policy check [--policy-config FILE] FILE | platform policy summary FILE... | platform policy list"}
 	}
 	fs := newFlags("policy check", stderr)
 	policyConfig := fs.String("policy-config", "", "policy config file (the format of pulumi --policy-pack-config): enforcement levels and thresholds")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,6 +55,19 @@ func TestPreflightCommand(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 }
 
+func TestPolicySummary(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/preview-prod.json"
+	code, _, errOut := runCLI(t, "preview", "--stack", "prod", "--json", path)
+	require.Equal(t, exitOK, code, errOut)
+	code, out, errOut := runCLI(t, "policy", "summary", path)
+	require.Equal(t, exitOK, code, errOut)
+	assert.True(t, strings.HasPrefix(out, SummaryMarker+"\n"), "the marker finds the comment to update")
+	assert.Regexp(t, "\\| `preview-prod` \\| [0-9]+ \\| 0 \\| 0 \\| 0 \\| 0 \\| 0 ✅ \\| [0-9]+ \\|", out)
+	code, _, _ = runCLI(t, "policy", "summary")
+	assert.Equal(t, exitUsage, code)
+}
+
 func TestDeployDryRunPrintsStages(t *testing.T) {
 	code, out, errOut := runCLI(t, "deploy", "--stack", "workshop", "--dry-run", "--from", "v2.34.2")
 	require.Equal(t, exitOK, code, errOut)
@@ -92,4 +106,14 @@ func TestWorkshopCheckRefusesBadInput(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%v", c.args)
 		assert.Contains(t, errOut, c.want, "%v", c.args)
 	}
+}
+
+func TestWorkshopCheckWithinSkipsOutsideTheWindow(t *testing.T) {
+	t.Setenv("CODER_SESSION_TOKEN", "")
+	code, out, errOut := runCLI(t, "workshop", "check", "--stack", "workshop", "--at", "2026-11-20T12:00:00Z", "--within", "48h")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "is not within 48h0m0s of 2026-11-20T12:00:00Z: nothing to check")
+	code, _, errOut = runCLI(t, "workshop", "check", "--stack", "workshop", "--at", "2026-12-09T12:00:00Z", "--within", "48h")
+	assert.Equal(t, exitUsage, code, "inside the window it checks, and needs a token")
+	assert.Contains(t, errOut, "CODER_SESSION_TOKEN is empty")
 }

@@ -26,6 +26,7 @@ func runWorkshop(args []string, stdout, stderr io.Writer) (int, error) {
 	configFile := fs.String("config-file", "", "read this stack file instead of the committed one")
 	at := fs.String("at", "", "check as of this time (RFC 3339; default now): certificates and the event's scaling actions are judged at it")
 	tokenEnv := fs.String("token-env", "CODER_SESSION_TOKEN", "environment variable holding a coderd owner's session token")
+	within := fs.Duration("within", 0, "check only when the event starts within this long of --at, or is under way (a scheduled run); otherwise exit 0")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return exitUsage, err
 	}
@@ -54,6 +55,11 @@ func runWorkshop(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if cfg.Scaling.Event == nil {
 		return exitUsage, usageError{fmt.Sprintf("stack %s declares no workshop (scaling.event)", *stack)}
+	}
+	if ev := cfg.Scaling.Event; *within > 0 && (ev.StartTime.Sub(when) > *within || when.After(ev.EndTime)) {
+		fmt.Fprintf(stdout, "The event (%s to %s) is not within %s of %s: nothing to check.\n",
+			ev.StartTime.Format(time.RFC3339), ev.EndTime.Format(time.RFC3339), *within, when.Format(time.RFC3339))
+		return exitOK, nil
 	}
 	token := os.Getenv(*tokenEnv)
 	if token == "" {
