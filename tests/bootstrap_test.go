@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	bootstrap "github.com/platformeng/coder-platform/bootstrap/program"
+	"github.com/platformeng/coder-platform/components/state"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/policy/gate"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -106,9 +108,13 @@ func TestBootstrapStateBucket(t *testing.T) {
 			// The replication role may use the replica's key as S3 does with
 			// a Bucket Key: encrypt, and decrypt (a regression: without
 			// kms:Decrypt every replication fails).
-			roles := r.OfType(tRole)
-			require.Len(t, roles, 1, "the replication role is the project's only role")
-			role := roles[0]
+			var role *preview.Resource
+			for _, rr := range r.OfType(tRole) {
+				if rr.Name == "state-replication" {
+					role = rr
+				}
+			}
+			require.NotNil(t, role, "the replication role")
 			replGrants := map[string][]string{}
 			for _, st := range inlinePolicy(t, r, role) {
 				replGrants[st.Sid] = st.Action
@@ -136,9 +142,14 @@ func TestBootstrapStateBucket(t *testing.T) {
 			}
 			assert.Equal(t, []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, grants["ReadWriteState"])
 			assert.Equal(t, []string{"kms:Encrypt", "kms:Decrypt"}, grants["SecretsProviderKey"])
-			atts := r.OfType(tAttachment)
-			require.Len(t, atts, len(cfg.DeployerRoleArns))
-			assert.Equal(t, cfg.DeployerRoleArns[0][strings.LastIndex(cfg.DeployerRoleArns[0], "/")+1:], str(atts[0], "role"))
+			var deployers []string
+			for _, a := range r.OfType(tAttachment) {
+				if strings.HasPrefix(a.Name, "state-deployer-") {
+					deployers = append(deployers, str(a, "role"))
+				}
+			}
+			require.Len(t, deployers, len(cfg.DeployerRoleArns))
+			assert.Equal(t, cfg.DeployerRoleArns[0][strings.LastIndex(cfg.DeployerRoleArns[0], "/")+1:], deployers[0])
 
 			// The secrets-provider key exists under the alias the README names.
 			aliases := map[string]bool{}
@@ -214,4 +225,114 @@ func TestBootstrapConfigRules(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, config.DefaultNoncurrentVersionDays, b.NoncurrentVersionDays)
 	assert.Equal(t, config.DefaultAccessLogRetentionDays, b.AccessLogRetentionDays)
+}
+
+func TestBootstrapGitHubRoles(t *testing.T) {
+	for _, name := range []string{"prod", "workshop"} {
+		r := bootstrapStack(t, name)
+		providers := r.OfType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+		require.Len(t, providers, 1)
+		assert.Equal(t, "https://token.actions.githubusercontent.com", str(providers[0], "url"))
+		assert.Equal(t, []string{"sts.amazonaws.com"}, strs(providers[0], "clientIdLists"))
+
+		roles := map[string]*preview.Resource{}
+		for _, role := range r.OfType(tRole) {
+			roles[role.Name] = role
+		}
+		subjects := func(role *preview.Resource) any {
+			var doc struct {
+				Statement []struct {
+					Condition map[string]map[string]any
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(str(role, "assumeRolePolicy")), &doc))
+			require.Len(t, doc.Statement, 1)
+			assert.Equal(t, "sts.amazonaws.com", doc.Statement[0].Condition["StringEquals"]["token.actions.githubusercontent.com:aud"])
+			return doc.Statement[0].Condition["StringEquals"]["token.actions.githubusercontent.com:sub"]
+		}
+		assert.Equal(t, []any{"repo:platformeng/coder-platform:pull_request", "repo:platformeng/coder-platform:ref:refs/heads/main"},
+			subjects(roles["github-preview"]), "previews: pull requests and the default branch's scheduled checks")
+		assert.Equal(t, []any{"repo:platformeng/coder-platform:environment:" + name}, subjects(roles["github-deploy"]),
+			"deploys: only the stack's protected environment")
+
+		attached := map[string][]string{}
+		statePolicy := ""
+		for _, a := range r.OfType(tAttachment) {
+			attached[a.Parent] = append(attached[a.Parent], str(a, "policyArn"))
+			if strings.HasPrefix(a.Name, "state-deployer-") {
+				statePolicy = str(a, "policyArn")
+			}
+		}
+		require.NotEmpty(t, statePolicy)
+		assert.Contains(t, attached[roles["github-preview"].URN], "arn:aws:iam::aws:policy/ReadOnlyAccess")
+		assert.Contains(t, attached[roles["github-deploy"].URN], "arn:aws:iam::aws:policy/ReadOnlyAccess")
+		assert.Contains(t, attached[roles["github-deploy"].URN], statePolicy, "the deploy role has the state policy")
+
+		preview := map[string]statement{}
+		for _, st := range inlinePolicy(t, r, roles["github-preview"]) {
+			preview[st.Sid] = st
+		}
+		assert.Equal(t, []string{"s3:PutObject", "s3:DeleteObject"}, preview["LockState"].Action, "a preview writes only lock objects")
+		assert.True(t, strings.HasSuffix(preview["LockState"].Resource[0], "/.pulumi/locks/*"), preview["LockState"].Resource)
+		assert.Equal(t, []string{"kms:Decrypt"}, preview["SecretsProviderKey"].Action)
+	}
+}
+
+// The deploy role's services cover every AWS resource type the stacks
+// register: a new kind of resource is a change to the role too.
+func TestGitHubDeployRoleCoversTheStacksServices(t *testing.T) {
+	// pulumi-aws module → IAM service prefix(es)
+	prefixes := map[string][]string{
+		"amp": {"aps"}, "lb": {"elasticloadbalancing"}, "vpc": {"ec2"}, "ec2transitgateway": {"ec2"},
+		"cloudwatch": {"cloudwatch", "logs", "events"},
+	}
+	granted := map[string]bool{"iam": true, "s3": true}
+	for _, s := range state.DeployServices {
+		granted[s] = true
+	}
+	for _, name := range []string{"prod", "workshop"} {
+		for _, res := range stack(t, name).Resources {
+			module, ok := strings.CutPrefix(res.Type, "aws:")
+			if !ok {
+				continue
+			}
+			module, _, _ = strings.Cut(module, "/")
+			ps, ok := prefixes[module]
+			if !ok {
+				ps = []string{module}
+			}
+			for _, p := range ps {
+				assert.True(t, granted[p], "%s (%s) needs %s in state.DeployServices", res.Type, name, p)
+			}
+		}
+	}
+}
+
+func TestBootstrapGitHubConfigRules(t *testing.T) {
+	base := map[string]string{
+		"tags": `{"owner":"a","costCenter":"b"}`, "region": "us-east-2", "replicaRegion": "us-west-2",
+		"deployerRoleArns": `["arn:aws:iam::123456789012:role/d"]`,
+	}
+	for github, want := range map[string]string{
+		`{"repository":"platformeng"}`:                                  `github.repository: got "platformeng"; must be the repository as owner/name`,
+		`{"repository":"acme/*"}`:                                       `github.repository: got "acme/*"; must be the repository as owner/name`,
+		`{"repository":"acme/p","environment":"prod*"}`:                 `github.environment: got "prod*"; must be a GitHub environment name`,
+		`{"repository":"acme/p","branch":"release/*"}`:                  `github.branch: got "release/*"; must be a branch name without wildcards`,
+		`{"repository":"acme/p","environment":"prod","colour":"green"}`: `github.colour: got "set"; unknown key`,
+	} {
+		values := map[string]string{"github": github}
+		for k, v := range base {
+			values[k] = v
+		}
+		_, err := config.LoadBootstrap(bootstrap.Project, "x", config.MapSource{Values: values})
+		require.Error(t, err, github)
+		assert.Contains(t, err.Error(), want, github)
+	}
+	values := map[string]string{"github": `{"repository":"acme/p"}`}
+	for k, v := range base {
+		values[k] = v
+	}
+	b, err := config.LoadBootstrap(bootstrap.Project, "prod", config.MapSource{Values: values})
+	require.NoError(t, err)
+	assert.Equal(t, &config.GitHub{Repository: "acme/p", Environment: "prod", Branch: "main"}, b.GitHub, "defaults: the stack's environment, main")
 }

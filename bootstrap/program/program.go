@@ -66,6 +66,17 @@ func Deploy(ctx *pulumi.Context, cfg *config.Bootstrap) error {
 	ctx.Export("loginUrl", b.LoginURL)
 	ctx.Export("secretsProvider", b.SecretsProvider)
 	ctx.Export("deployerPolicyArn", b.DeployerPolicyArn)
+	if g := cfg.GitHub; g != nil {
+		gh, err := state.NewGitHub(ctx, "github", &state.GitHubArgs{
+			AccountID: account, Repository: g.Repository, Environment: g.Environment, Branch: g.Branch,
+			StatePolicyArn: b.DeployerPolicyArn, BucketArn: b.BucketArn, StateKeyArn: b.StateKeyArn, SecretsKey: b.SecretsKeyArn,
+		}, pulumi.Providers(primary))
+		if err != nil {
+			return err
+		}
+		ctx.Export("githubPreviewRoleArn", gh.PreviewRoleArn)
+		ctx.Export("githubDeployRoleArn", gh.DeployRoleArn)
+	}
 	return nil
 }
 

@@ -53,6 +53,9 @@ type Backend struct {
 	// SecretsProvider is the argument of `pulumi stack init --secrets-provider`.
 	SecretsProvider   pulumi.StringOutput `pulumi:"secretsProvider"`
 	DeployerPolicyArn pulumi.StringOutput `pulumi:"deployerPolicyArn"`
+
+	// For the GitHub identities (NewGitHub).
+	BucketArn, StateKeyArn, SecretsKeyArn pulumi.StringOutput
 }
 
 // NewBackend creates the state backend under one component.
@@ -97,6 +100,7 @@ func NewBackend(ctx *pulumi.Context, name string, args *BackendArgs, opts ...pul
 	b.LoginURL = pulumi.Sprintf("s3://%s?region=%s", primary.Bucket, args.Region)
 	b.SecretsProvider = pulumi.Sprintf("awskms://alias/%s/%s?region=%s", args.AliasPrefix, security.KeyStackSecrets, args.Region)
 	b.DeployerPolicyArn = policy.Arn
+	b.BucketArn, b.StateKeyArn, b.SecretsKeyArn = primary.Arn, keys.Arn(security.KeyState), keys.Arn(security.KeyStackSecrets)
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{
 		"bucketName": b.BucketName, "replicaBucketName": b.ReplicaBucketName, "loginUrl": b.LoginURL,
 		"secretsProvider": b.SecretsProvider, "deployerPolicyArn": b.DeployerPolicyArn,

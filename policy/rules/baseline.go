@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -431,7 +432,7 @@ func wildcards(m resource.PropertyMap, key string) []string {
 
 var irsaTrustScoped = &Policy{
 	Name:        "irsa-trust-scoped",
-	Description: "A role assumed through an OIDC provider trusts exactly one Kubernetes service account.",
+	Description: "A role assumed through the cluster's OIDC provider (IRSA) trusts exactly one Kubernetes service account.",
 	Severity:    High,
 	Enforcement: Mandatory,
 	Remediation: `condition the trust with StringEquals on "<issuer>:sub" = "system:serviceaccount:<namespace>:<name>" and "<issuer>:aud" = "sts.amazonaws.com".`,
@@ -443,7 +444,7 @@ var irsaTrustScoped = &Policy{
 		}
 		var out []string
 		for _, st := range doc {
-			if st.Effect != "Allow" || !slices.Contains(st.Action, "sts:AssumeRoleWithWebIdentity") {
+			if st.Effect != "Allow" || !slices.Contains(st.Action, "sts:AssumeRoleWithWebIdentity") || githubTrust(st) {
 				continue
 			}
 			var subs, auds []string
@@ -467,6 +468,72 @@ var irsaTrustScoped = &Policy{
 				out = append(out, fmt.Sprintf("the trust's subject %q is not one service account.", subs[0]))
 			}
 			if !slices.Equal(auds, []string{"sts.amazonaws.com"}) {
+				out = append(out, "the trust does not require the audience sts.amazonaws.com (:aud).")
+			}
+		}
+		return out
+	},
+}
+
+// githubIssuer is the issuer of GitHub Actions' OIDC tokens, the prefix
+// of its trust condition keys.
+const githubIssuer = "token.actions.githubusercontent.com"
+
+// githubSubject is one repository's pull requests, one branch or one
+// environment ("OpenID Connect reference", GitHub docs: subject claims).
+var githubSubject = regexp.MustCompile(`^repo:([A-Za-z0-9-]+/[A-Za-z0-9._-]+):(pull_request|ref:refs/heads/[A-Za-z0-9._/-]+|environment:[A-Za-z0-9_-]+)$`)
+
+// githubTrust reports whether a statement trusts GitHub Actions' tokens.
+func githubTrust(st statement) bool {
+	for _, cond := range st.Condition {
+		for k := range cond {
+			if strings.HasPrefix(k, githubIssuer+":") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var githubTrustScoped = &Policy{
+	Name:        "github-trust-scoped",
+	Description: "A role GitHub Actions assumes trusts one repository's named pull requests, branches or environments, for the audience sts.amazonaws.com.",
+	Severity:    High,
+	Enforcement: Mandatory,
+	Remediation: `condition the trust with StringEquals on "token.actions.githubusercontent.com:sub" = "repo:<owner>/<repo>:environment:<name>" (or :pull_request, :ref:refs/heads/<branch>) and ":aud" = "sts.amazonaws.com".`,
+	Types:       []string{tRole},
+	Check: func(r *Resource, _ Config) []string {
+		doc, s := policyDoc(r.Props, "assumeRolePolicy")
+		if s != known {
+			return nil
+		}
+		var out []string
+		for _, st := range doc {
+			if st.Effect != "Allow" || !githubTrust(st) {
+				continue
+			}
+			for op, cond := range st.Condition {
+				if _, ok := cond[githubIssuer+":sub"]; ok && op != "StringEquals" {
+					out = append(out, fmt.Sprintf("the trust matches subjects with %s; use StringEquals.", op))
+				}
+			}
+			subs := anyStrings(st.Condition["StringEquals"][githubIssuer+":sub"])
+			if len(subs) == 0 {
+				out = append(out, "the trust names no subject (:sub): any repository's workflow could assume it.")
+			}
+			repos := map[string]bool{}
+			for _, sub := range subs {
+				m := githubSubject.FindStringSubmatch(sub)
+				if m == nil {
+					out = append(out, fmt.Sprintf("the trust's subject %q is not one repository's pull requests, branch or environment.", sub))
+					continue
+				}
+				repos[m[1]] = true
+			}
+			if len(repos) > 1 {
+				out = append(out, fmt.Sprintf("the trust names %d repositories, not one.", len(repos)))
+			}
+			if !slices.Equal(anyStrings(st.Condition["StringEquals"][githubIssuer+":aud"]), []string{"sts.amazonaws.com"}) {
 				out = append(out, "the trust does not require the audience sts.amazonaws.com (:aud).")
 			}
 		}

@@ -179,6 +179,30 @@ func TestIRSATrustScoped(t *testing.T) {
 	})
 }
 
+func TestGitHubTrustScoped(t *testing.T) {
+	trust := func(cond string) *Resource {
+		return res(t, tRole, `{"assumeRolePolicy":{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":`+cond+`}]}}`)
+	}
+	const aud = `"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"`
+	checkResource(t, githubTrustScoped, []resourceCase{
+		{"environment", trust(`{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/platform:environment:prod",` + aud + `}}`), nil},
+		{"pull requests and main", trust(`{"StringEquals":{"token.actions.githubusercontent.com:sub":["repo:acme/platform:pull_request","repo:acme/platform:ref:refs/heads/main"],` + aud + `}}`), nil},
+		{"any branch", trust(`{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/platform:*"},"StringEquals":{` + aud + `}}`),
+			[]string{"the trust matches subjects with StringLike; use StringEquals.", "the trust names no subject (:sub): any repository's workflow could assume it."}},
+		{"wildcard repository", trust(`{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/*:pull_request",` + aud + `}}`),
+			[]string{`the trust's subject "repo:acme/*:pull_request" is not one repository's pull requests, branch or environment.`}},
+		{"two repositories", trust(`{"StringEquals":{"token.actions.githubusercontent.com:sub":["repo:acme/a:pull_request","repo:acme/b:pull_request"],` + aud + `}}`),
+			[]string{"the trust names 2 repositories, not one."}},
+		{"no audience", trust(`{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/platform:environment:prod"}}`),
+			[]string{"the trust does not require the audience sts.amazonaws.com (:aud)."}},
+		{"an IRSA role is not its business", trust(`{"StringEquals":{"oidc.eks/id/X:sub":"system:serviceaccount:coder:coder","oidc.eks/id/X:aud":"sts.amazonaws.com"}}`), nil},
+	})
+	// And IRSA's rule leaves GitHub's trust to this one.
+	checkResource(t, irsaTrustScoped, []resourceCase{
+		{"github trust", trust(`{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/platform:environment:prod",` + aud + `}}`), nil},
+	})
+}
+
 func TestRequiredTags(t *testing.T) {
 	provider := res(t, tProviderAWS, `{"region":"us-east-2","defaultTags":{"tags":{"project":"p","stack":"s","region":"r","owner":"o","cost-center":"c"}}}`)
 	engineProvider := res(t, tProviderAWS, `{"region":"us-east-2","defaultTags":"{\"tags\":{\"project\":\"p\",\"stack\":\"s\",\"region\":\"r\",\"owner\":\"o\",\"cost-center\":\"c\"}}"}`)

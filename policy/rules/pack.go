@@ -18,7 +18,7 @@ func Pack() []*Policy {
 		// Baseline.
 		sgNoWorldIngress, sgWorldHTTPSOnlyOnLoadBalancer, imdsv2Required, eksPrivateEndpoint,
 		eksControlPlaneLogs, vpcFlowLogs, logRetention, dataStoreProtection, backupCrossRegion,
-		secretsRotation, iamNoWildcard, irsaTrustScoped, requiredTags,
+		secretsRotation, iamNoWildcard, irsaTrustScoped, githubTrustScoped, requiredTags,
 		// Coder.
 		coderProvisionerDaemonsZero, coderProvisionerKeyAuth, coderVersionConsistency,
 		// Identity.

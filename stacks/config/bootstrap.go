@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -26,6 +27,18 @@ type Bootstrap struct {
 	// DeployerRoleArns get the state-access policy attached: the roles
 	// `pulumi up` runs as (each stack's cluster.deployerRoleArn).
 	DeployerRoleArns []string `json:"deployerRoleArns"`
+	// GitHub, when set, creates the GitHub Actions OIDC provider and the
+	// preview and deploy roles of the repository's workflows.
+	GitHub *GitHub `json:"github"`
+}
+
+// GitHub names the repository whose workflows deploy this account's stacks.
+type GitHub struct {
+	Repository string `json:"repository"` // owner/name
+	// Environment is the GitHub environment whose jobs may deploy (the
+	// stack's name by default); Branch the default branch (main).
+	Environment string `json:"environment"`
+	Branch      string `json:"branch"`
 }
 
 // Bootstrap defaults and bounds.
@@ -48,6 +61,14 @@ func LoadBootstrap(project, stack string, src Source) (*Bootstrap, error) {
 		}
 		if b.AccessLogRetentionDays == 0 {
 			b.AccessLogRetentionDays = DefaultAccessLogRetentionDays
+		}
+		if g := b.GitHub; g != nil {
+			if g.Environment == "" {
+				g.Environment = stack
+			}
+			if g.Branch == "" {
+				g.Branch = "main"
+			}
 		}
 		b.validate(p)
 	}
@@ -77,6 +98,17 @@ func (b *Bootstrap) validate(p *problems) {
 	if len(b.DeployerRoleArns) == 0 {
 		p.add("deployerRoleArns", b.DeployerRoleArns, "list the IAM roles `pulumi up` runs as (each stack's cluster.deployerRoleArn); they get the state-access policy")
 	}
+	if g := b.GitHub; g != nil {
+		if !githubRepo.MatchString(g.Repository) {
+			p.add("github.repository", g.Repository, "must be the repository as owner/name, such as platformeng/coder-platform")
+		}
+		if !githubName.MatchString(g.Environment) {
+			p.add("github.environment", g.Environment, "must be a GitHub environment name (letters, digits, - and _)")
+		}
+		if !githubBranch.MatchString(g.Branch) {
+			p.add("github.branch", g.Branch, "must be a branch name without wildcards")
+		}
+	}
 	seen := map[string]bool{}
 	account := ""
 	for i, arn := range b.DeployerRoleArns {
@@ -97,6 +129,14 @@ func (b *Bootstrap) validate(p *problems) {
 		seen[arn] = true
 	}
 }
+
+// GitHub names: a trust subject must match one repository, one
+// environment and one branch exactly, so none may hold a wildcard.
+var (
+	githubRepo   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+	githubName   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	githubBranch = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,255}$`)
+)
 
 // arnAccount is the account id of an IAM ARN.
 func arnAccount(arn string) string {
