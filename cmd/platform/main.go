@@ -50,7 +50,7 @@ func commands() []command {
 	return []command{
 		{"preview", "run the program offline and print the resource tree, network plan and diagnostics", runPreview},
 		{"capacity", "recommend capacity for N concurrent users and show the gap to the stack config", runCapacity},
-		{"policy", "policy check FILE: judge a preview JSON file (offline or pulumi preview --json) with the policy pack", runPolicy},
+		{"policy", "policy check FILE: judge a preview JSON file (offline or pulumi preview --json) with the policy pack; policy summary FILE...: the Markdown table of pull requests", runPolicy},
 		{"templates", "templates check: compose every template and check it against the contract (template CI)", runTemplates},
 		{"drift", "refresh a deployed stack in preview mode and report drift (exit 1 on drift)", runDrift},
 		{"deploy", "gate with the offline preview and policy pack, then update; a Coder upgrade moves the control plane first (--dry-run prints the stages)", runDeploy},

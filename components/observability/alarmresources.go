@@ -23,10 +23,9 @@ func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
 		sets = append(sets, set{DatabaseAlarms(a.Thresholds, a.Database.MaxACU), pulumi.StringMap{"DBClusterIdentifier": a.Database.ClusterIdentifier}})
 	}
 	if lb := a.LoadBalancer; lb != nil {
-		alarms := LoadBalancerAlarms(a.Thresholds)
-		sets = append(sets,
-			set{alarms[:1], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix, "TargetGroup": lb.TargetGroupArnSuffix}},
-			set{alarms[1:], pulumi.StringMap{"LoadBalancer": lb.ArnSuffix}})
+		for _, al := range LoadBalancerAlarms(a.Thresholds) {
+			sets = append(sets, set{[]Alarm{al}, lb.dimensions(al)})
+		}
 	}
 	if a.Day2 {
 		sets = append(sets, set{[]Alarm{Day2Alarm(a.Stack)}, pulumi.StringMap{}})
@@ -74,4 +73,15 @@ func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
 		}
 	}
 	return nil
+}
+
+// dimensions are the load balancer's, and its target group's for a metric
+// that exists per target group; by the alarm's own field, never by its
+// place in a list.
+func (lb *LoadBalancerRefs) dimensions(al Alarm) pulumi.StringMap {
+	dims := pulumi.StringMap{"LoadBalancer": lb.ArnSuffix}
+	if al.PerTargetGroup {
+		dims["TargetGroup"] = lb.TargetGroupArnSuffix
+	}
+	return dims
 }

@@ -15,6 +15,9 @@ type Alarm struct {
 	Namespace, Metric      string
 	// Dimensions name the region's resources (filled in by the component).
 	Dimensions map[string]string
+	// PerTargetGroup: the metric exists per target group (the NLB's
+	// UnHealthyHostCount), so its alarm names the target group too.
+	PerTargetGroup bool
 	// Statistic is Average, Maximum, Minimum or Sum.
 	Statistic  string
 	Comparison string
@@ -119,7 +122,7 @@ func LoadBalancerAlarms(t Thresholds) []Alarm {
 	return []Alarm{
 		{Name: "nlb-unhealthy-hosts", Runbook: "nlb-unhealthy-hosts", Summary: "coderd targets fail health checks",
 			Namespace: "AWS/NetworkELB", Metric: "UnHealthyHostCount", Statistic: "Maximum", Comparison: "GreaterThanThreshold",
-			Threshold: t.NLBUnhealthyHosts, Period: 60, Evaluations: 3, Breaching: 3, Missing: "notBreaching"},
+			Threshold: t.NLBUnhealthyHosts, Period: 60, Evaluations: 3, Breaching: 3, Missing: "notBreaching", PerTargetGroup: true},
 		{Name: "nlb-tls-errors", Runbook: "nlb-tls-errors", Summary: "clients fail the TLS handshake",
 			Namespace: "AWS/NetworkELB", Metric: "ClientTLSNegotiationErrorCount", Statistic: "Sum", Comparison: "GreaterThanThreshold",
 			Threshold: t.NLBTLSNegotiationErrors, Period: 300, Evaluations: 1, Breaching: 1, Missing: "notBreaching"},
