@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -208,5 +209,6 @@ func gateQuotas(ctx *pulumi.Context, cfg *config.Stack, opts Options) error {
 	}
 	msg := problem + "\nNothing was created. Fix the quotas, or set preflight: warn to deploy anyway."
 	_ = ctx.Log.Error(msg, nil)
-	return fmt.Errorf("quota pre-flight: %s", msg)
+	// The table is in the log above; the error only says why the update stopped.
+	return errors.New("quota pre-flight: the account cannot hold the stack, or could not be read (see the log); nothing was created")
 }

@@ -275,6 +275,23 @@ func TestBootstrapGitHubRoles(t *testing.T) {
 		assert.Equal(t, []string{"s3:PutObject", "s3:DeleteObject"}, preview["LockState"].Action, "a preview writes only lock objects")
 		assert.True(t, strings.HasSuffix(preview["LockState"].Resource[0], "/.pulumi/locks/*"), preview["LockState"].Resource)
 		assert.Equal(t, []string{"kms:Decrypt"}, preview["SecretsProviderKey"].Action)
+		if name == "workshop" {
+			// It reads the Cloudflare token the workshop's DNS looks up.
+			token := stack(t, "workshop").Config.DNS.Cloudflare.APITokenSecretID
+			require.NotEmpty(t, token)
+			assert.Equal(t, []string{"secretsmanager:GetSecretValue"}, preview["PreviewSecrets"].Action)
+			assert.Equal(t, []string{"arn:aws:secretsmanager:*:123456789012:secret:" + token + "-??????"}, preview["PreviewSecrets"].Resource)
+		}
+
+		// The deploy role may not touch the CI identities nor hand out
+		// AdministratorAccess.
+		deploy := map[string]statement{}
+		for _, st := range inlinePolicy(t, r, roles["github-deploy"]) {
+			deploy[st.Sid] = st
+		}
+		assert.Equal(t, "Deny", deploy["ProtectCIIdentities"].Effect)
+		assert.Len(t, deploy["ProtectCIIdentities"].Resource, 3)
+		assert.Equal(t, "Deny", deploy["NoAdministratorAccess"].Effect)
 	}
 }
 
@@ -319,6 +336,7 @@ func TestBootstrapGitHubConfigRules(t *testing.T) {
 		`{"repository":"acme/p","environment":"prod*"}`:                 `github.environment: got "prod*"; must be a GitHub environment name`,
 		`{"repository":"acme/p","branch":"release/*"}`:                  `github.branch: got "release/*"; must be a branch name without wildcards`,
 		`{"repository":"acme/p","environment":"prod","colour":"green"}`: `github.colour: got "set"; unknown key`,
+		`{"repository":"acme/p","previewSecrets":["coder/*"]}`:          `github.previewSecrets[0]: got "coder/*"; must be a Secrets Manager secret name`,
 	} {
 		values := map[string]string{"github": github}
 		for k, v := range base {

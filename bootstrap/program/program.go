@@ -68,7 +68,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Bootstrap) error {
 	ctx.Export("deployerPolicyArn", b.DeployerPolicyArn)
 	if g := cfg.GitHub; g != nil {
 		gh, err := state.NewGitHub(ctx, "github", &state.GitHubArgs{
-			AccountID: account, Repository: g.Repository, Environment: g.Environment, Branch: g.Branch,
+			AccountID: account, Repository: g.Repository, Environment: g.Environment, Branch: g.Branch, PreviewSecrets: g.PreviewSecrets,
 			StatePolicyArn: b.DeployerPolicyArn, BucketArn: b.BucketArn, StateKeyArn: b.StateKeyArn, SecretsKey: b.SecretsKeyArn,
 		}, pulumi.Providers(primary))
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/platformeng/coder-platform/internal/deploy"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/policy/gate"
+	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // runDeploy gates the stack with the offline preview and the policy pack,
@@ -19,7 +20,7 @@ func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("deploy", stderr)
 	stack := fs.String("stack", "", "stack to deploy: prod or workshop")
 	dryRun := fs.Bool("dry-run", false, "print the stages and stop")
-	from := fs.String("from", "", `the Coder version the stack runs now, or "none" before the first deployment (default: read from coderd's /api/v2/buildinfo)`)
+	from := fs.String("from", "", `the Coder version the stack runs now, or "none" (default: the coderd release in the stack's state)`)
 	wait := fs.Duration("wait", 20*time.Minute, "how long a stage waits for its regions to report the new version and be healthy")
 	policyConfig := fs.String("policy-config", "", "policy config file, as for preview")
 	if err := parseFlags(fs, args); err != nil {
@@ -49,33 +50,63 @@ func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	ctx := context.Background()
 	coderd := deploy.Coderd{}
+	var s auto.Stack
+	open := func() error {
+		if s.Name() != "" {
+			return nil
+		}
+		var err error
+		if s, err = auto.UpsertStackLocalSource(ctx, *stack, proj.Dir); err != nil {
+			return fmt.Errorf("stack %s: %w", *stack, err)
+		}
+		return nil
+	}
 	deployed := *from
 	switch deployed {
 	case "none":
 		deployed = ""
 	case "":
-		probe, cancel := context.WithTimeout(ctx, 15*time.Second)
-		deployed, err = coderd.Version(probe, cfg.Coder.AccessURL)
-		cancel()
-		if err != nil {
-			// Never guess: a stack whose coderd is down mid-upgrade would
-			// otherwise move its proxies with the control plane.
-			return exitFailure, fmt.Errorf("coderd at %s did not answer (%v): pass --from VERSION (the version the stack runs) or --from none (not deployed yet)", cfg.Coder.AccessURL, err)
+		// The state says what runs: a first deploy, or one whose coderd is
+		// still held back for its secrets, has no coderd release yet.
+		if err := open(); err != nil {
+			return exitFailure, err
 		}
-		fmt.Fprintf(stdout, "coderd at %s runs %s; the stack declares %s.\n", cfg.Coder.AccessURL, deployed, cfg.Coder.Version)
+		dep, err := s.Export(ctx)
+		if err != nil {
+			return exitFailure, fmt.Errorf("reading the state of %s (or pass --from VERSION|none): %w", *stack, err)
+		}
+		if deployed, err = deploy.DeployedVersion(dep.Deployment, controlPlane(cfg)); err != nil {
+			return exitFailure, fmt.Errorf("reading the state of %s: %w", *stack, err)
+		}
+		fmt.Fprintf(stdout, "The state holds coderd %s; the stack declares %s.\n", orNone(deployed), cfg.Coder.Version)
 	}
 	stages := deploy.Plan(cfg, deployed)
 	deploy.WriteStages(stdout, stages)
 	if *dryRun {
 		return exitOK, nil
 	}
-	s, err := auto.UpsertStackLocalSource(ctx, *stack, proj.Dir)
-	if err != nil {
-		return exitFailure, fmt.Errorf("stack %s: %w", *stack, err)
+	if err := open(); err != nil {
+		return exitFailure, err
 	}
 	runner := deploy.Runner{Engine: deploy.AutoEngine{Stack: s, Out: stdout}, Coderd: coderd, Out: stdout, Wait: *wait, Poll: 15 * time.Second}
 	if err := runner.Run(ctx, stages); err != nil {
 		return exitFailure, err
 	}
 	return exitOK, nil
+}
+
+func controlPlane(cfg *config.Stack) string {
+	for _, r := range cfg.Regions {
+		if r.Role == config.RoleControlPlane {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "none (not deployed yet)"
+	}
+	return v
 }

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -141,6 +142,11 @@ func projectStackFile(project, stack, configFile string) (*preview.Project, stri
 // loadStack reads and validates a stack's config: the committed file, or
 // configFile. Every error is a usage or config error (exit 2).
 func loadStack(stack, configFile string) (*preview.Project, string, *config.Stack, error) {
+	return loadStackAt(stack, configFile, time.Now())
+}
+
+// loadStackAt is loadStack as of the instant now (config.LoadAt).
+func loadStackAt(stack, configFile string, now time.Time) (*preview.Project, string, *config.Stack, error) {
 	proj, file, err := stackFile(stack, configFile)
 	if err != nil {
 		return nil, "", nil, err
@@ -149,7 +155,7 @@ func loadStack(stack, configFile string) (*preview.Project, string, *config.Stac
 	if err != nil {
 		return nil, "", nil, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
 	}
-	cfg, err := config.Load(proj.Name, stack, sf.Source())
+	cfg, err := config.LoadAt(proj.Name, stack, sf.Source(), now)
 	if err != nil {
 		return nil, "", nil, err
 	}

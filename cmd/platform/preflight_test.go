@@ -84,8 +84,9 @@ func TestDeployDryRunPrintsStages(t *testing.T) {
 	assert.Contains(t, out, "Stage 1/1: update every region")
 	code, _, _ = runCLI(t, "deploy", "--stack", "workshop", "--wait", "0s")
 	assert.Equal(t, exitUsage, code)
-	code, _, _ = runCLI(t, "deploy", "--stack", "workshop", "--config-file", "Pulumi.workshop.yaml")
+	code, _, errOut = runCLI(t, "deploy", "--stack", "workshop", "--config-file", "Pulumi.workshop.yaml")
 	assert.Equal(t, exitUsage, code, "deploy takes the committed stack file only")
+	assert.Contains(t, errOut, "flag provided but not defined: -config-file")
 }
 
 func TestWorkshopCheckRefusesBadInput(t *testing.T) {

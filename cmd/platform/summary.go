@@ -43,9 +43,14 @@ func runPolicySummary(args []string, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			return exitUsage, usageError{fmt.Sprintf("reading %s: %v", file, err)}
 		}
+		// `pulumi preview --json` leaves unchanged resources out of its
+		// steps unless --show-sames; its changeSummary counts them.
 		ops := map[string]int{}
 		for _, s := range doc.Steps {
 			ops[s.Op]++
+		}
+		for op, n := range doc.ChangeSummary {
+			ops[op] = max(ops[op], n)
 		}
 		report := gate.Evaluate(preview.ResourcesFromDocument(doc), overrides)
 		mandatory := report.Mandatory()

@@ -134,7 +134,9 @@ func TestWorkflowCommandsExist(t *testing.T) {
 					_, _, help := runCLI(t, append(sub, "-h")...)
 					require.NotContains(t, help, "unknown command", "%s/%s: platform %v", name, job, sub)
 					for _, f := range flags {
-						assert.Contains(t, help, "-"+f+" ", "%s/%s: platform %v has no flag --%s", name, job, sub, f)
+						// The flag package prints "  -name type" or, for a
+						// boolean, "  -name" alone on its line.
+						assert.Regexp(t, `(?m)^\s+-`+regexp.QuoteMeta(f)+`(\s|$)`, help, "%s/%s: platform %v has no flag --%s", name, job, sub, f)
 					}
 				}
 			}

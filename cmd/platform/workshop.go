@@ -12,7 +12,6 @@ import (
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/internal/readiness"
 	"github.com/platformeng/coder-platform/stacks"
-	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // runWorkshop is `platform workshop check`: the readiness checklist of a
@@ -41,19 +40,16 @@ func runWorkshop(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		when = t
 	}
-	proj, file, err := stackFile(*stack, *configFile)
-	if err != nil {
-		return exitUsage, err
-	}
-	sf, err := config.ReadStackFile(file, proj.Name)
-	if err != nil {
-		return exitUsage, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
-	}
-	cfg, err := config.LoadAt(proj.Name, *stack, sf.Source(), when)
+	_, _, cfg, err := loadStackAt(*stack, *configFile, when)
 	if err != nil {
 		return exitUsage, err
 	}
 	if cfg.Scaling.Event == nil {
+		if *within > 0 {
+			// A scheduled run between events: nothing to check.
+			fmt.Fprintf(stdout, "Stack %s declares no workshop (scaling.event): nothing to check.\n", *stack)
+			return exitOK, nil
+		}
 		return exitUsage, usageError{fmt.Sprintf("stack %s declares no workshop (scaling.event)", *stack)}
 	}
 	if ev := cfg.Scaling.Event; *within > 0 && (ev.StartTime.Sub(when) > *within || when.After(ev.EndTime)) {

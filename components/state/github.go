@@ -44,7 +44,9 @@ type GitHubArgs struct {
 	StatePolicyArn          pulumi.StringInput
 	BucketArn               pulumi.StringInput
 	StateKeyArn, SecretsKey pulumi.StringInput
-	Tags                    pulumi.StringMap
+	// PreviewSecrets are secret names a preview reads (GetSecretValue).
+	PreviewSecrets []string
+	Tags           pulumi.StringMap
 }
 
 // GitHub is the OIDC provider and the two roles.
@@ -105,7 +107,8 @@ func NewGitHub(ctx *pulumi.Context, name string, a *GitHubArgs, opts ...pulumi.R
 		pulumi.Parent(preview)); err != nil {
 		return nil, wrap(err)
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-deploy", &iam.RolePolicyArgs{Role: deploy.Name, Policy: deployServices(a).JSON()},
+	protect := pulumi.StringArray{provider.Arn, preview.Arn, deploy.Arn}
+	if _, err := iam.NewRolePolicy(ctx, name+"-deploy", &iam.RolePolicyArgs{Role: deploy.Name, Policy: deployServices(a, protect).JSON()},
 		pulumi.Parent(deploy)); err != nil {
 		return nil, wrap(err)
 	}
@@ -129,9 +132,10 @@ func (g *GitHub) role(ctx *pulumi.Context, name, description string, provider *i
 }
 
 // previewState reads the state and writes only lock objects (a refresh
-// locks the stack), and decrypts the stack's secrets.
+// locks the stack), decrypts the stack's secrets, and reads the secrets
+// the program looks up (ReadOnlyAccess reads no secret value).
 func previewState(a *GitHubArgs) policydoc.Document {
-	return policydoc.Document{
+	doc := policydoc.Document{
 		{Sid: "ListState", Actions: []string{"s3:ListBucket"}, Resources: pulumi.StringArray{a.BucketArn}},
 		{Sid: "ReadState", Actions: []string{"s3:GetObject"}, Resources: pulumi.StringArray{pulumi.Sprintf("%s/*", a.BucketArn)}},
 		{Sid: "LockState", Actions: []string{"s3:PutObject", "s3:DeleteObject"},
@@ -139,12 +143,25 @@ func previewState(a *GitHubArgs) policydoc.Document {
 		{Sid: "StateKey", Actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resources: pulumi.StringArray{a.StateKeyArn}},
 		{Sid: "SecretsProviderKey", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{a.SecretsKey}},
 	}
+	if len(a.PreviewSecrets) > 0 {
+		var arns pulumi.StringArray
+		for _, name := range a.PreviewSecrets {
+			// Secrets Manager appends "-" and six characters to the name.
+			arns = append(arns, pulumi.Sprintf("arn:aws:secretsmanager:*:%s:secret:%s-??????", a.AccountID, name))
+		}
+		doc = append(doc,
+			policydoc.Statement{Sid: "PreviewSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: arns},
+			policydoc.Statement{Sid: "PreviewSecretsKeys", Actions: []string{"kms:Decrypt"},
+				Condition: pulumi.Map{"StringLike": pulumi.Map{"kms:ViaService": pulumi.String("secretsmanager.*.amazonaws.com")}}})
+	}
+	return doc
 }
 
 // deployServices: every action of the stack's services on the account's
 // own ARNs (and IAM's, S3's coder-* buckets, Route 53's), plus the named
-// creations that take no ARN.
-func deployServices(a *GitHubArgs) policydoc.Document {
+// creations that take no ARN; never on the CI identities, never
+// AdministratorAccess.
+func deployServices(a *GitHubArgs, protect pulumi.StringArray) policydoc.Document {
 	var actions []string
 	var resources pulumi.StringArray
 	for _, svc := range DeployServices {
@@ -165,5 +182,12 @@ func deployServices(a *GitHubArgs) policydoc.Document {
 		// The stacks' buckets are all named coder-<stack>-<region>-...
 		{Sid: "StackBuckets", Actions: []string{"s3:*"}, Resources: pulumi.StringArray{pulumi.String("arn:aws:s3:::coder-*"), pulumi.String("arn:aws:s3:::coder-*/*")}},
 		{Sid: "CreationsWithoutArn", Actions: DeployCreateActions},
+		// iam:* on the account's roles could rewrite the CI identities
+		// themselves or hand out AdministratorAccess: denied, whatever else
+		// allows it.
+		{Sid: "ProtectCIIdentities", Deny: true, Actions: []string{"iam:*"}, Resources: protect},
+		{Sid: "NoAdministratorAccess", Deny: true,
+			Actions: []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:PutRolePermissionsBoundary"},
+			Condition: pulumi.Map{"ArnEquals": pulumi.Map{"iam:PolicyARN": pulumi.String("arn:aws:iam::aws:policy/AdministratorAccess")}}},
 	}
 }

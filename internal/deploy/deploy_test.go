@@ -165,3 +165,25 @@ func TestRunStopsOnAFailedUpdate(t *testing.T) {
 	assert.Contains(t, err.Error(), "stage 1 (control plane to v2.35.1 (proxy regions excluded)): update: resource coder-workshop-us-east-2 failed")
 	assert.Len(t, eng.ups, 1)
 }
+
+// The running version comes from the state: the control plane's coder
+// release; none before coderd's first release.
+func TestDeployedVersionFromState(t *testing.T) {
+	const region = "urn:pulumi:workshop::coder-platform::coder:stacks:Region::"
+	state := `{"resources":[
+	  {"urn":"` + region + `us-east-2","type":"coder:stacks:Region"},
+	  {"urn":"` + region + `us-west-2","type":"coder:stacks:Region"},
+	  {"urn":"c1","type":"coder:coder:Coder","parent":"` + region + `us-east-2"},
+	  {"urn":"r1","type":"kubernetes:helm.sh/v3:Release","parent":"c1","inputs":{"chart":"coder","version":"2.34.2"}},
+	  {"urn":"r2","type":"kubernetes:helm.sh/v3:Release","parent":"` + region + `us-west-2","inputs":{"chart":"coder","version":"2.35.1"}},
+	  {"urn":"r3","type":"kubernetes:helm.sh/v3:Release","parent":"c1","inputs":{"chart":"keda","version":"2.17.0"}}]}`
+	v, err := deploy.DeployedVersion([]byte(state), "us-east-2")
+	require.NoError(t, err)
+	assert.Equal(t, "v2.34.2", v)
+	versions, err := deploy.ReleaseVersions([]byte(state))
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"us-east-2": {"v2.34.2"}, "us-west-2": {"v2.35.1"}}, versions, "other charts are not Coder's")
+	v, err = deploy.DeployedVersion([]byte(`{"resources":[]}`), "us-east-2")
+	require.NoError(t, err)
+	assert.Empty(t, v, "not deployed yet")
+}

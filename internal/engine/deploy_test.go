@@ -3,7 +3,6 @@ package engine_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -111,8 +110,8 @@ func tail(s string) string {
 	return s
 }
 
-// releaseVersions lists, per region, the distinct chart versions of the
-// Coder Helm releases (coder and coder-provisioner) in the stack's state.
+// releaseVersions lists, per region, the Coder chart versions in the
+// stack's state (deploy.ReleaseVersions, as platform deploy reads it).
 func releaseVersions(t *testing.T, s *engine.Stack) map[string][]string {
 	t.Helper()
 	v, err := stateReleaseVersions(s)
@@ -126,43 +125,7 @@ func stateReleaseVersions(s *engine.Stack) (map[string][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d struct {
-		Resources []struct {
-			URN    string         `json:"urn"`
-			Type   string         `json:"type"`
-			Parent string         `json:"parent"`
-			Inputs map[string]any `json:"inputs"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(dep.Deployment, &d); err != nil {
-		return nil, err
-	}
-	parent := map[string]string{}
-	for _, r := range d.Resources {
-		parent[r.URN] = r.Parent
-	}
-	seen := map[string]map[string]bool{}
-	out := map[string][]string{}
-	for _, r := range d.Resources {
-		chart, _ := r.Inputs["chart"].(string)
-		version, _ := r.Inputs["version"].(string)
-		if r.Type != "kubernetes:helm.sh/v3:Release" || (chart != "coder" && chart != "coder-provisioner") {
-			continue
-		}
-		for p := r.Parent; p != ""; p = parent[p] {
-			if _, region, ok := strings.Cut(p, "::"+deploy.RegionType+"::"); ok {
-				if seen[region] == nil {
-					seen[region] = map[string]bool{}
-				}
-				if !seen[region]["v"+version] {
-					seen[region]["v"+version] = true
-					out[region] = append(out[region], "v"+version)
-				}
-				break
-			}
-		}
-	}
-	return out, nil
+	return deploy.ReleaseVersions(dep.Deployment)
 }
 
 // workshopConfig is the committed workshop config, loaded at testNow.

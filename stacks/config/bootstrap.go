@@ -39,6 +39,10 @@ type GitHub struct {
 	// stack's name by default); Branch the default branch (main).
 	Environment string `json:"environment"`
 	Branch      string `json:"branch"`
+	// PreviewSecrets are the Secrets Manager secrets (names) a preview of
+	// the account's stacks reads: the Cloudflare token of
+	// dns.cloudflare.apiTokenSecretId.
+	PreviewSecrets []string `json:"previewSecrets"`
 }
 
 // Bootstrap defaults and bounds.
@@ -108,6 +112,11 @@ func (b *Bootstrap) validate(p *problems) {
 		if !githubBranch.MatchString(g.Branch) {
 			p.add("github.branch", g.Branch, "must be a branch name without wildcards")
 		}
+		for i, name := range g.PreviewSecrets {
+			if !secretName.MatchString(name) {
+				p.add(fmt.Sprintf("github.previewSecrets[%d]", i), name, "must be a Secrets Manager secret name (letters, digits and /_+=.@-, no wildcard)")
+			}
+		}
 	}
 	seen := map[string]bool{}
 	account := ""
@@ -136,6 +145,7 @@ var (
 	githubRepo   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
 	githubName   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 	githubBranch = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,255}$`)
+	secretName   = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 )
 
 // arnAccount is the account id of an IAM ARN.
