@@ -135,22 +135,43 @@ func TestQuotaNeedsMatchTheRegisteredResources(t *testing.T) {
 					wantVCPU[preflight.OnDemandVCPU[class].Code] += n * tp.VCPU
 				}
 				assert.Equal(t, wantVCPU, vcpu, fmt.Sprintf("%s vCPUs", region))
+				// EC2 workspaces: each one's home and root volumes, which stay
+				// while it is stopped (root size from its template's settings).
 				for _, sc := range r.Config.Plan.Region(region).Shapes {
-					if !sc.Shape.OnNodes() {
-						wantGiB += sc.Workspaces * sc.Shape.DiskGiB // homes; root volumes below
+					if sc.Shape.OnNodes() {
+						continue
 					}
+					template, _, _ := strings.Cut(sc.Shape.Name, "/")
+					root := 0
+					for _, tpl := range r.Config.Templates.Composed {
+						if tpl.Name == template {
+							v, ok := tpl.Settings["root_volume_gib"]
+							require.True(t, ok, "%s has a root volume setting", template)
+							root = int(toFloat(t, v))
+						}
+					}
+					require.Positive(t, root, template)
+					wantGiB += sc.Workspaces * (sc.Shape.DiskGiB + root)
 				}
-				ec2Roots := 0
+				gp3 := 0
 				for _, n := range needs {
 					if n.Region == region && n.Quota == preflight.GP3Storage {
-						ec2Roots = n.Amount - wantGiB
-						assert.GreaterOrEqual(t, ec2Roots, 0, n.Basis)
+						gp3 = n.Amount
 					}
 				}
-				if len(r.Config.Plan.Region(region).EC2) == 0 {
-					assert.Zero(t, ec2Roots, "%s: no EC2 workspaces, no root volumes", region)
-				}
+				assert.Equal(t, wantGiB, gp3, "%s gp3 GiB", region)
 			}
 		})
 	}
+}
+
+func toFloat(t *testing.T, v any) float64 {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case float64:
+		return x
+	}
+	t.Fatalf("not a number: %v", v)
+	return 0
 }

@@ -9,6 +9,7 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/internal/readiness"
 	"github.com/platformeng/coder-platform/stacks"
@@ -68,7 +69,7 @@ func runWorkshop(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	rep := readiness.Check(ctx, readiness.Inputs{
 		Config: cfg, At: when,
-		Coderd:  readiness.Coderd{URL: cfg.Coder.AccessURL, Token: token},
+		Coderd:  readiness.Coderd{Client: coderapi.Client{URL: cfg.Coder.AccessURL, Token: token}},
 		AWS:     readiness.AWS{Config: awsCfg},
 		Account: preflight.NewAccount(awsCfg, stacks.QuotaOwner(cfg)),
 	})

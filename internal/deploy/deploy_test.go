@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/deploy"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -97,14 +98,16 @@ func TestPlan(t *testing.T) {
 	assert.Len(t, staged[1].Check, 3)
 
 	assert.Len(t, deploy.Plan(cfg, "v2.35.1+abc"), 1, "no version change: one update")
-	assert.Len(t, deploy.Plan(cfg, ""), 1, "not deployed yet: one update")
+	first := deploy.Plan(cfg, "")
+	require.Len(t, first, 1, "not deployed yet: one update")
+	assert.Empty(t, first[0].Check, "no coderd to wait for before its secrets are filled")
 	cfg.Regions = cfg.Regions[:1]
 	assert.Len(t, deploy.Plan(cfg, "v2.34.2"), 1, "no proxies: one update")
 
-	assert.True(t, deploy.SameVersion("v2.35.1+1a2b3c", "v2.35.1"))
-	assert.True(t, deploy.SameVersion("2.35.1", "v2.35.1"))
-	assert.False(t, deploy.SameVersion("v2.35.10", "v2.35.1"))
-	assert.False(t, deploy.SameVersion("", "v2.35.1"))
+	assert.True(t, coderapi.SameVersion("v2.35.1+1a2b3c", "v2.35.1"))
+	assert.True(t, coderapi.SameVersion("2.35.1", "v2.35.1"))
+	assert.False(t, coderapi.SameVersion("v2.35.10", "v2.35.1"))
+	assert.False(t, coderapi.SameVersion("", "v2.35.1"))
 }
 
 func TestRunUpgradesControlPlaneFirst(t *testing.T) {

@@ -2,13 +2,15 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/platformeng/coder-platform/internal/coderapi"
 )
 
 // Engine is the stack as Automation API drives it.
@@ -19,61 +21,21 @@ type Engine interface {
 	Up(ctx context.Context, exclude []string) error
 }
 
-// Coderd reads a coderd's or workspace proxy's version and health.
+// Coderd reads each region's coderd or proxy; HTTP is its client (nil:
+// the default).
 type Coderd struct {
-	Client *http.Client
+	HTTP *http.Client
 }
 
-// Version is the build version at url (GET /api/v2/buildinfo, which coderd
-// and workspace proxies serve without a session).
+// Version is the build version at url (GET /api/v2/buildinfo).
 func (c Coderd) Version(ctx context.Context, url string) (string, error) {
-	var info struct {
-		Version string `json:"version"`
-	}
-	body, err := c.get(ctx, strings.TrimRight(url, "/")+"/api/v2/buildinfo")
-	if err != nil {
-		return "", err
-	}
-	if err := json.Unmarshal(body, &info); err != nil {
-		return "", fmt.Errorf("%s/api/v2/buildinfo: %w", url, err)
-	}
-	return info.Version, nil
+	b, err := coderapi.Client{URL: url, HTTP: c.HTTP}.BuildInfo(ctx)
+	return b.Version, err
 }
 
-// Healthy checks GET /healthz, which answers "OK" when the server is up.
+// Healthy checks GET /healthz.
 func (c Coderd) Healthy(ctx context.Context, url string) error {
-	body, err := c.get(ctx, strings.TrimRight(url, "/")+"/healthz")
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(string(body)) != "OK" {
-		return fmt.Errorf("%s/healthz answered %q", url, body)
-	}
-	return nil
-}
-
-func (c Coderd) get(ctx context.Context, url string) ([]byte, error) {
-	client := c.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
-	}
-	return body, nil
+	return coderapi.Client{URL: url, HTTP: c.HTTP}.Healthz(ctx)
 }
 
 // Runner runs stages.
@@ -102,24 +64,24 @@ func (r Runner) Run(ctx context.Context, stages []Stage) error {
 			return fmt.Errorf("stage %d (%s): %w", i+1, st.Name, err)
 		}
 	}
-	fmt.Fprintf(r.Out, "Done: every region runs %s and is healthy.\n", stages[len(stages)-1].Version)
+	if last := stages[len(stages)-1]; len(last.Check) > 0 {
+		fmt.Fprintf(r.Out, "Done: every region runs %s and is healthy.\n", last.Version)
+	} else {
+		fmt.Fprintln(r.Out, "Done: the update finished; there is no coderd to check yet.")
+	}
 	return nil
 }
 
 // await polls every region of the stage until each reports the version and
 // is healthy, or the wait runs out.
 func (r Runner) await(ctx context.Context, st Stage) error {
-	regions := make([]string, 0, len(st.Check))
-	for name := range st.Check {
-		regions = append(regions, name)
-	}
-	sort.Strings(regions)
+	regions := slices.Sorted(maps.Keys(st.Check))
 	deadline := time.Now().Add(r.Wait)
 	for _, name := range regions {
 		url := st.Check[name]
 		for {
 			v, err := r.Coderd.Version(ctx, url)
-			if err == nil && SameVersion(v, st.Version) {
+			if err == nil && coderapi.SameVersion(v, st.Version) {
 				err = r.Coderd.Healthy(ctx, url)
 				if err == nil {
 					fmt.Fprintf(r.Out, "  %s (%s): %s, healthy\n", name, url, v)
@@ -151,23 +113,17 @@ func WriteStages(w io.Writer, stages []Stage) {
 		for _, n := range st.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
-		regions := make([]string, 0, len(st.Check))
-		for name := range st.Check {
-			regions = append(regions, name)
-		}
-		sort.Strings(regions)
-		for _, name := range regions {
+		for _, name := range slices.Sorted(maps.Keys(st.Check)) {
 			fmt.Fprintf(w, "  then wait for %s (%s) to report %s and /healthz OK\n", name, st.Check[name], st.Version)
 		}
 	}
 }
 
 func summary(changes map[string]int) string {
-	ops := make([]string, 0, len(changes))
-	for op, n := range changes {
-		ops = append(ops, fmt.Sprintf("%s %d", op, n))
+	var ops []string
+	for _, op := range slices.Sorted(maps.Keys(changes)) {
+		ops = append(ops, fmt.Sprintf("%s %d", op, changes[op]))
 	}
-	sort.Strings(ops)
 	if len(ops) == 0 {
 		return "no changes"
 	}

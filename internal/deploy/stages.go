@@ -7,7 +7,8 @@ package deploy
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/platformeng/coder-platform/internal/coderapi"
 
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -57,7 +58,13 @@ func Plan(cfg *config.Stack, deployed string) []Stage {
 	for k, v := range proxies {
 		all[k] = v
 	}
-	if len(proxies) == 0 || deployed == "" || SameVersion(deployed, target) {
+	if deployed == "" {
+		// No coderd yet: it starts once the operators fill its secrets
+		// (docs/runbooks.md, First deployment), so there is nothing to wait for.
+		return []Stage{{Name: "first deployment of every region", Version: target,
+			Notes: []string{"coderd starts once its secrets are filled (docs/runbooks.md, First deployment); run deploy again then"}}}
+	}
+	if len(proxies) == 0 || coderapi.SameVersion(deployed, target) {
 		return []Stage{{Name: "update every region", Check: all, Version: target}}
 	}
 	var notes []string
@@ -70,14 +77,4 @@ func Plan(cfg *config.Stack, deployed string) []Stage {
 		{Name: fmt.Sprintf("control plane to %s (proxy regions excluded)", target), Exclude: proxyURNs, Check: control, Version: target, Notes: notes},
 		{Name: fmt.Sprintf("proxy regions to %s", target), Check: all, Version: target},
 	}
-}
-
-// SameVersion compares a coderd build version ("v2.35.1+1a2b3c") with a
-// release tag ("v2.35.1" or "2.35.1").
-func SameVersion(build, tag string) bool {
-	norm := func(v string) string {
-		v, _, _ = strings.Cut(v, "+")
-		return strings.TrimPrefix(strings.TrimSpace(v), "v")
-	}
-	return norm(build) != "" && norm(build) == norm(tag)
 }

@@ -59,6 +59,7 @@ type quotaValue struct {
 type regionUsage struct {
 	ownVPCs map[string]bool
 	counts  map[string]int // by usage key
+	counted map[usage]bool // the kinds read so far
 }
 
 // NewAccount returns an Account for cfg (from config.LoadDefaultConfig).
@@ -66,8 +67,12 @@ func NewAccount(cfg aws.Config, owner Owner) *Account {
 	return &Account{Config: cfg, Owner: owner, quotas: map[string]quotaValue{}, usage: map[string]*regionUsage{}}
 }
 
-func (a *Account) in(region string) func(*aws.Config) {
-	return func(c *aws.Config) { c.Region = region }
+// Regional is cfg for region: every client of the operations commands is
+// made per region from one config.
+func Regional(cfg aws.Config, region string) aws.Config {
+	c := cfg.Copy()
+	c.Region = region
+	return c
 }
 
 // Quota is the applied value of q in region, or AWS's default where the
@@ -78,9 +83,7 @@ func (a *Account) Quota(ctx context.Context, region string, q Quota) (float64, s
 	if v, ok := a.quotas[key]; ok {
 		return v.value, v.source, nil
 	}
-	cfg := a.Config.Copy()
-	a.in(region)(&cfg)
-	sq := servicequotas.NewFromConfig(cfg)
+	sq := servicequotas.NewFromConfig(Regional(a.Config, region))
 	in := &servicequotas.GetServiceQuotaInput{ServiceCode: aws.String(q.Service), QuotaCode: aws.String(q.Code)}
 	out, err := sq.GetServiceQuota(ctx, in)
 	var missing *sqtypes.NoSuchResourceException
@@ -126,7 +129,7 @@ func usageKey(u usage, class, az string) string { return fmt.Sprintf("%d/%s/%s",
 func (a *Account) regionUsage(ctx context.Context, region string, u usage) (*regionUsage, error) {
 	ru := a.usage[region]
 	if ru == nil {
-		ru = &regionUsage{counts: map[string]int{}}
+		ru = &regionUsage{counts: map[string]int{}, counted: map[usage]bool{}}
 		a.usage[region] = ru
 	}
 	// One call counts both lifecycles, or both database kinds.
@@ -137,12 +140,10 @@ func (a *Account) regionUsage(ctx context.Context, region string, u usage) (*reg
 	case usageDBInstances:
 		group = usageDBClusters
 	}
-	done := fmt.Sprintf("counted/%d", group)
-	if ru.counts[done] == 1 {
+	if ru.counted[group] {
 		return ru, nil
 	}
-	cfg := a.Config.Copy()
-	a.in(region)(&cfg)
+	cfg := Regional(a.Config, region)
 	if ru.ownVPCs == nil {
 		own, total, err := a.vpcs(ctx, ec2.NewFromConfig(cfg), region)
 		if err != nil {
@@ -173,7 +174,7 @@ func (a *Account) regionUsage(ctx context.Context, region string, u usage) (*reg
 	if err != nil {
 		return nil, err
 	}
-	ru.counts[done] = 1
+	ru.counted[group] = true
 	return ru, nil
 }
 

@@ -21,9 +21,7 @@ var RequestPermissions = []string{
 // until it approves.
 func (a *Account) RequestIncreases(ctx context.Context, rep *Report, w io.Writer) error {
 	for _, row := range rep.Shortfalls() {
-		cfg := a.Config.Copy()
-		cfg.Region = row.Region
-		sq := servicequotas.NewFromConfig(cfg)
+		sq := servicequotas.NewFromConfig(Regional(a.Config, row.Region))
 		want := float64(row.Desired())
 		open, err := openRequest(ctx, sq, row, want)
 		if err != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+
+	"github.com/platformeng/coder-platform/internal/preflight"
 )
 
 // AWS reads the live node groups and registries with the caller's
@@ -20,11 +22,7 @@ type AWS struct {
 	Config aws.Config
 }
 
-func (a AWS) in(region string) aws.Config {
-	c := a.Config.Copy()
-	c.Region = region
-	return c
-}
+func (a AWS) in(region string) aws.Config { return preflight.Regional(a.Config, region) }
 
 // Action is a scheduled action of a node group's Auto Scaling group.
 type Action struct {

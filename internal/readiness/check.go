@@ -5,13 +5,14 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/platformeng/coder-platform/internal/deploy"
+	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/stacks"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -129,7 +130,7 @@ func checkCoderd(ctx context.Context, in Inputs, add adder) {
 		// top-level severity counts dismissed ones too.
 		worst, dismissed := "ok", 0
 		var bad []string
-		for _, name := range sortedKeys(h.Sections) {
+		for _, name := range slices.Sorted(maps.Keys(h.Sections)) {
 			s := h.Sections[name]
 			switch {
 			case s.Severity == "ok":
@@ -161,7 +162,7 @@ func checkCoderd(ctx context.Context, in Inputs, add adder) {
 	want := in.Config.Coder.Version
 	if b, err := in.Coderd.BuildInfo(ctx); err != nil {
 		add("coderd version", Fail, "%v", err)
-	} else if !deploy.SameVersion(b.Version, want) {
+	} else if !coderapi.SameVersion(b.Version, want) {
 		add("coderd version", Fail, "coderd runs %s, the stack declares %s", b.Version, want)
 	} else {
 		add("coderd version", Pass, "%s", b.Version)
@@ -199,7 +200,7 @@ func checkProxies(ctx context.Context, in Inputs, add adder) {
 			add(name, Fail, "not registered with coderd (coder wsproxy create --name %s; docs/runbooks.md, Workspace proxy tokens)", region)
 		case p.Status.Status != "ok" || !p.Healthy:
 			add(name, Fail, "status %s %s", p.Status.Status, strings.Join(p.Status.Report.Errors, "; "))
-		case !deploy.SameVersion(p.Version, in.Config.Coder.Version):
+		case !coderapi.SameVersion(p.Version, in.Config.Coder.Version):
 			add(name, Fail, "runs %s, the stack declares %s", p.Version, in.Config.Coder.Version)
 		default:
 			add(name, Pass, "registered, healthy, %s", p.Version)
@@ -379,7 +380,7 @@ func checkCertificates(in Inputs, add adder) {
 			urls["proxy "+rc.Name] = rc.AccessURL
 		}
 	}
-	for _, who := range sortedKeys(urls) {
+	for _, who := range slices.Sorted(maps.Keys(urls)) {
 		name := "certificate of " + who
 		u, err := url.Parse(urls[who])
 		if err != nil {
@@ -431,7 +432,7 @@ func checkImages(ctx context.Context, in Inputs, add adder) {
 	if len(tagSet) == 0 || t.ImageRepository == "" {
 		return
 	}
-	tags := sortedKeys(tagSet)
+	tags := slices.Sorted(maps.Keys(tagSet))
 	missing, err := in.AWS.MissingImages(ctx, t.ImageRepository, tags)
 	var regions []string
 	for _, rc := range in.Config.Regions {
@@ -445,13 +446,4 @@ func checkImages(ctx context.Context, in Inputs, add adder) {
 	default:
 		add("workspace images", Pass, "%s holds %s for %s", t.ImageRepository, strings.Join(tags, ", "), strings.Join(regions, ", "))
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

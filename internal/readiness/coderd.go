@@ -8,29 +8,15 @@ package readiness
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/platformeng/coder-platform/internal/coderapi"
 )
 
-// Coderd reads coderd's API with an owner's session token. The types copy
-// the JSON of codersdk v2.30.0 (buildinfo, healthsdk.HealthcheckReport,
-// WorkspaceProxy, ProvisionerDaemon, Template, TemplateVersion,
-// Organization): codersdk itself cannot join this module (its tracing
-// imports dd-trace-go, whose OpenTelemetry collector package no longer
-// resolves), so the routes are read as codersdk reads them.
+// Coderd reads coderd's API with an owner's session token.
 type Coderd struct {
-	URL    string
-	Token  string
-	Client *http.Client
-}
-
-// BuildInfo is GET /api/v2/buildinfo.
-type BuildInfo struct {
-	Version string `json:"version"`
+	coderapi.Client
 }
 
 // HealthReport is GET /api/v2/debug/health (owners only).
@@ -48,10 +34,6 @@ type HealthSection struct {
 	// coderd still counts them in the report's top-level severity.
 	Dismissed bool `json:"dismissed"`
 }
-
-// HealthTimeout bounds a forced health report: coderd gives its checks 30 s
-// (HealthcheckTimeout) before it answers 503 itself.
-const HealthTimeout = 45 * time.Second
 
 // Proxy is one element of GET /api/v2/workspaceproxies.
 type Proxy struct {
@@ -94,30 +76,11 @@ type TemplateVersion struct {
 	Name string `json:"name"`
 }
 
-// Healthz is GET /healthz, which answers "OK" while coderd serves.
-func (c Coderd) Healthz(ctx context.Context) error {
-	body, err := c.get(ctx, "/healthz", false)
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(string(body)) != "OK" {
-		return fmt.Errorf("/healthz answered %q", body)
-	}
-	return nil
-}
-
-func (c Coderd) BuildInfo(ctx context.Context) (BuildInfo, error) {
-	var b BuildInfo
-	return b, c.getJSON(ctx, "/api/v2/buildinfo", &b)
-}
-
 // Health fetches a fresh health report (force=true bypasses coderd's cache).
 func (c Coderd) Health(ctx context.Context) (HealthReport, error) {
 	var raw map[string]json.RawMessage
 	var h HealthReport
-	ctx, cancel := context.WithTimeout(ctx, HealthTimeout)
-	defer cancel()
-	if err := c.getJSON(ctx, "/api/v2/debug/health?force=true", &raw); err != nil {
+	if err := c.GetJSON(ctx, "/api/v2/debug/health?force=true", &raw); err != nil {
 		return h, err
 	}
 	_ = json.Unmarshal(raw["healthy"], &h.Healthy)
@@ -136,76 +99,27 @@ func (c Coderd) Proxies(ctx context.Context) ([]Proxy, error) {
 	var r struct {
 		Regions []Proxy `json:"regions"`
 	}
-	return r.Regions, c.getJSON(ctx, "/api/v2/workspaceproxies", &r)
+	return r.Regions, c.GetJSON(ctx, "/api/v2/workspaceproxies", &r)
 }
 
 func (c Coderd) Organizations(ctx context.Context) ([]Organization, error) {
 	var o []Organization
-	return o, c.getJSON(ctx, "/api/v2/organizations", &o)
+	return o, c.GetJSON(ctx, "/api/v2/organizations", &o)
 }
 
 // Daemons lists an organization's provisioner daemons, offline ones too
 // (coderd leaves them out unless asked).
 func (c Coderd) Daemons(ctx context.Context, orgID string) ([]Daemon, error) {
 	var d []Daemon
-	return d, c.getJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/provisionerdaemons?offline=true&limit=1000", &d)
+	return d, c.GetJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/provisionerdaemons?offline=true&limit=1000", &d)
 }
 
 func (c Coderd) Templates(ctx context.Context, orgID string) ([]Template, error) {
 	var t []Template
-	return t, c.getJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/templates", &t)
+	return t, c.GetJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/templates", &t)
 }
 
 func (c Coderd) TemplateVersion(ctx context.Context, id string) (TemplateVersion, error) {
 	var v TemplateVersion
-	return v, c.getJSON(ctx, "/api/v2/templateversions/"+url.PathEscape(id), &v)
-}
-
-func (c Coderd) getJSON(ctx context.Context, path string, out any) error {
-	body, err := c.get(ctx, path, true)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-func (c Coderd) get(ctx context.Context, path string, auth bool) ([]byte, error) {
-	client := c.Client
-	if client == nil {
-		client = &http.Client{Timeout: HealthTimeout + 5*time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.URL, "/")+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	if auth {
-		req.Header.Set("Coder-Session-Token", c.Token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var msg struct {
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(body, &msg)
-		hint := ""
-		switch resp.StatusCode {
-		case http.StatusUnauthorized:
-			hint = " (the session token is missing, expired or revoked)"
-		case http.StatusForbidden:
-			hint = " (the check needs an owner's token; a 403 also means an unlicensed Premium feature)"
-		}
-		return nil, fmt.Errorf("GET %s: HTTP %d %s%s", path, resp.StatusCode, msg.Message, hint)
-	}
-	return body, nil
+	return v, c.GetJSON(ctx, "/api/v2/templateversions/"+url.PathEscape(id), &v)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/deploy"
 	"github.com/platformeng/coder-platform/internal/readiness"
 	"github.com/platformeng/coder-platform/internal/realcoderd"
@@ -23,17 +24,17 @@ import (
 func TestCoderdReadinessReadsTheRealAPI(t *testing.T) {
 	srv := realcoderd.Start(t)
 	ctx := context.Background()
-	c := readiness.Coderd{URL: srv.URL, Token: srv.Token, Client: srv.Client()}
+	c := readiness.Coderd{Client: coderapi.Client{URL: srv.URL, Token: srv.Token, HTTP: srv.Client()}}
 
 	require.NoError(t, c.Healthz(ctx))
 	info, err := c.BuildInfo(ctx)
 	require.NoError(t, err)
 	assert.Regexp(t, `^v2\.30\.0`, info.Version)
 	// The staged deploy reads the same routes to wait for an upgrade.
-	d := deploy.Coderd{Client: srv.Client()}
+	d := deploy.Coderd{HTTP: srv.Client()}
 	v, err := d.Version(ctx, srv.URL)
 	require.NoError(t, err)
-	assert.True(t, deploy.SameVersion(v, "v2.30.0"), v)
+	assert.True(t, coderapi.SameVersion(v, "v2.30.0"), v)
 	require.NoError(t, d.Healthy(ctx, srv.URL))
 	h, err := c.Health(ctx)
 	require.NoError(t, err)
@@ -83,7 +84,7 @@ data "coder_workspace" "me" {}
 	assert.Contains(t, err.Error(), "GET /api/v2/workspaceproxies: HTTP 404")
 
 	// A revoked token is named as such.
-	_, err = readiness.Coderd{URL: srv.URL, Token: "nope", Client: srv.Client()}.Organizations(ctx)
+	_, err = readiness.Coderd{Client: coderapi.Client{URL: srv.URL, Token: "nope", HTTP: srv.Client()}}.Organizations(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "HTTP 401")
 	assert.Contains(t, err.Error(), "the session token is missing, expired or revoked")

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/fakeaws"
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/internal/readiness"
@@ -149,7 +150,7 @@ func (w *world) check(t *testing.T, at time.Time) readiness.Report {
 	cfg := w.aws.Config()
 	return readiness.Check(context.Background(), readiness.Inputs{
 		Config: w.cfg, At: at,
-		Coderd:  readiness.Coderd{URL: w.coderd.URL, Token: "owner-token", Client: w.coderd.Client()},
+		Coderd:  readiness.Coderd{Client: coderapi.Client{URL: w.coderd.URL, Token: "owner-token", HTTP: w.coderd.Client()}},
 		AWS:     readiness.AWS{Config: cfg},
 		Account: preflight.NewAccount(cfg, stacks.QuotaOwner(w.cfg)),
 		TLS:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
