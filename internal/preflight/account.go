@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -178,62 +180,88 @@ func (a *Account) regionUsage(ctx context.Context, region string, u usage) (*reg
 	return ru, nil
 }
 
-func ec2Tags(tags []ec2types.Tag) map[string]string {
-	m := map[string]string{}
+// pager is an aws-sdk-go-v2 paginator.
+type pager[Out, Opts any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*Opts)) (Out, error)
+}
+
+// pages hands every page of a list call to f; a failed page is the call's
+// error (callError).
+func pages[Out, Opts any](ctx context.Context, action, region string, p pager[Out, Opts], f func(Out)) error {
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return callError(action, region, "", err)
+		}
+		f(page)
+	}
+	return nil
+}
+
+// tagMap is a resource's tags as a map, whatever the service's tag type.
+func tagMap[T any](tags []T, kv func(T) (*string, *string)) map[string]string {
+	m := make(map[string]string, len(tags))
 	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		k, v := kv(t)
+		m[aws.ToString(k)] = aws.ToString(v)
 	}
 	return m
 }
 
+func ec2Tags(tags []ec2types.Tag) map[string]string {
+	return tagMap(tags, func(t ec2types.Tag) (*string, *string) { return t.Key, t.Value })
+}
+
+func rdsTags(tags []rdstypes.Tag) map[string]string {
+	return tagMap(tags, func(t rdstypes.Tag) (*string, *string) { return t.Key, t.Value })
+}
+
 func (a *Account) vpcs(ctx context.Context, c *ec2.Client, region string) (map[string]bool, int, error) {
 	own, total := map[string]bool{}, 0
-	p := ec2.NewDescribeVpcsPaginator(c, &ec2.DescribeVpcsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, 0, callError("ec2:DescribeVpcs", region, "", err)
-		}
-		for _, v := range page.Vpcs {
-			total++
-			if a.Owner.owns(ec2Tags(v.Tags)) {
-				own[aws.ToString(v.VpcId)] = true
+	err := pages[*ec2.DescribeVpcsOutput, ec2.Options](ctx, "ec2:DescribeVpcs", region,
+		ec2.NewDescribeVpcsPaginator(c, &ec2.DescribeVpcsInput{}), func(page *ec2.DescribeVpcsOutput) {
+			for _, v := range page.Vpcs {
+				total++
+				if a.Owner.owns(ec2Tags(v.Tags)) {
+					own[aws.ToString(v.VpcId)] = true
+				}
 			}
-		}
-	}
-	return own, total, nil
+		})
+	return own, total, err
+}
+
+// instances hands every instance the filters select to f.
+func instances(ctx context.Context, c *ec2.Client, region string, filters []ec2types.Filter, f func(ec2types.Instance)) error {
+	return pages[*ec2.DescribeInstancesOutput, ec2.Options](ctx, "ec2:DescribeInstances", region,
+		ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{Filters: filters}), func(page *ec2.DescribeInstancesOutput) {
+			for _, res := range page.Reservations {
+				for _, in := range res.Instances {
+					f(in)
+				}
+			}
+		})
 }
 
 // countInstances sums the vCPUs of running and pending instances outside
 // the stack's VPCs by lifecycle and class.
 func (a *Account) countInstances(ctx context.Context, c *ec2.Client, region string, ru *regionUsage) error {
-	p := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{
-		Filters: []ec2types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}},
+	running := []ec2types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}}}
+	return instances(ctx, c, region, running, func(in ec2types.Instance) {
+		if ru.ownVPCs[aws.ToString(in.VpcId)] {
+			return
+		}
+		family, _, _ := strings.Cut(string(in.InstanceType), ".")
+		class, ok := ClassOf(family)
+		if !ok {
+			return
+		}
+		kind := usageVCPUOnDemand
+		if in.InstanceLifecycle == ec2types.InstanceLifecycleTypeSpot {
+			kind = usageVCPUSpot
+		}
+		ru.counts[usageKey(kind, class, "")] += instanceVCPU(in)
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return callError("ec2:DescribeInstances", region, "", err)
-		}
-		for _, res := range page.Reservations {
-			for _, in := range res.Instances {
-				if ru.ownVPCs[aws.ToString(in.VpcId)] {
-					continue
-				}
-				family, _, _ := strings.Cut(string(in.InstanceType), ".")
-				class, ok := ClassOf(family)
-				if !ok {
-					continue
-				}
-				kind := usageVCPUOnDemand
-				if in.InstanceLifecycle == ec2types.InstanceLifecycleTypeSpot {
-					kind = usageVCPUSpot
-				}
-				ru.counts[usageKey(kind, class, "")] += instanceVCPU(in)
-			}
-		}
-	}
-	return nil
 }
 
 // instanceVCPU is cores × threads per core, which EC2 documents as the
@@ -262,19 +290,14 @@ func (a *Account) countAddresses(ctx context.Context, c *ec2.Client, region stri
 }
 
 func (a *Account) countInternetGateways(ctx context.Context, c *ec2.Client, region string, ru *regionUsage) error {
-	p := ec2.NewDescribeInternetGatewaysPaginator(c, &ec2.DescribeInternetGatewaysInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return callError("ec2:DescribeInternetGateways", region, "", err)
-		}
-		for _, g := range page.InternetGateways {
-			if !a.Owner.owns(ec2Tags(g.Tags)) {
-				ru.counts[usageKey(usageInternetGateways, "", "")]++
+	return pages[*ec2.DescribeInternetGatewaysOutput, ec2.Options](ctx, "ec2:DescribeInternetGateways", region,
+		ec2.NewDescribeInternetGatewaysPaginator(c, &ec2.DescribeInternetGatewaysInput{}), func(page *ec2.DescribeInternetGatewaysOutput) {
+			for _, g := range page.InternetGateways {
+				if !a.Owner.owns(ec2Tags(g.Tags)) {
+					ru.counts[usageKey(usageInternetGateways, "", "")]++
+				}
 			}
-		}
-	}
-	return nil
+		})
 }
 
 // countVolumes sums the GiB of gp3 volumes that are not the stack's own:
@@ -284,80 +307,54 @@ func (a *Account) countInternetGateways(ctx context.Context, c *ec2.Client, regi
 func (a *Account) countVolumes(ctx context.Context, c *ec2.Client, region string, ru *regionUsage) error {
 	ownInstances := map[string]bool{}
 	if len(ru.ownVPCs) > 0 {
-		var vpcs []string
-		for id := range ru.ownVPCs {
-			vpcs = append(vpcs, id)
+		inOwnVPCs := []ec2types.Filter{{Name: aws.String("vpc-id"), Values: slices.Sorted(maps.Keys(ru.ownVPCs))}}
+		if err := instances(ctx, c, region, inOwnVPCs, func(in ec2types.Instance) {
+			ownInstances[aws.ToString(in.InstanceId)] = true
+		}); err != nil {
+			return err
 		}
-		p := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{
-			Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: vpcs}},
+	}
+	gp3 := []ec2types.Filter{{Name: aws.String("volume-type"), Values: []string{"gp3"}}}
+	return pages[*ec2.DescribeVolumesOutput, ec2.Options](ctx, "ec2:DescribeVolumes", region,
+		ec2.NewDescribeVolumesPaginator(c, &ec2.DescribeVolumesInput{Filters: gp3}), func(page *ec2.DescribeVolumesOutput) {
+		volumes:
+			for _, v := range page.Volumes {
+				if a.Owner.owns(ec2Tags(v.Tags)) {
+					continue
+				}
+				for _, att := range v.Attachments {
+					if ownInstances[aws.ToString(att.InstanceId)] {
+						continue volumes
+					}
+				}
+				ru.counts[usageKey(usageGP3GiB, "", "")] += int(aws.ToInt32(v.Size))
+			}
 		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return callError("ec2:DescribeInstances", region, "", err)
-			}
-			for _, res := range page.Reservations {
-				for _, in := range res.Instances {
-					ownInstances[aws.ToString(in.InstanceId)] = true
-				}
-			}
-		}
-	}
-	p := ec2.NewDescribeVolumesPaginator(c, &ec2.DescribeVolumesInput{
-		Filters: []ec2types.Filter{{Name: aws.String("volume-type"), Values: []string{"gp3"}}},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return callError("ec2:DescribeVolumes", region, "", err)
-		}
-	volumes:
-		for _, v := range page.Volumes {
-			if a.Owner.owns(ec2Tags(v.Tags)) {
-				continue
-			}
-			for _, att := range v.Attachments {
-				if ownInstances[aws.ToString(att.InstanceId)] {
-					continue volumes
-				}
-			}
-			ru.counts[usageKey(usageGP3GiB, "", "")] += int(aws.ToInt32(v.Size))
-		}
-	}
-	return nil
 }
 
 // countNATs counts pending and available NAT gateways outside the stack's
 // VPCs by the AZ of their subnet.
 func (a *Account) countNATs(ctx context.Context, c *ec2.Client, region string, ru *regionUsage) error {
 	var subnets []string
-	p := ec2.NewDescribeNatGatewaysPaginator(c, &ec2.DescribeNatGatewaysInput{
-		Filter: []ec2types.Filter{{Name: aws.String("state"), Values: []string{"pending", "available"}}},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return callError("ec2:DescribeNatGateways", region, "", err)
-		}
-		for _, n := range page.NatGateways {
-			if !ru.ownVPCs[aws.ToString(n.VpcId)] {
-				subnets = append(subnets, aws.ToString(n.SubnetId))
+	live := []ec2types.Filter{{Name: aws.String("state"), Values: []string{"pending", "available"}}}
+	if err := pages[*ec2.DescribeNatGatewaysOutput, ec2.Options](ctx, "ec2:DescribeNatGateways", region,
+		ec2.NewDescribeNatGatewaysPaginator(c, &ec2.DescribeNatGatewaysInput{Filter: live}), func(page *ec2.DescribeNatGatewaysOutput) {
+			for _, n := range page.NatGateways {
+				if !ru.ownVPCs[aws.ToString(n.VpcId)] {
+					subnets = append(subnets, aws.ToString(n.SubnetId))
+				}
 			}
-		}
-	}
-	if len(subnets) == 0 {
-		return nil
+		}); err != nil || len(subnets) == 0 {
+		return err
 	}
 	azOf := map[string]string{}
-	sp := ec2.NewDescribeSubnetsPaginator(c, &ec2.DescribeSubnetsInput{SubnetIds: subnets})
-	for sp.HasMorePages() {
-		page, err := sp.NextPage(ctx)
-		if err != nil {
-			return callError("ec2:DescribeSubnets", region, "", err)
-		}
-		for _, s := range page.Subnets {
-			azOf[aws.ToString(s.SubnetId)] = aws.ToString(s.AvailabilityZone)
-		}
+	if err := pages[*ec2.DescribeSubnetsOutput, ec2.Options](ctx, "ec2:DescribeSubnets", region,
+		ec2.NewDescribeSubnetsPaginator(c, &ec2.DescribeSubnetsInput{SubnetIds: subnets}), func(page *ec2.DescribeSubnetsOutput) {
+			for _, s := range page.Subnets {
+				azOf[aws.ToString(s.SubnetId)] = aws.ToString(s.AvailabilityZone)
+			}
+		}); err != nil {
+		return err
 	}
 	for _, s := range subnets {
 		ru.counts[usageKey(usageNATPerAZ, "", azOf[s])]++
@@ -366,75 +363,46 @@ func (a *Account) countNATs(ctx context.Context, c *ec2.Client, region string, r
 }
 
 func (a *Account) countNLBs(ctx context.Context, c *elbv2.Client, region string, ru *regionUsage) error {
-	p := elbv2.NewDescribeLoadBalancersPaginator(c, &elbv2.DescribeLoadBalancersInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return callError("elasticloadbalancing:DescribeLoadBalancers", region, "", err)
-		}
-		for _, lb := range page.LoadBalancers {
-			if lb.Type == "network" && !ru.ownVPCs[aws.ToString(lb.VpcId)] {
-				ru.counts[usageKey(usageNLBs, "", "")]++
+	return pages[*elbv2.DescribeLoadBalancersOutput, elbv2.Options](ctx, "elasticloadbalancing:DescribeLoadBalancers", region,
+		elbv2.NewDescribeLoadBalancersPaginator(c, &elbv2.DescribeLoadBalancersInput{}), func(page *elbv2.DescribeLoadBalancersOutput) {
+			for _, lb := range page.LoadBalancers {
+				if lb.Type == "network" && !ru.ownVPCs[aws.ToString(lb.VpcId)] {
+					ru.counts[usageKey(usageNLBs, "", "")]++
+				}
 			}
-		}
-	}
-	return nil
+		})
 }
 
 func (a *Account) countClusters(ctx context.Context, c *eks.Client, region string, ru *regionUsage) error {
-	own := map[string]bool{}
-	for _, n := range a.Owner.Clusters {
-		own[n] = true
-	}
-	p := eks.NewListClustersPaginator(c, &eks.ListClustersInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return callError("eks:ListClusters", region, "", err)
-		}
-		for _, name := range page.Clusters {
-			if !own[name] {
-				ru.counts[usageKey(usageEKSClusters, "", "")]++
+	return pages[*eks.ListClustersOutput, eks.Options](ctx, "eks:ListClusters", region,
+		eks.NewListClustersPaginator(c, &eks.ListClustersInput{}), func(page *eks.ListClustersOutput) {
+			for _, name := range page.Clusters {
+				if !slices.Contains(a.Owner.Clusters, name) {
+					ru.counts[usageKey(usageEKSClusters, "", "")]++
+				}
 			}
-		}
-	}
-	return nil
-}
-
-func rdsTags(tags []rdstypes.Tag) map[string]string {
-	m := map[string]string{}
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
+		})
 }
 
 func (a *Account) countDatabases(ctx context.Context, c *rds.Client, region string, ru *regionUsage) error {
-	cp := rds.NewDescribeDBClustersPaginator(c, &rds.DescribeDBClustersInput{})
-	for cp.HasMorePages() {
-		page, err := cp.NextPage(ctx)
-		if err != nil {
-			return callError("rds:DescribeDBClusters", region, "", err)
-		}
-		for _, cl := range page.DBClusters {
-			if !a.Owner.owns(rdsTags(cl.TagList)) {
-				ru.counts[usageKey(usageDBClusters, "", "")]++
+	if err := pages[*rds.DescribeDBClustersOutput, rds.Options](ctx, "rds:DescribeDBClusters", region,
+		rds.NewDescribeDBClustersPaginator(c, &rds.DescribeDBClustersInput{}), func(page *rds.DescribeDBClustersOutput) {
+			for _, cl := range page.DBClusters {
+				if !a.Owner.owns(rdsTags(cl.TagList)) {
+					ru.counts[usageKey(usageDBClusters, "", "")]++
+				}
 			}
-		}
+		}); err != nil {
+		return err
 	}
-	ip := rds.NewDescribeDBInstancesPaginator(c, &rds.DescribeDBInstancesInput{})
-	for ip.HasMorePages() {
-		page, err := ip.NextPage(ctx)
-		if err != nil {
-			return callError("rds:DescribeDBInstances", region, "", err)
-		}
-		for _, in := range page.DBInstances {
-			if !a.Owner.owns(rdsTags(in.TagList)) {
-				ru.counts[usageKey(usageDBInstances, "", "")]++
+	return pages[*rds.DescribeDBInstancesOutput, rds.Options](ctx, "rds:DescribeDBInstances", region,
+		rds.NewDescribeDBInstancesPaginator(c, &rds.DescribeDBInstancesInput{}), func(page *rds.DescribeDBInstancesOutput) {
+			for _, in := range page.DBInstances {
+				if !a.Owner.owns(rdsTags(in.TagList)) {
+					ru.counts[usageKey(usageDBInstances, "", "")]++
+				}
 			}
-		}
-	}
-	return nil
+		})
 }
 
 // callError names the call, the region and, for a denied call, the
