@@ -11,7 +11,6 @@ import (
 	"github.com/platformeng/coder-platform/internal/deploy"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/policy/gate"
-	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // runDeploy gates the stack with the offline preview and the policy pack,
@@ -75,7 +74,7 @@ func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			return exitFailure, fmt.Errorf("reading the state of %s (or pass --from VERSION|none): %w", *stack, err)
 		}
-		if deployed, err = deploy.DeployedVersion(dep.Deployment, controlPlane(cfg)); err != nil {
+		if deployed, err = deploy.DeployedVersion(dep.Deployment, cfg.ControlPlane().Name); err != nil {
 			return exitFailure, fmt.Errorf("reading the state of %s: %w", *stack, err)
 		}
 		fmt.Fprintf(stdout, "The state holds coderd %s; the stack declares %s.\n", orNone(deployed), cfg.Coder.Version)
@@ -93,15 +92,6 @@ func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFailure, err
 	}
 	return exitOK, nil
-}
-
-func controlPlane(cfg *config.Stack) string {
-	for _, r := range cfg.Regions {
-		if r.Role == config.RoleControlPlane {
-			return r.Name
-		}
-	}
-	return ""
 }
 
 func orNone(v string) string {
