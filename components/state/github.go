@@ -187,7 +187,7 @@ func deployServices(a *GitHubArgs, protect pulumi.StringArray) policydoc.Documen
 		// allows it.
 		{Sid: "ProtectCIIdentities", Deny: true, Actions: []string{"iam:*"}, Resources: protect},
 		{Sid: "NoAdministratorAccess", Deny: true,
-			Actions: []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:PutRolePermissionsBoundary"},
+			Actions:   []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:PutRolePermissionsBoundary"},
 			Condition: pulumi.Map{"ArnEquals": pulumi.Map{"iam:PolicyARN": pulumi.String("arn:aws:iam::aws:policy/AdministratorAccess")}}},
 	}
 }
