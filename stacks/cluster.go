@@ -9,6 +9,7 @@ import (
 	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/network"
 	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -47,14 +48,14 @@ func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutpu
 			VpcID:              net.VpcID,
 			VpcCIDR:            r.Plan.VpcCIDR.String(),
 			ControlSubnetCIDRs: controlCIDRs,
-			SubnetIDs: map[cluster.Tier]pulumi.StringArrayOutput{
-				cluster.TierControl: net.ControlSubnetIDs, cluster.TierProvisioner: net.ProvisionerSubnetIDs,
-				cluster.TierWorkspace: net.WorkspaceSubnetIDs,
+			SubnetIDs: map[workloads.Tier]pulumi.StringArrayOutput{
+				workloads.TierControl: net.ControlSubnetIDs, workloads.TierProvisioner: net.ProvisionerSubnetIDs,
+				workloads.TierWorkspace: net.WorkspaceSubnetIDs,
 			},
 			NodesSecurityGroupID: net.NodesSecurityGroupID,
-			TierSecurityGroupIDs: map[cluster.Tier]pulumi.StringOutput{
-				cluster.TierControl: net.ControlSecurityGroupID, cluster.TierProvisioner: net.ProvisionerSecurityGroupID,
-				cluster.TierWorkspace: net.WorkspaceSecurityGroupID,
+			TierSecurityGroupIDs: map[workloads.Tier]pulumi.StringOutput{
+				workloads.TierControl: net.ControlSecurityGroupID, workloads.TierProvisioner: net.ProvisionerSecurityGroupID,
+				workloads.TierWorkspace: net.WorkspaceSecurityGroupID,
 			},
 		},
 		NodeGroups: nodeGroups(cfg, plan),
@@ -68,48 +69,47 @@ func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutpu
 }
 
 // nodeGroups turns the config's three groups into managed node groups; the
-// workspace group becomes a spot pool with an on-demand fallback pool.
+// workspace group becomes a spot pool with an on-demand fallback pool. Each
+// group is named after its tier (and pool); the scheduled scale-up goes to
+// the provisioner group and the workspace group that takes the load first.
 func nodeGroups(cfg *config.Stack, plan *sizing.RegionPlan) []cluster.NodeGroupSpec {
 	ng := cfg.Cluster.NodeGroups
-	spec := func(name string, tier cluster.Tier, g config.NodeGroup, capacity string, k cluster.Kubelet) cluster.NodeGroupSpec {
+	spec := func(tier workloads.Tier, pool string, g config.NodeGroup, capacity cluster.CapacityType, k cluster.Kubelet) cluster.NodeGroupSpec {
+		name := string(tier)
+		if pool != "" {
+			name += "-" + pool
+		}
 		return cluster.NodeGroupSpec{Name: name, Tier: tier, InstanceTypes: g.InstanceTypes, ARM: g.Primary().Family.Arch == sizing.ArchARM,
 			CapacityType: capacity, Min: g.Min(), Max: g.Max(), Desired: g.Min(), DiskGiB: g.DiskSizeGiB, Kubelet: k}
 	}
-	control := spec("coder-control", cluster.TierControl, ng.Control, "ON_DEMAND", cluster.StandardKubelet(ng.Control.Primary().MaxPods()))
+	control := spec(workloads.TierControl, "", ng.Control, cluster.OnDemand, cluster.StandardKubelet(ng.Control.Primary().MaxPods()))
 	// Static: run at the maximum; only the autoscaler's scale-up is allowed,
 	// and coderd's safe-to-evict annotation keeps it from scaling down.
 	control.Desired = ng.Control.Max()
-	prov := spec("coder-prov", cluster.TierProvisioner, ng.Provisioner, "ON_DEMAND", cluster.StandardKubelet(ng.Provisioner.Primary().MaxPods()))
-	wsKubelet := cluster.WorkspaceKubelet(ng.Workspace.Primary().MaxPods(), cfg.Cluster.ImagePullQPS)
-	groups := []cluster.NodeGroupSpec{control, prov}
-	if ng.Workspace.IsSpot() {
-		spot := spec("coder-ws-spot", cluster.TierWorkspace, ng.Workspace, "SPOT", wsKubelet)
-		fallback := spec("coder-ws-ondemand", cluster.TierWorkspace, ng.Workspace, "ON_DEMAND", wsKubelet)
-		fallback.Min, fallback.Desired = 0, 0
-		groups = append(groups, spot, fallback)
-	} else {
-		groups = append(groups, spec("coder-ws", cluster.TierWorkspace, ng.Workspace, "ON_DEMAND", wsKubelet))
-	}
+
 	// The scale-up brings each group to the plan's count, within its bounds.
+	prov := spec(workloads.TierProvisioner, "", ng.Provisioner, cluster.OnDemand, cluster.StandardKubelet(ng.Provisioner.Primary().MaxPods()))
 	provUp := min(max(plan.Provisioners.Nodes, ng.Provisioner.Min()), ng.Provisioner.Max())
+	prov.Schedule = schedule(cfg, provUp, prov.Min, prov.Max)
+
+	wsKubelet := cluster.WorkspaceKubelet(ng.Workspace.Primary().MaxPods(), cfg.Cluster.ImagePullQPS)
 	wsUp := min(max(plan.Workspace.MorningNodes, ng.Workspace.Min()), ng.Workspace.Max())
-	for i := range groups {
-		g := &groups[i]
-		switch g.Name {
-		case "coder-prov":
-			g.Schedule = schedule(cfg, provUp, g.Min, g.Max,
-				fmt.Sprintf("%d provisioners / %d per node", plan.Provisioners.MaxTotal(), plan.Provisioners.PerNode))
-		case "coder-ws-spot", "coder-ws":
-			g.Schedule = schedule(cfg, wsUp, g.Min, g.Max, plan.Workspace.MorningBasis)
-		}
+	if !ng.Workspace.IsSpot() {
+		ws := spec(workloads.TierWorkspace, "", ng.Workspace, cluster.OnDemand, wsKubelet)
+		ws.Schedule = schedule(cfg, wsUp, ws.Min, ws.Max)
+		return []cluster.NodeGroupSpec{control, prov, ws}
 	}
-	return groups
+	spot := spec(workloads.TierWorkspace, "spot", ng.Workspace, cluster.Spot, wsKubelet)
+	spot.Schedule = schedule(cfg, wsUp, spot.Min, spot.Max)
+	fallback := spec(workloads.TierWorkspace, "ondemand", ng.Workspace, cluster.OnDemand, wsKubelet)
+	fallback.Min, fallback.Desired = 0, 0
+	return []cluster.NodeGroupSpec{control, prov, spot, fallback}
 }
 
 // schedule is the pair of scheduled actions of a group: scale up to `up`
 // nodes so they are in service before the business day (or the event), then
 // lower the floor back to `floor` and let the autoscaler drain idle nodes.
-func schedule(cfg *config.Stack, up, floor, maxSize int, basis string) []cluster.ScheduledAction {
+func schedule(cfg *config.Stack, up, floor, maxSize int) []cluster.ScheduledAction {
 	sc := cfg.Scaling
 	if sc.Event != nil {
 		// Only the actions still ahead (config.Event.Upcoming): a passed one
@@ -119,7 +119,7 @@ func schedule(cfg *config.Stack, up, floor, maxSize int, basis string) []cluster
 		for _, a := range sc.Event.Upcoming {
 			act := cluster.ScheduledAction{Name: a.Name, StartTime: a.StartTime.Format(time.RFC3339), MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged}
 			if a.Name == sizing.EventScaleUp {
-				act.MinSize, act.Desired, act.Basis = up, up, basis
+				act.MinSize, act.Desired = up, up
 			}
 			out = append(out, act)
 		}
@@ -127,7 +127,7 @@ func schedule(cfg *config.Stack, up, floor, maxSize int, basis string) []cluster
 	}
 	u, d := sizing.DailyActions(*sc.Daily)
 	return []cluster.ScheduledAction{
-		{Name: u.Name, Recurrence: u.Recurrence, TimeZone: u.TimeZone, MinSize: up, MaxSize: maxSize, Desired: up, Basis: basis},
+		{Name: u.Name, Recurrence: u.Recurrence, TimeZone: u.TimeZone, MinSize: up, MaxSize: maxSize, Desired: up},
 		{Name: d.Name, Recurrence: d.Recurrence, TimeZone: d.TimeZone, MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged},
 	}
 }

@@ -3,40 +3,30 @@ package stacks
 import (
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/components/database"
-	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
-	"github.com/platformeng/coder-platform/stacks/config"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // deployCoder runs Coder in a region: coderd or a proxy, provisioners and,
 // in the control plane, the AI gateway.
-func deployCoder(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, d *diagnostics, account pulumi.StringOutput, prefix string, opts []pulumi.ResourceOption) error {
+func deployCoder(s *scope) error {
+	ctx, cfg, r, d := s.ctx, s.cfg, s.r, s.d
 	rc := r.Config
-	prom, err := observability.NewPrometheus(ctx, prefix, &observability.PrometheusArgs{
-		Region: rc.Name, AccountID: account, ClusterName: r.Cluster.ClusterName,
-		SubnetIDs: r.Network.ControlSubnetIDs, SecurityGroupIDs: pulumi.StringArray{r.Network.NodesSecurityGroupID},
-		KmsKeyArn: r.Keys.Arn(security.KeyMetrics), KubeProvider: r.Cluster.KubeProvider, ScrapeInterval: "30s",
-	}, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster}))...)
-	if err != nil {
-		return err
-	}
-	r.Prometheus = prom
-	args := coderArgs(cfg, p, r, account)
-	if rc.Role == config.RoleProxy && cfg.ProxyTokenRegions[rc.Name] {
+	args := coderArgs(s)
+	if rc.Role == workloads.Proxy && cfg.ProxyTokenRegions[rc.Name] {
 		args.ProxyToken = proxyToken(ctx, cfg, rc.Name)
 	}
+	var err error
 	if args.SecretsReady, args.SecretVersions, err = secretsReady(ctx, cfg, r, coder.RequiredSecrets(args)); err != nil {
 		return err
 	}
-	r.Coder, err = coder.NewCoder(ctx, prefix, args, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster, r.LoadBalancer}))...)
+	r.Coder, err = coder.NewCoder(ctx, s.name, args, s.after(r.Cluster, r.LoadBalancer)...)
 	if err != nil {
 		return err
 	}
-	if args.Role == coder.ControlPlane && args.AIBridge {
+	if args.Role == workloads.ControlPlane && args.AIBridge {
 		d.add(Info, rc.Name+" coder", "the AI Gateway is on (coder.aiBridge): it needs the AI Governance add-on licence, "+
 			"and serves nothing until an owner adds a provider under Admin settings > AI > Providers (docs/runbooks.md)")
 	}
@@ -47,15 +37,17 @@ func deployCoder(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region,
 	return nil
 }
 
-func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringOutput) *coder.CoderArgs {
+func coderArgs(s *scope) *coder.CoderArgs {
+	cfg, p, r := s.cfg, s.p, s.r
 	rc := r.Config
 	cc := cfg.Coder
 	args := &coder.CoderArgs{
-		Stack: cfg.Name, Region: rc.Name, AccountID: account,
+		Stack: cfg.Name, Region: rc.Name, AccountID: s.account,
 		Version: cc.Version, ChartVersion: cc.ChartVersion,
 		AccessURL: r.AccessURL(cfg), PrimaryAccessURL: cc.AccessURL,
-		Cluster: r.Cluster, TargetGroupArn: r.LoadBalancer.TargetGroupArn,
-		Keys: coder.Keys{Secrets: r.Keys.Arn(security.KeySecrets), EBS: r.Keys.Arn(security.KeyEBS)},
+		Cluster:        coder.ClusterRef{KubeProvider: r.Cluster.KubeProvider, OIDC: r.Cluster.OIDC, Namespaces: r.Cluster.Namespaces()},
+		TargetGroupArn: r.LoadBalancer.TargetGroupArn,
+		Keys:           coder.Keys{Secrets: r.Keys.Arn(security.KeySecrets), EBS: r.Keys.Arn(security.KeyEBS)},
 		Workspaces: coder.WorkspaceNetwork{
 			VpcID: r.Network.VpcID, SubnetIDs: r.Network.WorkspaceSubnetIDs, SecurityGroupID: r.Network.WorkspaceSecurityGroupID,
 			AccessAddresses: accessAddresses(p, r),
@@ -66,14 +58,14 @@ func coderArgs(cfg *config.Stack, p *Platform, r *Region, account pulumi.StringO
 		// Token lifetimes are coderd's, for every region's tokens.
 		Identity: identityArgs(cc),
 	}
-	if rc.Role != config.RoleControlPlane {
-		args.Role = coder.Proxy
+	if rc.Role != workloads.ControlPlane {
+		args.Role = workloads.Proxy
 		args.Server = r.Plan.Server
 		return args
 	}
-	args.Role = coder.ControlPlane
+	args.Role = workloads.ControlPlane
 	args.Server = r.Plan.Server
-	db := p.Regions[0].Database
+	db := r.Database
 	args.Database = &coder.DatabaseArgs{
 		Endpoint: db.Endpoint, Port: database.Port, Name: database.DatabaseName, ClusterResourceID: db.ClusterResourceID,
 		MasterSecretArn: db.MasterSecretArn, Auth: cc.PgAuth, User: database.CoderUser, PoolMaxOpen: cc.PgConnMaxOpen,
@@ -114,9 +106,9 @@ func queueMetrics(r *Region) *coder.PrometheusRef {
 // and in a proxy region the control plane's (the primary access URL).
 func accessAddresses(p *Platform, r *Region) []coder.Addresses {
 	own := coder.Addresses{IPs: r.LoadBalancer.PublicIPs, Count: len(r.Config.AvailabilityZones)}
-	if r.Config.Role == config.RoleControlPlane {
+	if r.Config.Role == workloads.ControlPlane {
 		return []coder.Addresses{own}
 	}
-	cp := p.Regions[0]
+	cp := p.ControlPlane
 	return []coder.Addresses{own, {IPs: cp.LoadBalancer.PublicIPs, Count: len(cp.Config.AvailabilityZones)}}
 }

@@ -1,14 +1,13 @@
 package stacks
 
 import (
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/platformeng/coder-platform/components/database"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
-func databaseArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutput, r *Region, p *Platform) *database.AuroraArgs {
+func databaseArgs(s *scope) *database.AuroraArgs {
+	cfg, rc, r := s.cfg, s.r.Config, s.r
 	db := cfg.Database
 	var lock *database.VaultLock
 	if l := db.Backup.VaultLock; l != nil {
@@ -17,7 +16,7 @@ func databaseArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOut
 	return &database.AuroraArgs{
 		Identifier:        DatabaseIdentifier(cfg),
 		Region:            rc.Name,
-		AccountID:         account,
+		AccountID:         s.account,
 		EngineVersion:     db.EngineVersion,
 		SubnetIDs:         r.Network.DatabaseSubnetIDs,
 		AvailabilityZones: rc.AvailabilityZones,
@@ -36,7 +35,7 @@ func databaseArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOut
 		LogRetentionDays:                 cfg.Cluster.LogRetentionDays,
 		Backup: database.BackupArgs{
 			Schedule: db.Backup.Schedule, RetentionDays: db.Backup.RetentionDays,
-			CopyRegion: db.Backup.CopyRegion, CopyProvider: p.providers[db.Backup.CopyRegion],
+			CopyRegion: db.Backup.CopyRegion, CopyProvider: s.p.providers[db.Backup.CopyRegion],
 			CopyRetentionDays: db.Backup.CopyRetentionDays, VaultLock: lock,
 		},
 	}

@@ -8,10 +8,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/dns"
 	"github.com/platformeng/coder-platform/components/edge"
 	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -33,23 +33,24 @@ func newZone(ctx *pulumi.Context, cfg *config.Stack, prov *aws.Provider) (*dns.Z
 }
 
 // deployEdge gives a region its certificate, public NLB and DNS records.
-func deployEdge(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, account pulumi.StringOutput, prefix string, opts []pulumi.ResourceOption) error {
+func deployEdge(s *scope) error {
+	ctx, cfg, p, r := s.ctx, s.cfg, s.p, s.r
 	host := hostOf(r.AccessURL(cfg))
 	var err error
-	r.Certificate, err = dns.NewCertificate(ctx, prefix, &dns.CertificateArgs{Host: host, Zone: p.Zone}, opts...)
+	r.Certificate, err = dns.NewCertificate(ctx, s.name, &dns.CertificateArgs{Host: host, Zone: p.Zone}, s.opts...)
 	if err != nil {
 		return err
 	}
 	var primary pulumi.StringArrayOutput
 	primaryCount := 0
-	if r.Config.Role != config.RoleControlPlane {
+	if r.Config.Role != workloads.ControlPlane {
 		// The control plane is deployed first: its addresses are known.
-		cp := p.Regions[0]
+		cp := p.ControlPlane
 		primary, primaryCount = cp.LoadBalancer.PublicIPs, len(cp.Config.AvailabilityZones)
 	}
-	r.LoadBalancer, err = edge.NewLoadBalancer(ctx, prefix, &edge.LoadBalancerArgs{
+	r.LoadBalancer, err = edge.NewLoadBalancer(ctx, s.name, &edge.LoadBalancerArgs{
 		Region:                   r.Config.Name,
-		AccountID:                account,
+		AccountID:                s.account,
 		ClusterName:              ClusterName(cfg, r.Config.Name),
 		VpcID:                    r.Network.VpcID,
 		PublicSubnetIDs:          r.Network.PublicSubnetIDs,
@@ -60,19 +61,19 @@ func deployEdge(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, 
 		PrimaryCount:             primaryCount,
 		CertificateArn:           r.Certificate.Arn,
 		TLSPolicy:                cfg.Edge.TLSPolicy,
-		TargetPort:               cluster.CoderdPort,
+		TargetPort:               workloads.CoderdPort,
 		HealthCheckPath:          "/healthz",
 		DeregistrationDelay:      cfg.Edge.DeregistrationDelaySeconds,
 		AccessLogKeyArn:          r.Keys.Arn(security.KeyS3),
 		AccessLogRetentionDays:   cfg.Edge.AccessLogRetentionDays,
-	}, opts...)
+	}, s.opts...)
 	if err != nil {
 		return err
 	}
-	_, err = dns.NewRecords(ctx, prefix, &dns.RecordsArgs{
+	_, err = dns.NewRecords(ctx, s.name, &dns.RecordsArgs{
 		Host: host, Zone: p.Zone,
 		Target: dns.Target{DNSName: r.LoadBalancer.DNSName, ZoneID: r.LoadBalancer.ZoneID},
-	}, opts...)
+	}, s.opts...)
 	return err
 }
 

@@ -5,28 +5,45 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/components/dns"
 	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // deployObservability adds a region's logs, alarms and dashboard; the
 // control-plane region also holds the stack's one multi-region CloudTrail.
-func deployObservability(ctx *pulumi.Context, cfg *config.Stack, r *Region, d *diagnostics, account pulumi.StringOutput, prefix string, opts []pulumi.ResourceOption) error {
+// deployMetrics gives a region its managed Prometheus, which scrapes coderd,
+// the proxies and the provisioners (their autoscalers read it).
+func deployMetrics(s *scope) error {
+	r := s.r
+	prom, err := observability.NewPrometheus(s.ctx, s.name, &observability.PrometheusArgs{
+		Region: r.Config.Name, AccountID: s.account, ClusterName: r.Cluster.ClusterName,
+		SubnetIDs: r.Network.ControlSubnetIDs, SecurityGroupIDs: pulumi.StringArray{r.Network.NodesSecurityGroupID},
+		KmsKeyArn: r.Keys.Arn(security.KeyMetrics), KubeProvider: r.Cluster.KubeProvider, ScrapeInterval: "30s",
+	}, s.after(r.Cluster)...)
+	if err != nil {
+		return err
+	}
+	r.Prometheus = prom
+	return nil
+}
+
+func deployObservability(s *scope) error {
+	ctx, cfg, r, d := s.ctx, s.cfg, s.r, s.d
 	rc, o := r.Config, cfg.Observability
-	control := rc.Role == config.RoleControlPlane
+	control := rc.Role == workloads.ControlPlane
 	args := &observability.MonitoringArgs{
-		Stack: cfg.Name, Region: rc.Name, AccountID: account,
+		Stack: cfg.Name, Region: rc.Name, AccountID: s.account,
 		ClusterName: r.Cluster.ClusterName, OIDC: r.Cluster.OIDC, KubeProvider: r.Cluster.KubeProvider,
 		LogsKeyArn: r.Keys.Arn(security.KeyLogs), SNSKeyArn: r.Keys.Arn(security.KeySNS), S3KeyArn: r.Keys.Arn(security.KeyS3),
 		LogRetentionDays:  o.LogRetentionDays,
 		ContainerInsights: o.InsightsOn(),
 		RunbookURL:        o.RunbookURL,
-		Thresholds:        observability.Thresholds(o.Thresholds),
-		RestartNamespaces: []string{cluster.NamespaceCoder, cluster.NamespaceProvisioner},
+		Thresholds:        o.Thresholds,
+		RestartNamespaces: []string{workloads.NamespaceCoder, workloads.NamespaceProvisioner},
 		Prometheus:        r.Prometheus,
 		CoderRules:        control,
 		Day2:              control,
@@ -49,7 +66,7 @@ func deployObservability(ctx *pulumi.Context, cfg *config.Stack, r *Region, d *d
 	if len(o.Notifications) == 0 {
 		d.add(Warning, rc.Name+" observability", "no observability.notifications: alarms reach the SNS topic but nobody is subscribed")
 	}
-	m, err := observability.NewMonitoring(ctx, prefix, args, append(opts, pulumi.DependsOn([]pulumi.Resource{r.Cluster}))...)
+	m, err := observability.NewMonitoring(ctx, s.name, args, s.after(r.Cluster)...)
 	if err != nil {
 		return err
 	}
@@ -80,7 +97,7 @@ func credentials(cfg *config.Stack, r *Region) *observability.Credentials {
 	}
 	// The Cloudflare token the stack reads from Secrets Manager belongs to
 	// the DNS team; the control plane watches its age all the same.
-	if cf := cfg.DNS.Cloudflare; r.Config.Role == config.RoleControlPlane && cfg.DNS.Provider == dns.Cloudflare &&
+	if cf := cfg.DNS.Cloudflare; r.Config.Role == workloads.ControlPlane && cfg.DNS.Provider == dns.Cloudflare &&
 		cf != nil && cf.APITokenSecretID != "" && !cfg.Secrets[config.SecretCloudflareToken] {
 		out.External = append(out.External, observability.ExternalCredential{Secret: cf.APITokenSecretID, Purpose: "cloudflare-api-token",
 			Runbook: "credential-cloudflare-token", Days: coder.ManualRotationDays, WarnDays: cfg.Observability.Thresholds.CredentialExpiryDays})

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -56,7 +57,7 @@ func QuotaNeeds(cfg *config.Stack) []preflight.Need {
 		}
 		gib, basis := gp3Need(cfg, plan, groups)
 		add(preflight.GP3Storage, gib, basis)
-		if rc.Role == config.RoleControlPlane {
+		if rc.Role == workloads.ControlPlane {
 			add(preflight.DBClusters, 1, "the Aurora cluster")
 			add(preflight.DBInstances, 1+cfg.Database.Readers, fmt.Sprintf("writer + %d reader(s)", cfg.Database.Readers))
 		}
@@ -136,7 +137,7 @@ func vcpuNeeds(region string, groups []cluster.NodeGroupSpec, ec2 map[string]int
 			}
 		}
 		m := onDemand
-		if g.CapacityType == "SPOT" {
+		if g.CapacityType == cluster.Spot {
 			m = spot
 		}
 		count(m, largest, g.Max, g.Name)

@@ -5,7 +5,6 @@ package stacks
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/dns"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -63,6 +63,10 @@ func Program(opts Options) pulumi.RunFunc {
 
 // Platform is everything a stack deployed, per region.
 type Platform struct {
+	// ControlPlane is the region of coderd and the database; proxies
+	// register with it and reach its load balancer.
+	ControlPlane *Region
+	// Regions are every region, the control plane first.
 	Regions []*Region
 	Zone    *dns.Zone
 	// providers maps every region the stack touches (its own regions and the
@@ -78,20 +82,22 @@ func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, er
 	reportCapacity(cfg, "stack", d)
 	reportIdentity(cfg, d)
 	// The control plane first: proxies register with it.
-	order := make([]int, len(cfg.Regions))
-	for i := range order {
-		order[i] = i
+	order := []*config.Region{cfg.ControlPlane()}
+	for i := range cfg.Regions {
+		if rc := &cfg.Regions[i]; rc != order[0] {
+			order = append(order, rc)
+		}
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return cfg.Regions[order[a]].Role == config.RoleControlPlane && cfg.Regions[order[b]].Role != config.RoleControlPlane
-	})
-	for _, i := range order {
-		r, err := newRegion(ctx, cfg, &cfg.Regions[i])
+	for _, rc := range order {
+		r, err := newRegion(ctx, cfg, rc)
 		if err != nil {
-			return nil, fmt.Errorf("region %s: %w", cfg.Regions[i].Name, err)
+			return nil, fmt.Errorf("region %s: %w", rc.Name, err)
 		}
 		p.Regions = append(p.Regions, r)
 		p.providers[r.Config.Name] = r.Provider
+		if rc.Role == workloads.ControlPlane {
+			p.ControlPlane = r
+		}
 	}
 	if copyRegion := cfg.Database.Backup.CopyRegion; p.providers[copyRegion] == nil {
 		prov, err := newAWSProvider(ctx, cfg, copyRegion, nil)
@@ -100,7 +106,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, er
 		}
 		p.providers[copyRegion] = prov
 	}
-	zone, err := newZone(ctx, cfg, p.Regions[0].Provider)
+	zone, err := newZone(ctx, cfg, p.ControlPlane.Provider)
 	if err != nil {
 		return nil, err
 	}

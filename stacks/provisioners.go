@@ -1,9 +1,6 @@
 package stacks
 
 import (
-	"fmt"
-
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -11,11 +8,6 @@ import (
 // provisioners is a region's pools as the capacity plan sizes them.
 func provisioners(cfg *config.Stack, r *Region) coder.ProvisionersArgs {
 	pc := cfg.Coder.Provisioners
-	coderURL := cfg.Coder.AccessURL
-	if r.Config.Role == config.RoleControlPlane {
-		// In-cluster: provisioners reach coderd without leaving the cluster.
-		coderURL = fmt.Sprintf("http://%s.%s.svc.cluster.local", coder.ServerService, cluster.NamespaceCoder)
-	}
 	pp := r.Plan.Provisioners
 	var orgs []coder.ProvisionerOrg
 	for _, o := range pp.Pools {
@@ -24,6 +16,5 @@ func provisioners(cfg *config.Stack, r *Region) coder.ProvisionersArgs {
 	return coder.ProvisionersArgs{
 		Organizations: orgs, Resources: pp.Resources,
 		CacheGiB: pc.CacheGiB, GracePeriodSeconds: pc.TerminationGracePeriodSeconds,
-		StorageClass: cluster.StorageClassDefault, CoderURL: coderURL, Region: r.Config.Name,
 	}
 }

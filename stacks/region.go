@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"net/url"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -15,6 +16,8 @@ import (
 	"github.com/platformeng/coder-platform/components/network"
 	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/components/tokens"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -43,7 +46,7 @@ type Region struct {
 // AccessURL is the region's access URL: coder.accessUrl for the control
 // plane, the proxy's own URL otherwise.
 func (r *Region) AccessURL(cfg *config.Stack) string {
-	if r.Config.Role == config.RoleControlPlane {
+	if r.Config.Role == workloads.ControlPlane {
 		return cfg.Coder.AccessURL
 	}
 	return r.Config.AccessURL
@@ -53,7 +56,7 @@ func (r *Region) AccessURL(cfg *config.Stack) string {
 func regionKeys(r *config.Region) []security.Purpose {
 	keys := []security.Purpose{security.KeyLogs, security.KeyEKS, security.KeyEBS, security.KeySecrets, security.KeyS3,
 		security.KeySNS, security.KeyMetrics}
-	if r.Role == config.RoleControlPlane {
+	if r.Role == workloads.ControlPlane {
 		keys = append(keys, security.KeyDatabase, security.KeyBackup)
 	}
 	return keys
@@ -62,7 +65,7 @@ func regionKeys(r *config.Region) []security.Purpose {
 // newRegion registers the region component and its AWS provider.
 func newRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region) (*Region, error) {
 	r := &Region{Config: rc}
-	if err := ctx.RegisterComponentResourceV2("coder:stacks:Region", rc.Name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Region, rc.Name, pulumi.Map{
 		"role": pulumi.String(string(rc.Role)), "share": pulumi.Float64(*rc.Share),
 		"users": pulumi.Int(rc.Users), "workspaces": pulumi.Int(rc.Workspaces),
 	}, r); err != nil {
@@ -76,48 +79,66 @@ func newRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region) (*Regi
 	return r, nil
 }
 
+// scope is what every step of a region's deployment reads: the engine
+// context, the stack's config, the platform deployed so far, the region,
+// its account, the name its resources start with and their options.
+type scope struct {
+	ctx     *pulumi.Context
+	cfg     *config.Stack
+	p       *Platform
+	r       *Region
+	d       *diagnostics
+	account pulumi.StringOutput
+	// name is the region's resource name (config.Stack.RegionPrefix): every
+	// component of the region is registered under it.
+	name string
+	opts []pulumi.ResourceOption
+}
+
+// after is the region's resource options plus a dependency on deps.
+func (s *scope) after(deps ...pulumi.Resource) []pulumi.ResourceOption {
+	return append(slices.Clip(s.opts), pulumi.DependsOn(deps))
+}
+
 // deployRegion assembles every component of one region.
 func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, d *diagnostics) error {
 	rc := r.Config
-	opts := []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(r.Provider)}
-	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(r.Provider)).AccountId()
-	prefix := cfg.RegionPrefix(rc.Name)
+	s := &scope{
+		ctx: ctx, cfg: cfg, p: p, r: r, d: d, name: cfg.RegionPrefix(rc.Name),
+		account: aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(r.Provider)).AccountId(),
+		opts:    []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(r.Provider)},
+	}
 	var err error
-
-	r.Keys, err = security.NewKeys(ctx, prefix, &security.KeysArgs{
-		Region: rc.Name, AccountID: account, Purposes: regionKeys(rc),
+	r.Keys, err = security.NewKeys(ctx, s.name, &security.KeysArgs{
+		Region: rc.Name, AccountID: s.account, Purposes: regionKeys(rc),
 		AliasPrefix: fmt.Sprintf("coder/%s/%s", cfg.Name, rc.Name),
-	}, opts...)
+	}, s.opts...)
 	if err != nil {
 		return err
 	}
-	r.Network, err = network.NewVpc(ctx, prefix, networkArgs(cfg, rc, account, r.Keys), opts...)
+	r.Network, err = network.NewVpc(ctx, s.name, networkArgs(cfg, rc, s.account, r.Keys), s.opts...)
 	if err != nil {
 		return err
 	}
 	r.Plan = cfg.Plan.Region(rc.Name)
 	reportCapacity(cfg, rc.Name, d)
-	ca := clusterArgs(cfg, rc, account, r.Network, r.Keys, r.Plan)
+	ca := clusterArgs(cfg, rc, s.account, r.Network, r.Keys, r.Plan)
 	ca.AWSProvider = r.Provider
-	r.Cluster, err = cluster.NewCluster(ctx, prefix, ca, opts...)
+	r.Cluster, err = cluster.NewCluster(ctx, s.name, ca, s.opts...)
 	if err != nil {
 		return err
 	}
-	if rc.Role == config.RoleControlPlane {
-		r.Database, err = database.NewAurora(ctx, prefix, databaseArgs(cfg, rc, account, r, p), opts...)
+	if rc.Role == workloads.ControlPlane {
+		r.Database, err = database.NewAurora(ctx, s.name, databaseArgs(s), s.opts...)
 		if err != nil {
 			return err
 		}
 		reportDatabase(cfg, d)
 	}
-	if err := deployEdge(ctx, cfg, p, r, account, prefix, opts); err != nil {
-		return err
-	}
-	if err := deployCoder(ctx, cfg, p, r, d, account, prefix, opts); err != nil {
-		return err
-	}
-	if err := deployObservability(ctx, cfg, r, d, account, prefix, opts); err != nil {
-		return err
+	for _, step := range []func(*scope) error{deployEdge, deployMetrics, deployCoder, deployObservability} {
+		if err := step(s); err != nil {
+			return err
+		}
 	}
 	return ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"vpcId": r.Network.VpcID, "keys": r.Keys.Arns, "clusterName": r.Cluster.ClusterName,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // createSecurityRules connects nodes and the control plane without giving
@@ -68,7 +69,7 @@ func (c *Cluster) createVpcCni(ctx *pulumi.Context, name string) error {
 // createAddons adds CoreDNS, kube-proxy and the EBS CSI driver once the
 // control node group (where the controllers run) exists.
 func (c *Cluster) createAddons(ctx *pulumi.Context, name string) error {
-	ctl := TierControl
+	ctl := workloads.TierControl
 	onControl := map[string]any{"nodeSelector": ctl.NodeSelector(), "tolerations": []any{ctl.Toleration()}}
 	coredns := map[string]any{
 		"replicaCount": 2,

@@ -17,6 +17,8 @@ import (
 
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/tokens"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // ControlPlaneLogTypes are all five EKS control-plane log types.
@@ -63,11 +65,11 @@ type NetworkRefs struct {
 	VpcCIDR string
 	// ControlSubnetCIDRs host the interface endpoints workspaces may call.
 	ControlSubnetCIDRs []string
-	SubnetIDs          map[Tier]pulumi.StringArrayOutput
+	SubnetIDs          map[workloads.Tier]pulumi.StringArrayOutput
 	// NodesSecurityGroupID is shared by every node; TierSecurityGroupIDs
 	// give each tier its identity and egress.
 	NodesSecurityGroupID pulumi.StringOutput
-	TierSecurityGroupIDs map[Tier]pulumi.StringOutput
+	TierSecurityGroupIDs map[workloads.Tier]pulumi.StringOutput
 }
 
 // KeyRefs are the customer-managed keys the cluster encrypts with.
@@ -108,7 +110,7 @@ type Cluster struct {
 
 	args       *ClusterArgs
 	eks        *eks.Cluster
-	nodeRoles  map[Tier]*iam.Role
+	nodeRoles  map[workloads.Tier]*iam.Role
 	nodeGroups map[string]*awseks.NodeGroup
 	controlNG  pulumi.Resource
 	vpcCni     pulumi.Resource
@@ -117,8 +119,8 @@ type Cluster struct {
 
 // NewCluster builds the cluster, its node groups, add-ons and isolation.
 func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
-	c := &Cluster{args: args, nodeRoles: map[Tier]*iam.Role{}, nodeGroups: map[string]*awseks.NodeGroup{}, namespaces: map[string]pulumi.Resource{}}
-	if err := ctx.RegisterComponentResourceV2("coder:cluster:Cluster", name, componentInputs(args), c, opts...); err != nil {
+	c := &Cluster{args: args, nodeRoles: map[workloads.Tier]*iam.Role{}, nodeGroups: map[string]*awseks.NodeGroup{}, namespaces: map[string]pulumi.Resource{}}
+	if err := ctx.RegisterComponentResourceV2(tokens.Cluster, name, componentInputs(args), c, opts...); err != nil {
 		return nil, err
 	}
 	steps := []func(*pulumi.Context, string) error{
@@ -198,7 +200,7 @@ func (c *Cluster) createControlPlane(ctx *pulumi.Context, name string) error {
 		Name:                         pulumi.String(a.Name),
 		Version:                      pulumi.String(a.KubernetesVersion),
 		VpcId:                        a.Network.VpcID.ToStringPtrOutput(),
-		PrivateSubnetIds:             a.Network.SubnetIDs[TierControl],
+		PrivateSubnetIds:             a.Network.SubnetIDs[workloads.TierControl],
 		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
 		SkipDefaultNodeGroup:         pulumi.BoolRef(true),
 		SkipDefaultSecurityGroups:    pulumi.BoolRef(true),
@@ -268,7 +270,7 @@ func componentInputs(a *ClusterArgs) pulumi.Map {
 			if g.Name == n {
 				groups = append(groups, pulumi.Map{
 					"name": pulumi.String(g.Name), "tier": pulumi.String(string(g.Tier)),
-					"capacityType": pulumi.String(g.CapacityType), "instanceTypes": pulumi.ToStringArray(g.InstanceTypes),
+					"capacityType": pulumi.String(string(g.CapacityType)), "instanceTypes": pulumi.ToStringArray(g.InstanceTypes),
 					"minSize": pulumi.Int(g.Min), "maxSize": pulumi.Int(g.Max), "diskSizeGiB": pulumi.Int(g.DiskGiB),
 				})
 			}

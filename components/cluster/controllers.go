@@ -9,7 +9,7 @@ import (
 	"github.com/platformeng/coder-platform/components/internal/helmchart"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
-	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // Pinned charts. Bump deliberately, after reading the release notes.
@@ -58,7 +58,7 @@ func (c *Cluster) createLBController(ctx *pulumi.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	ctl := TierControl
+	ctl := workloads.TierControl
 	_, err = helmchart.Install(ctx, name+"-lb-controller", helmchart.Chart{
 		Release: "aws-load-balancer-controller", Chart: LBControllerChart, Version: LBControllerChartVersion,
 		Repo: LBControllerRepo, Namespace: "kube-system",
@@ -109,7 +109,7 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 	byPriority := map[int][]string{}
 	for _, g := range a.NodeGroups {
 		p := 10
-		if g.CapacityType == "SPOT" {
+		if g.CapacityType == Spot {
 			p = 50
 		}
 		byPriority[p] = append(byPriority[p], ".*"+g.Name+".*")
@@ -118,7 +118,7 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 		sort.Strings(patterns)
 		priorities[strconv.Itoa(p)] = pulumi.ToStringArray(patterns)
 	}
-	ctl := TierControl
+	ctl := workloads.TierControl
 	_, err = helmchart.Install(ctx, name+"-autoscaler", helmchart.Chart{
 		Release: "cluster-autoscaler", Chart: AutoscalerChart, Version: c.args.AutoscalerChartVersion,
 		Repo: AutoscalerRepo, Namespace: "kube-system",
@@ -141,7 +141,7 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 		},
 		"podAnnotations": pulumi.Map{"cluster-autoscaler.kubernetes.io/safe-to-evict": pulumi.String("false")},
 		// The managed scraper collects its metrics for the scaling-lag alert.
-		"service":      pulumi.Map{"labels": pulumi.Map{observability.MetricsLabel: pulumi.String("true")}},
+		"service":      pulumi.Map{"labels": pulumi.Map{workloads.MetricsLabel: pulumi.String("true")}},
 		"nodeSelector": pulumi.ToMap(ctl.NodeSelector()),
 		"tolerations":  pulumi.Array{pulumi.ToMap(ctl.Toleration())},
 	}, c.k8s(c.controlNG)...)

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -9,21 +10,8 @@ import (
 	netv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
-
-// Namespaces of the Coder workloads.
-const (
-	NamespaceCoder       = "coder"
-	NamespaceProvisioner = "coder-prov"
-	NamespaceWorkspaces  = "coder-ws"
-)
-
-// CoderdPodLabels select coderd (and proxy) pods of the official chart.
-var CoderdPodLabels = map[string]string{"app.kubernetes.io/name": "coder"}
-
-// CoderdPort is the HTTP port of coderd pods (agents and DERP).
-const CoderdPort = 8080
 
 // IsolationSpec configures the workload isolation of coder-ws.
 type IsolationSpec struct {
@@ -60,10 +48,10 @@ type ContainerLimits struct {
 // podSecurity is each namespace's Pod Security Standard: baseline enforced
 // (the Coder chart does not drop all capabilities, and templates vary),
 // restricted reported so drift towards it is visible.
-var podSecurity = map[string]string{NamespaceCoder: "baseline", NamespaceProvisioner: "baseline", NamespaceWorkspaces: "baseline"}
+var podSecurity = map[string]string{workloads.NamespaceCoder: "baseline", workloads.NamespaceProvisioner: "baseline", workloads.NamespaceWorkspaces: "baseline"}
 
 func (c *Cluster) createNamespaces(ctx *pulumi.Context, name string) error {
-	for _, ns := range []string{NamespaceCoder, NamespaceProvisioner, NamespaceWorkspaces} {
+	for _, ns := range []string{workloads.NamespaceCoder, workloads.NamespaceProvisioner, workloads.NamespaceWorkspaces} {
 		n, err := corev1.NewNamespace(ctx, name+"-"+ns, &corev1.NamespaceArgs{
 			Metadata: &metav1.ObjectMetaArgs{
 				Name: pulumi.String(ns),
@@ -84,15 +72,15 @@ func (c *Cluster) createNamespaces(ctx *pulumi.Context, name string) error {
 	return nil
 }
 
-// Namespace returns the namespace resource for dependencies.
-func (c *Cluster) Namespace(name string) pulumi.Resource { return c.namespaces[name] }
+// Namespaces are the namespace resources by name, for dependencies.
+func (c *Cluster) Namespaces() map[string]pulumi.Resource { return maps.Clone(c.namespaces) }
 
 // createIsolation denies everything in coder-ws, then allows DNS, coderd
 // (agent API and DERP), the AWS interface endpoints, the egress allow-list
 // and NAT-traversal UDP. Workspaces never reach each other or the control
 // namespaces; quotas and limits bound what the namespace may consume.
 func (c *Cluster) createIsolation(ctx *pulumi.Context, name string) error {
-	ws := c.namespaces[NamespaceWorkspaces]
+	ws := c.namespaces[workloads.NamespaceWorkspaces]
 	iso := c.args.Isolation
 	vpcCIDR := c.args.Network.VpcCIDR
 	policies := map[string]netv1.NetworkPolicySpecArgs{
@@ -105,9 +93,9 @@ func (c *Cluster) createIsolation(ctx *pulumi.Context, name string) error {
 			PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"k8s-app": pulumi.String("kube-dns")}},
 		}, ports("UDP", 53), ports("TCP", 53)),
 		"allow-coderd": egressTo(netv1.NetworkPolicyPeerArgs{
-			NamespaceSelector: nsSelector(NamespaceCoder),
-			PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(CoderdPodLabels)},
-		}, ports("TCP", CoderdPort)),
+			NamespaceSelector: nsSelector(workloads.NamespaceCoder),
+			PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(workloads.CoderdPodLabels)},
+		}, ports("TCP", workloads.CoderdPort)),
 	}
 	var endpointPeers netv1.NetworkPolicyPeerArray
 	for _, cidr := range c.args.Network.ControlSubnetCIDRs {
@@ -138,7 +126,7 @@ func (c *Cluster) createIsolation(ctx *pulumi.Context, name string) error {
 
 	for _, pn := range sortedKeys(policies) {
 		if _, err := netv1.NewNetworkPolicy(ctx, fmt.Sprintf("%s-ws-%s", name, pn), &netv1.NetworkPolicyArgs{
-			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(pn), Namespace: pulumi.String(NamespaceWorkspaces)},
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(pn), Namespace: pulumi.String(workloads.NamespaceWorkspaces)},
 			Spec:     policies[pn],
 		}, c.k8s(ws)...); err != nil {
 			return err
@@ -146,9 +134,9 @@ func (c *Cluster) createIsolation(ctx *pulumi.Context, name string) error {
 	}
 	// Provisioners accept no inbound connections but the metrics scrape.
 	if _, err := netv1.NewNetworkPolicy(ctx, name+"-prov-deny-ingress", &netv1.NetworkPolicyArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("default-deny-ingress"), Namespace: pulumi.String(NamespaceProvisioner)},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("default-deny-ingress"), Namespace: pulumi.String(workloads.NamespaceProvisioner)},
 		Spec:     netv1.NetworkPolicySpecArgs{PodSelector: metav1.LabelSelectorArgs{}, PolicyTypes: pulumi.ToStringArray([]string{"Ingress"})},
-	}, c.k8s(c.namespaces[NamespaceProvisioner])...); err != nil {
+	}, c.k8s(c.namespaces[workloads.NamespaceProvisioner])...); err != nil {
 		return err
 	}
 	// The managed Prometheus scraper is no pod: it connects from its ENIs
@@ -160,16 +148,16 @@ func (c *Cluster) createIsolation(ctx *pulumi.Context, name string) error {
 		scrapers = append(scrapers, netv1.NetworkPolicyPeerArgs{IpBlock: netv1.IPBlockArgs{Cidr: pulumi.String(cidr)}})
 	}
 	if _, err := netv1.NewNetworkPolicy(ctx, name+"-prov-allow-scrape", &netv1.NetworkPolicyArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("allow-metrics-scrape"), Namespace: pulumi.String(NamespaceProvisioner)},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("allow-metrics-scrape"), Namespace: pulumi.String(workloads.NamespaceProvisioner)},
 		Spec: netv1.NetworkPolicySpecArgs{
 			PodSelector: metav1.LabelSelectorArgs{},
 			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
 			Ingress: netv1.NetworkPolicyIngressRuleArray{netv1.NetworkPolicyIngressRuleArgs{
 				From:  scrapers,
-				Ports: ports("TCP", observability.MetricsPort),
+				Ports: ports("TCP", workloads.MetricsPort),
 			}},
 		},
-	}, c.k8s(c.namespaces[NamespaceProvisioner])...); err != nil {
+	}, c.k8s(c.namespaces[workloads.NamespaceProvisioner])...); err != nil {
 		return err
 	}
 	return c.createQuotas(ctx, name, ws)
@@ -178,7 +166,7 @@ func (c *Cluster) createIsolation(ctx *pulumi.Context, name string) error {
 func (c *Cluster) createQuotas(ctx *pulumi.Context, name string, ws pulumi.Resource) error {
 	q := c.args.Isolation.Quota
 	if _, err := corev1.NewResourceQuota(ctx, name+"-ws-quota", &corev1.ResourceQuotaArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("workspaces"), Namespace: pulumi.String(NamespaceWorkspaces)},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("workspaces"), Namespace: pulumi.String(workloads.NamespaceWorkspaces)},
 		Spec: &corev1.ResourceQuotaSpecArgs{Hard: pulumi.StringMap{
 			"pods":                   pulumi.String(fmt.Sprint(q.Pods)),
 			"requests.cpu":           pulumi.String(q.RequestsCPU),
@@ -191,7 +179,7 @@ func (c *Cluster) createQuotas(ctx *pulumi.Context, name string, ws pulumi.Resou
 	}
 	l := c.args.Isolation.Limits
 	_, err := corev1.NewLimitRange(ctx, name+"-ws-limits", &corev1.LimitRangeArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("workspaces"), Namespace: pulumi.String(NamespaceWorkspaces)},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("workspaces"), Namespace: pulumi.String(workloads.NamespaceWorkspaces)},
 		Spec: corev1.LimitRangeSpecArgs{Limits: corev1.LimitRangeItemArray{
 			corev1.LimitRangeItemArgs{
 				Type:           pulumi.String("Container"),

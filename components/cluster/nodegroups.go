@@ -10,40 +10,26 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
-// Tier is a node-group tier. Every group of a tier carries the label
-// `<tier>: "true"` and the taint `<tier>=true:NoSchedule`, so each tier
-// only takes the workloads that select and tolerate it.
-type Tier string
+// CapacityType is a managed node group's capacity type (EKS
+// CreateNodegroup capacityType).
+type CapacityType string
 
+// The capacity types this platform uses.
 const (
-	TierControl     Tier = "coder-control"
-	TierProvisioner Tier = "coder-prov"
-	TierWorkspace   Tier = "coder-ws"
+	OnDemand CapacityType = "ON_DEMAND"
+	Spot     CapacityType = "SPOT"
 )
-
-// Tiers lists the three tiers.
-var Tiers = []Tier{TierControl, TierProvisioner, TierWorkspace}
-
-// Toleration is the Kubernetes toleration of a tier's taint.
-func (t Tier) Toleration() map[string]any {
-	return map[string]any{"key": string(t), "operator": "Equal", "value": "true", "effect": "NoSchedule"}
-}
-
-// NodeSelector selects a tier's nodes.
-func (t Tier) NodeSelector() map[string]any { return map[string]any{string(t): "true"} }
-
-// PoolLabel names the node group a node belongs to.
-const PoolLabel = "node.coder.com/pool"
 
 // NodeGroupSpec is one managed node group.
 type NodeGroupSpec struct {
 	Name          string // EKS node group name, e.g. coder-ws-spot
-	Tier          Tier
+	Tier          workloads.Tier
 	InstanceTypes []string
 	ARM           bool
-	CapacityType  string // ON_DEMAND or SPOT
+	CapacityType  CapacityType
 	Min, Max      int
 	Desired       int
 	DiskGiB       int
@@ -62,7 +48,7 @@ var nodeRolePolicies = []string{
 // createNodeRoles gives each tier its own node role, so a workspace node's
 // instance credentials are never a control node's.
 func (c *Cluster) createNodeRoles(ctx *pulumi.Context, name string) error {
-	for _, t := range Tiers {
+	for _, t := range workloads.Tiers {
 		role, err := iam.NewRole(ctx, fmt.Sprintf("%s-%s-node", name, t), &iam.RoleArgs{
 			Description:       pulumi.Sprintf("EKS %s nodes of %s", t, c.args.Name),
 			AssumeRolePolicy:  policydoc.AssumedByNoCondition("ec2.amazonaws.com"),
@@ -88,7 +74,7 @@ func (c *Cluster) createNodeGroups(ctx *pulumi.Context, name string) error {
 			amiType = "AL2023_ARM_64_STANDARD"
 		}
 		deps := []pulumi.Resource{c.vpcCni}
-		if spec.Tier != TierControl && c.controlNG != nil {
+		if spec.Tier != workloads.TierControl && c.controlNG != nil {
 			// System add-ons run on coder-control: bring it up first.
 			deps = append(deps, c.controlNG)
 		}
@@ -99,7 +85,7 @@ func (c *Cluster) createNodeGroups(ctx *pulumi.Context, name string) error {
 			SubnetIds:     c.args.Network.SubnetIDs[spec.Tier],
 			Version:       pulumi.String(c.args.KubernetesVersion),
 			AmiType:       pulumi.String(amiType),
-			CapacityType:  pulumi.String(spec.CapacityType),
+			CapacityType:  pulumi.String(string(spec.CapacityType)),
 			InstanceTypes: pulumi.ToStringArray(spec.InstanceTypes),
 			ScalingConfig: awseks.NodeGroupScalingConfigArgs{
 				MinSize: pulumi.Int(spec.Min), MaxSize: pulumi.Int(spec.Max), DesiredSize: pulumi.Int(spec.Desired),
@@ -108,7 +94,7 @@ func (c *Cluster) createNodeGroups(ctx *pulumi.Context, name string) error {
 			LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{
 				Id: lt.ID(), Version: lt.LatestVersion.ApplyT(func(v int) string { return fmt.Sprint(v) }).(pulumi.StringOutput),
 			},
-			Labels: pulumi.StringMap{string(spec.Tier): pulumi.String("true"), PoolLabel: pulumi.String(spec.Name)},
+			Labels: pulumi.StringMap{string(spec.Tier): pulumi.String("true"), workloads.PoolLabel: pulumi.String(spec.Name)},
 			Taints: awseks.NodeGroupTaintArray{awseks.NodeGroupTaintArgs{
 				Key: pulumi.String(string(spec.Tier)), Value: pulumi.String("true"), Effect: pulumi.String("NO_SCHEDULE"),
 			}},
@@ -121,7 +107,7 @@ func (c *Cluster) createNodeGroups(ctx *pulumi.Context, name string) error {
 			return err
 		}
 		c.nodeGroups[spec.Name] = ng
-		if spec.Tier == TierControl {
+		if spec.Tier == workloads.TierControl {
 			c.controlNG = ng
 		}
 		if err := c.schedule(ctx, name, spec, ng); err != nil {
@@ -140,7 +126,7 @@ func (c *Cluster) launchTemplate(ctx *pulumi.Context, name string, spec NodeGrou
 	}
 	ltName := fmt.Sprintf("%s-%s", name, spec.Name)
 	throughput := 125
-	if spec.Tier == TierWorkspace || spec.Tier == TierProvisioner {
+	if spec.Tier == workloads.TierWorkspace || spec.Tier == workloads.TierProvisioner {
 		// Image pulls and Terraform caches are disk-bound (Coder: provisioners
 		// benefit from fast disks).
 		throughput = 250

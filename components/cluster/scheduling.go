@@ -24,8 +24,6 @@ type ScheduledAction struct {
 	MinSize    int
 	MaxSize    int
 	Desired    int
-	// Basis explains the sizes, for the preview.
-	Basis string
 }
 
 func (c *Cluster) schedule(ctx *pulumi.Context, name string, spec NodeGroupSpec, ng *awseks.NodeGroup) error {

@@ -4,12 +4,8 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	storagev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/storage/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// Storage class names.
-const (
-	StorageClassDefault = "gp3-encrypted"
-	StorageClassHome    = "coder-home"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // createStorage adds two KMS-encrypted, expandable gp3 classes: the cluster
@@ -21,8 +17,8 @@ func (c *Cluster) createStorage(ctx *pulumi.Context, name string) error {
 		reclaim   string
 		isDefault bool
 	}{
-		{StorageClassDefault, "Delete", true},
-		{StorageClassHome, "Retain", false},
+		{workloads.StorageClassDefault, "Delete", true},
+		{workloads.StorageClassHome, "Retain", false},
 	}
 	for _, sc := range classes {
 		annotations := pulumi.StringMap{}
@@ -45,7 +41,7 @@ func (c *Cluster) createStorage(ctx *pulumi.Context, name string) error {
 			return err
 		}
 	}
-	c.StorageClass = pulumi.String(StorageClassDefault).ToStringOutput()
-	c.HomeStorageClass = pulumi.String(StorageClassHome).ToStringOutput()
+	c.StorageClass = pulumi.String(workloads.StorageClassDefault).ToStringOutput()
+	c.HomeStorageClass = pulumi.String(workloads.StorageClassHome).ToStringOutput()
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 	netv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // createAgentEgress lets workspace agents reach the access URLs they dial
@@ -25,7 +25,7 @@ func (c *Coder) createAgentEgress(ctx *pulumi.Context) error {
 		return nil
 	}
 	_, err := netv1.NewNetworkPolicy(ctx, c.name+"-ws-allow-access-url", &netv1.NetworkPolicyArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("allow-access-url"), Namespace: pulumi.String(cluster.NamespaceWorkspaces)},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("allow-access-url"), Namespace: pulumi.String(workloads.NamespaceWorkspaces)},
 		Spec: netv1.NetworkPolicySpecArgs{
 			PodSelector: metav1.LabelSelectorArgs{},
 			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}),
@@ -34,6 +34,6 @@ func (c *Coder) createAgentEgress(ctx *pulumi.Context) error {
 				Ports: netv1.NetworkPolicyPortArray{netv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(443)}},
 			}},
 		},
-	}, c.k8s(c.namespace(cluster.NamespaceWorkspaces))...)
+	}, c.k8s(c.namespace(workloads.NamespaceWorkspaces))...)
 	return err
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"sigs.k8s.io/yaml"
 
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
@@ -49,7 +49,7 @@ const PurposeAIGatewayKey = "ai-gateway-master-key"
 func (c *Coder) createAIGateway(ctx *pulumi.Context) error {
 	a := c.args
 	g := a.AIGateway
-	ns := cluster.NamespaceCoder
+	ns := workloads.NamespaceCoder
 	key, err := c.newSecret(ctx, PurposeAIGatewayKey, "LiteLLM master key (generated)", false)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func (c *Coder) aiGatewayTLS(ctx *pulumi.Context) (pulumi.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	host := fmt.Sprintf("%s.%s.svc", AIGatewayName, cluster.NamespaceCoder)
+	host := fmt.Sprintf("%s.%s.svc", AIGatewayName, workloads.NamespaceCoder)
 	csr, err := tls.NewCertRequest(ctx, c.name+"-ai-gateway", &tls.CertRequestArgs{
 		PrivateKeyPem: key.PrivateKeyPem, DnsNames: pulumi.ToStringArray([]string{host, host + ".cluster.local"}),
 		Subject: &tls.CertRequestSubjectArgs{CommonName: pulumi.String(host)},
@@ -167,14 +167,14 @@ func (c *Coder) aiGatewayTLS(ctx *pulumi.Context) (pulumi.Resource, error) {
 		return nil, err
 	}
 	secret, err := corev1.NewSecret(ctx, c.name+"-ai-gateway-tls", &corev1.SecretArgs{
-		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String("litellm-tls"), Namespace: pulumi.String(cluster.NamespaceCoder)},
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String("litellm-tls"), Namespace: pulumi.String(workloads.NamespaceCoder)},
 		Type:       pulumi.String("kubernetes.io/tls"),
 		StringData: pulumi.StringMap{"tls.crt": cert.CertPem, "tls.key": pulumi.ToSecret(key.PrivateKeyPem).(pulumi.StringOutput)},
-	}, c.k8s(c.namespace(cluster.NamespaceCoder))...)
+	}, c.k8s(c.namespace(workloads.NamespaceCoder))...)
 	if err != nil {
 		return nil, err
 	}
-	for _, ns := range []string{cluster.NamespaceCoder, cluster.NamespaceWorkspaces} {
+	for _, ns := range []string{workloads.NamespaceCoder, workloads.NamespaceWorkspaces} {
 		if _, err := corev1.NewConfigMap(ctx, fmt.Sprintf("%s-ai-ca-%s", c.name, ns), &corev1.ConfigMapArgs{
 			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(AIGatewayCA), Namespace: pulumi.String(ns)},
 			Data:     pulumi.StringMap{"ca.crt": ca.CertPem},
@@ -189,8 +189,8 @@ func (c *Coder) aiGatewayTLS(ctx *pulumi.Context) (pulumi.Resource, error) {
 // disruption budget and the coder-ws policy that lets workspaces call it.
 func (c *Coder) aiGatewayWorkload(ctx *pulumi.Context, deps ...pulumi.Resource) error {
 	g := c.args.AIGateway
-	ns := cluster.NamespaceCoder
-	t := cluster.TierControl
+	ns := workloads.NamespaceCoder
+	t := workloads.TierControl
 	probe := func(path string, delay int) *corev1.ProbeArgs {
 		return &corev1.ProbeArgs{InitialDelaySeconds: pulumi.Int(delay), PeriodSeconds: pulumi.Int(10),
 			HttpGet: &corev1.HTTPGetActionArgs{Path: pulumi.String(path), Port: pulumi.Int(aiGatewayPort), Scheme: pulumi.String("HTTPS")}}
@@ -263,7 +263,7 @@ func (c *Coder) aiGatewayWorkload(ctx *pulumi.Context, deps ...pulumi.Resource) 
 		return err
 	}
 	_, err = netv1.NewNetworkPolicy(ctx, c.name+"-ws-allow-ai-gateway", &netv1.NetworkPolicyArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("allow-ai-gateway"), Namespace: pulumi.String(cluster.NamespaceWorkspaces)},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("allow-ai-gateway"), Namespace: pulumi.String(workloads.NamespaceWorkspaces)},
 		Spec: netv1.NetworkPolicySpecArgs{
 			PodSelector: metav1.LabelSelectorArgs{},
 			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}),
@@ -275,6 +275,6 @@ func (c *Coder) aiGatewayWorkload(ctx *pulumi.Context, deps ...pulumi.Resource) 
 				Ports: netv1.NetworkPolicyPortArray{netv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(aiGatewayPort)}},
 			}},
 		},
-	}, c.k8s(dep, c.namespace(cluster.NamespaceWorkspaces))...)
+	}, c.k8s(dep, c.namespace(workloads.NamespaceWorkspaces))...)
 	return err
 }

@@ -11,18 +11,13 @@ package coder
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/internal/irsa"
+	"github.com/platformeng/coder-platform/components/tokens"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
-)
-
-// Role is what a region runs.
-type Role string
-
-const (
-	ControlPlane Role = "control-plane" // coderd
-	Proxy        Role = "proxy"         // a workspace proxy
 )
 
 // Image is the official Coder image; Version picks the tag.
@@ -35,9 +30,18 @@ const (
 	ProvisionerChart = "coder-provisioner"
 )
 
+// ClusterRef is what Coder needs of its region's cluster: the Kubernetes
+// provider, the IRSA identity provider, and the namespaces the cluster
+// created (Coder's resources in them wait for them).
+type ClusterRef struct {
+	KubeProvider *kubernetes.Provider
+	OIDC         irsa.OIDC
+	Namespaces   map[string]pulumi.Resource
+}
+
 // CoderArgs configures Coder in one region.
 type CoderArgs struct {
-	Role      Role
+	Role      workloads.Role
 	Stack     string
 	Region    string
 	AccountID pulumi.StringOutput
@@ -50,7 +54,7 @@ type CoderArgs struct {
 	AccessURL        string
 	PrimaryAccessURL string
 
-	Cluster        *cluster.Cluster
+	Cluster        ClusterRef
 	TargetGroupArn pulumi.StringOutput
 	Keys           Keys
 	Workspaces     WorkspaceNetwork
@@ -155,11 +159,11 @@ type Coder struct {
 // NewCoder deploys Coder in one region.
 func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.ResourceOption) (*Coder, error) {
 	c := &Coder{args: args, name: name, secrets: map[string]*smSecret{}, provArns: pulumi.StringMap{}}
-	if err := ctx.RegisterComponentResourceV2("coder:coder:Coder", name, componentInputs(args), c, opts...); err != nil {
+	if err := ctx.RegisterComponentResourceV2(tokens.Coder, name, componentInputs(args), c, opts...); err != nil {
 		return nil, err
 	}
 	steps := []func(*pulumi.Context) error{c.createOperators, c.createWorkspaceIdentity}
-	if args.Role == ControlPlane {
+	if args.Role == workloads.ControlPlane {
 		steps = append(steps, c.createCoderd)
 		if args.AIGateway != nil {
 			steps = append(steps, c.createAIGateway)
@@ -168,7 +172,7 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 		steps = append(steps, c.createProxy)
 	}
 	steps = append(steps, c.createAgentEgress, c.createProvisioners)
-	if args.Role == ControlPlane {
+	if args.Role == workloads.ControlPlane {
 		steps = append(steps, c.createConfiguration)
 		if args.Templates != nil {
 			steps = append(steps, c.createTemplates)
@@ -206,14 +210,14 @@ func componentInputs(a *CoderArgs) pulumi.Map {
 		"accessUrl": pulumi.String(a.AccessURL), "wildcardAccessUrl": pulumi.String(wildcardURL(a.AccessURL)),
 		"replicas": pulumi.Int(a.Server.Replicas), "provisionerOrganizations": orgs,
 	}
-	if a.Role == Proxy {
+	if a.Role == workloads.Proxy {
 		m["primaryAccessUrl"] = pulumi.String(a.PrimaryAccessURL)
 	}
 	return m
 }
 
 // namespace returns a namespace's resource for dependencies.
-func (c *Coder) namespace(ns string) pulumi.Resource { return c.args.Cluster.Namespace(ns) }
+func (c *Coder) namespace(ns string) pulumi.Resource { return c.args.Cluster.Namespaces[ns] }
 
 // k8s are the options of a resource inside the region's cluster.
 func (c *Coder) k8s(deps ...pulumi.Resource) []pulumi.ResourceOption {

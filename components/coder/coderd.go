@@ -8,7 +8,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // DatabaseArgs is how coderd reaches Postgres.
@@ -21,7 +21,7 @@ type DatabaseArgs struct {
 	// Job reads it, to create the IAM-authenticated user.
 	MasterSecretArn pulumi.StringOutput
 	// Auth is CODER_PG_AUTH: awsiamrds or password.
-	Auth string
+	Auth workloads.PgAuth
 	// User is the database role coderd connects as (IAM auth).
 	User string
 	// PoolMaxOpen is CODER_PG_CONN_MAX_OPEN.
@@ -60,7 +60,7 @@ const PostgresImage = "public.ecr.aws/docker/library/postgres:16.6-alpine"
 // external auth, Prometheus and quiet hours.
 func (c *Coder) createCoderd(ctx *pulumi.Context) error {
 	a := c.args
-	ns := cluster.NamespaceCoder
+	ns := workloads.NamespaceCoder
 	var own []*smSecret
 	if a.OIDC != nil {
 		s, err := c.newSecret(ctx, PurposeOIDC, "OIDC client secret of coderd (from the identity provider)", true)
@@ -83,7 +83,7 @@ func (c *Coder) createCoderd(ctx *pulumi.Context) error {
 		}
 		own = append(own, s)
 	}
-	if a.Database.Auth == "password" {
+	if a.Database.Auth == workloads.PgAuthPassword {
 		s, err := c.newSecret(ctx, PurposePgURL, "postgres:// URL coderd connects with (password auth)", true)
 		if err != nil {
 			return err
@@ -216,9 +216,9 @@ func sanitizeKey(p string) string {
 // password auth the URL comes from Secrets Manager. Never inline.
 func (c *Coder) databaseEnv(ctx *pulumi.Context) (pulumi.Array, []pulumi.Resource, error) {
 	db := c.args.Database
-	if db.Auth == "password" {
+	if db.Auth == workloads.PgAuthPassword {
 		return pulumi.Array{
-			env("CODER_PG_AUTH", pulumi.String("password")),
+			env("CODER_PG_AUTH", pulumi.String(string(workloads.PgAuthPassword))),
 			secretRef("CODER_PG_CONNECTION_URL", "coderd-secrets", "pg-connection-url"),
 		}, nil, nil
 	}
@@ -228,7 +228,7 @@ func (c *Coder) databaseEnv(ctx *pulumi.Context) (pulumi.Array, []pulumi.Resourc
 	}
 	url := pulumi.Sprintf("postgres://%s@%s:%d/%s?sslmode=require", db.User, db.Endpoint, db.Port, db.Name)
 	return pulumi.Array{
-		env("CODER_PG_AUTH", pulumi.String("awsiamrds")),
+		env("CODER_PG_AUTH", pulumi.String(string(workloads.PgAuthIAM))),
 		env("CODER_PG_CONNECTION_URL", url),
 	}, []pulumi.Resource{job}, nil
 }
@@ -251,7 +251,7 @@ GRANT ALL ON SCHEMA public TO %[1]s;
 // password only this Job's service account may read.
 func (c *Coder) createDatabaseBootstrap(ctx *pulumi.Context) (pulumi.Resource, error) {
 	db := c.args.Database
-	ns := cluster.NamespaceCoder
+	ns := workloads.NamespaceCoder
 	const sa = "coder-db-bootstrap"
 	_, account, err := c.identity(ctx, "db-bootstrap", ns, sa, "Creates coderd's IAM database user; reads the RDS master secret only",
 		c.readMasterSecret(db.MasterSecretArn))
@@ -269,7 +269,7 @@ func (c *Coder) createDatabaseBootstrap(ctx *pulumi.Context) (pulumi.Resource, e
 	if err != nil {
 		return nil, err
 	}
-	t := cluster.TierControl
+	t := workloads.TierControl
 	return batchv1.NewJob(ctx, c.name+"-db-bootstrap", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("coder-db-bootstrap"), Namespace: pulumi.String(ns)},
 		Spec: batchv1.JobSpecArgs{

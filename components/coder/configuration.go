@@ -5,8 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/delivery"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // Purposes of the Day-2 configuration's secrets.
@@ -69,7 +69,7 @@ func (c *Coder) createConfiguration(ctx *pulumi.Context) error {
 	if !c.ready(purposes...) || c.coderd == nil {
 		return nil
 	}
-	ns := cluster.NamespaceCoder
+	ns := workloads.NamespaceCoder
 	_, sa, err := c.identity(ctx, "configuration", ns, ConfigServiceAccount,
 		"Day-2 configuration of coderd; reads the automation token and the licence only", c.readSecrets(secrets...))
 	if err != nil {
@@ -105,13 +105,13 @@ func (c *Coder) createConfiguration(ctx *pulumi.Context) error {
 // runner is how the Day-2 and delivery Jobs run in this region.
 func (c *Coder) runner(sa, secret, purpose string, deps ...pulumi.Resource) delivery.Runner {
 	a := c.args
-	t := cluster.TierControl
+	t := workloads.TierControl
 	var features []string
 	if a.License != nil {
 		features = slices.Clone(a.License.Features)
 	}
 	return delivery.Runner{
-		CoderURL: a.AccessURL, Image: Image + ":" + a.Version, Namespace: cluster.NamespaceCoder,
+		CoderURL: a.AccessURL, Image: Image + ":" + a.Version, Namespace: workloads.NamespaceCoder,
 		ServiceAccount: sa, TokenSecret: secret, TokenSecretName: c.secretName(purpose), LicensedFeatures: features,
 		NodeSelector: map[string]string{string(t): "true"},
 		Toleration:   map[string]string{"key": string(t), "value": "true", "effect": "NoSchedule"},

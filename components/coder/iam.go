@@ -7,9 +7,9 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // readSecrets lets a role read exactly the given secrets and decrypt them
@@ -61,7 +61,7 @@ func (c *Coder) identity(ctx *pulumi.Context, suffix, ns, sa, description string
 // rds-db:connect as its own database user only.
 func (c *Coder) serverPolicy(own ...*smSecret) policydoc.Document {
 	doc := c.readSecrets(own...)
-	if db := c.args.Database; db != nil && db.Auth == "awsiamrds" {
+	if db := c.args.Database; db != nil && db.Auth == workloads.PgAuthIAM {
 		doc = append(doc, policydoc.Statement{
 			Sid:     "ConnectAsCoderUser",
 			Actions: []string{"rds-db:connect"},
@@ -164,7 +164,7 @@ func (c *Coder) createWorkspaceIdentity(ctx *pulumi.Context) error {
 	c.WorkspaceInstanceProfile = profile.Name
 	// Pod workspaces run as one IRSA service account with no permissions,
 	// the Kubernetes twin of the instance role.
-	ws := cluster.NamespaceWorkspaces
+	ws := workloads.NamespaceWorkspaces
 	_, _, err = c.identity(ctx, "ws-pod", ws, WorkspaceServiceAccount, "Kubernetes workspaces (no permissions; templates add their own knowingly)", nil)
 	return err
 }

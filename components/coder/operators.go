@@ -3,9 +3,9 @@ package coder
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // Pinned operator charts.
@@ -18,7 +18,7 @@ const (
 )
 
 func onControl() pulumi.Map {
-	t := cluster.TierControl
+	t := workloads.TierControl
 	return pulumi.Map{"nodeSelector": pulumi.ToMap(t.NodeSelector()), "tolerations": pulumi.Array{pulumi.ToMap(t.Toleration())}}
 }
 

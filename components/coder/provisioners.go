@@ -12,7 +12,7 @@ import (
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/templates"
 )
@@ -24,14 +24,20 @@ type ProvisionersArgs struct {
 	Resources          sizing.Resources
 	CacheGiB           int
 	GracePeriodSeconds int
-	StorageClass       string
-	// CoderURL is what provisioners dial: coderd's in-cluster Service in the
-	// control-plane region, the primary access URL elsewhere. KEDA asks the
-	// same address for the region's pending jobs.
-	CoderURL string
-	// Region is the value of the region tag (templates.RegionTag) this
-	// region's keys carry and its builds are routed by.
-	Region string
+}
+
+// InClusterURL is coderd's Service inside its cluster: provisioners in the
+// control-plane region reach coderd without leaving the cluster.
+var InClusterURL = fmt.Sprintf("http://%s.%s.svc.cluster.local", ServerService, workloads.NamespaceCoder)
+
+// provisionerURL is what provisioners dial: coderd's in-cluster Service in
+// the control-plane region, the primary access URL elsewhere. KEDA asks the
+// same address for the region's pending jobs.
+func (a *CoderArgs) provisionerURL() string {
+	if a.Role == workloads.ControlPlane {
+		return InClusterURL
+	}
+	return a.PrimaryAccessURL
 }
 
 // ProvisionerOrg is one pool with its own release, key and identity.
@@ -118,7 +124,7 @@ type queueAuth struct {
 }
 
 func (c *Coder) queueAuth(ctx *pulumi.Context) (*queueAuth, error) {
-	ns := cluster.NamespaceProvisioner
+	ns := workloads.NamespaceProvisioner
 	tok, err := c.newSecret(ctx, PurposeQueueToken, "Coder session token KEDA counts this region's pending provisioner jobs with (organization template admin)", true)
 	if err != nil {
 		return nil, err
@@ -178,7 +184,7 @@ func MetricsServiceName(workload string) string { return workload + "-metrics" }
 func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, auth *queueAuth) error {
 	a := c.args
 	p := a.Provisioners
-	ns := cluster.NamespaceProvisioner
+	ns := workloads.NamespaceProvisioner
 	name := ProvisionerName(org.Name)
 	key, err := c.newSecret(ctx, ProvisionerKeyPurpose(org.Name),
 		fmt.Sprintf("Provisioner key of organization %s in %s (coder provisioner keys create)", org.Name, a.Region), true)
@@ -214,10 +220,10 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, a
 	case org.Autoscaled:
 		replicas = org.Max // no queue token yet: hold the ceiling, never starve builds
 	}
-	t := cluster.TierProvisioner
+	t := workloads.TierProvisioner
 	cache := pulumi.Map{"name": pulumi.String("terraform-cache"), "ephemeral": pulumi.Map{"volumeClaimTemplate": pulumi.Map{"spec": pulumi.Map{
 		"accessModes":      pulumi.ToStringArray([]string{"ReadWriteOnce"}),
-		"storageClassName": pulumi.String(p.StorageClass),
+		"storageClassName": pulumi.String(workloads.StorageClassDefault),
 		"resources":        pulumi.Map{"requests": pulumi.Map{"storage": pulumi.Sprintf("%dGi", p.CacheGiB)}},
 	}}}}
 	values := pulumi.Map{
@@ -226,7 +232,7 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, a
 			"image":        pulumi.Map{"repo": pulumi.String(Image), "tag": pulumi.String(a.Version)},
 			"replicaCount": pulumi.Int(replicas),
 			"env": pulumi.Array{
-				env("CODER_URL", pulumi.String(p.CoderURL)),
+				env("CODER_URL", pulumi.String(a.provisionerURL())),
 				env("CODER_CACHE_DIRECTORY", pulumi.String("/home/coder/.cache/coder")),
 				env("CODER_PROMETHEUS_ENABLE", pulumi.String("true")),
 			},
@@ -271,7 +277,6 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, a
 // scaledObject scales a pool on its region's queue between Min and Max:
 // fast up, one pod per 5 minutes down after 15 quiet minutes.
 func (c *Coder) scaledObject(ctx *pulumi.Context, name string, org ProvisionerOrg, release pulumi.Resource, auth *queueAuth) error {
-	p := c.args.Provisioners
 	q := c.args.QueueMetrics
 	server := q.Endpoint.ApplyT(func(e string) string { return strings.TrimSuffix(e, "/") }).(pulumi.StringOutput)
 	running := pulumi.Map{
@@ -279,7 +284,7 @@ func (c *Coder) scaledObject(ctx *pulumi.Context, name string, org ProvisionerOr
 		"authenticationRef": pulumi.Map{"name": pulumi.String(ampAuth)},
 		"metadata": pulumi.Map{
 			"serverAddress": server, "awsRegion": pulumi.String(q.Region),
-			"query":     pulumi.String(fmt.Sprintf(RunningQuery, cluster.NamespaceProvisioner, MetricsServiceName(name))),
+			"query":     pulumi.String(fmt.Sprintf(RunningQuery, workloads.NamespaceProvisioner, MetricsServiceName(name))),
 			"threshold": pulumi.String("1"), "ignoreNullValues": pulumi.String("true"),
 		},
 	}
@@ -287,7 +292,7 @@ func (c *Coder) scaledObject(ctx *pulumi.Context, name string, org ProvisionerOr
 		"type": pulumi.String("metrics-api"), "name": pulumi.String("pending"),
 		"authenticationRef": pulumi.Map{"name": pulumi.String(coderdAuth)},
 		"metadata": pulumi.Map{
-			"url": pulumi.String(PendingJobsURL(p.CoderURL, org.Name, p.Region)), "format": pulumi.String("json"),
+			"url": pulumi.String(PendingJobsURL(c.args.provisionerURL(), org.Name, c.args.Region)), "format": pulumi.String("json"),
 			"valueLocation": pulumi.String("#"), "targetValue": pulumi.String("1"),
 			"authMode": pulumi.String("apiKey"), "method": pulumi.String("header"), "keyParamName": pulumi.String("Coder-Session-Token"),
 		},
@@ -295,7 +300,7 @@ func (c *Coder) scaledObject(ctx *pulumi.Context, name string, org ProvisionerOr
 	_, err := apiextensions.NewCustomResource(ctx, fmt.Sprintf("%s-%s-scaler", c.name, name), &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("keda.sh/v1alpha1"),
 		Kind:       pulumi.String("ScaledObject"),
-		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(cluster.NamespaceProvisioner)},
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(workloads.NamespaceProvisioner)},
 		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 			"scaleTargetRef":  pulumi.Map{"name": pulumi.String(name)},
 			"minReplicaCount": pulumi.Int(org.Min),
@@ -322,7 +327,7 @@ func (c *Coder) scaledObject(ctx *pulumi.Context, name string, org ProvisionerOr
 // workspaceRBAC lets a provisioner manage Kubernetes workspaces in coder-ws
 // and nowhere else.
 func (c *Coder) workspaceRBAC(ctx *pulumi.Context, sa string) (pulumi.Resource, error) {
-	ws := cluster.NamespaceWorkspaces
+	ws := workloads.NamespaceWorkspaces
 	all := []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 	rule := func(group string, verbs []string, res ...string) rbacv1.PolicyRuleArgs {
 		return rbacv1.PolicyRuleArgs{ApiGroups: pulumi.ToStringArray([]string{group}), Resources: pulumi.ToStringArray(res), Verbs: pulumi.ToStringArray(verbs)}
@@ -342,6 +347,6 @@ func (c *Coder) workspaceRBAC(ctx *pulumi.Context, sa string) (pulumi.Resource, 
 	return rbacv1.NewRoleBinding(ctx, fmt.Sprintf("%s-%s-ws", c.name, sa), &rbacv1.RoleBindingArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(sa + "-workspaces"), Namespace: pulumi.String(ws)},
 		RoleRef:  rbacv1.RoleRefArgs{ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("Role"), Name: pulumi.String(sa + "-workspaces")},
-		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(sa), Namespace: pulumi.String(cluster.NamespaceProvisioner)}},
+		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(sa), Namespace: pulumi.String(workloads.NamespaceProvisioner)}},
 	}, c.k8s(role)...)
 }

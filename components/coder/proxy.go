@@ -5,7 +5,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // ProxyTokenSecret is the Kubernetes secret holding the proxy session token.
@@ -16,7 +16,7 @@ const ProxyTokenSecret = "coder-proxy-token"
 // one token per proxy, from secret config or from Secrets Manager.
 func (c *Coder) createProxy(ctx *pulumi.Context) error {
 	a := c.args
-	ns := cluster.NamespaceCoder
+	ns := workloads.NamespaceCoder
 	var deps []pulumi.Resource
 	var doc = c.readSecrets() // nothing unless the token is in Secrets Manager
 	var token *smSecret

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/irsa"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/standards"
 )
 
@@ -57,14 +58,14 @@ func SecretName(stack, region, purpose string) string {
 // workloads that read them can start (docs/runbooks.md).
 func RequiredSecrets(a *CoderArgs) []string {
 	var out []string
-	if a.Role == ControlPlane {
+	if a.Role == workloads.ControlPlane {
 		if a.OIDC != nil {
 			out = append(out, PurposeOIDC)
 		}
 		for _, e := range a.ExternalAuth {
 			out = append(out, ExternalAuthPurpose(e.ID))
 		}
-		if a.Database != nil && a.Database.Auth == "password" {
+		if a.Database != nil && a.Database.Auth == workloads.PgAuthPassword {
 			out = append(out, PurposePgURL)
 		}
 		if a.Identity.SCIM {

@@ -13,8 +13,7 @@ import (
 	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
-	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
@@ -32,7 +31,7 @@ const (
 // leaves the cluster).
 func (c *Coder) serverValues(envs pulumi.Array, workspaceProxy bool) pulumi.Map {
 	a := c.args
-	t := cluster.TierControl
+	t := workloads.TierControl
 	return pulumi.Map{"coder": pulumi.Map{
 		"image":          pulumi.Map{"repo": pulumi.String(Image), "tag": pulumi.String(a.Version)},
 		"replicaCount":   pulumi.Int(a.Server.Replicas),
@@ -44,7 +43,7 @@ func (c *Coder) serverValues(envs pulumi.Array, workspaceProxy bool) pulumi.Map 
 		"topologySpreadConstraints": pulumi.Array{pulumi.Map{
 			"maxSkew": pulumi.Int(1), "topologyKey": pulumi.String("topology.kubernetes.io/zone"),
 			"whenUnsatisfiable": pulumi.String("DoNotSchedule"),
-			"labelSelector":     pulumi.Map{"matchLabels": pulumi.ToStringMap(cluster.CoderdPodLabels)},
+			"labelSelector":     pulumi.Map{"matchLabels": pulumi.ToStringMap(workloads.CoderdPodLabels)},
 		}},
 		// Draining a coderd node drops its connections: the autoscaler must not.
 		"podAnnotations": pulumi.Map{"cluster-autoscaler.kubernetes.io/safe-to-evict": pulumi.String("false")},
@@ -95,20 +94,20 @@ func wildcardURL(accessURL string) string {
 // serverRelease installs the coder chart in the coder namespace.
 func (c *Coder) serverRelease(ctx *pulumi.Context, values pulumi.Map, deps ...pulumi.Resource) (*helmv3.Release, error) {
 	return c.release(ctx, c.name+"-coder", chart{Release: "coder", Chart: CoderChart,
-		Version: c.args.ChartVersion, Repo: ChartRepo, Namespace: cluster.NamespaceCoder}, values, deps...)
+		Version: c.args.ChartVersion, Repo: ChartRepo, Namespace: workloads.NamespaceCoder}, values, deps...)
 }
 
 // serverFront adds what surrounds coderd or a proxy: a disruption budget,
 // the binding of the pods into the NLB's target group, and the headless
 // metrics Service the managed scraper finds.
 func (c *Coder) serverFront(ctx *pulumi.Context, release pulumi.Resource) error {
-	ns := cluster.NamespaceCoder
+	ns := workloads.NamespaceCoder
 	minAvailable := max(c.args.Server.Replicas-1, 1)
 	if _, err := policyv1.NewPodDisruptionBudget(ctx, c.name+"-coder", &policyv1.PodDisruptionBudgetArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("coder"), Namespace: pulumi.String(ns)},
 		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
 			MinAvailable: pulumi.Int(minAvailable),
-			Selector:     &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(cluster.CoderdPodLabels)},
+			Selector:     &metav1.LabelSelectorArgs{MatchLabels: pulumi.ToStringMap(workloads.CoderdPodLabels)},
 		},
 	}, c.k8s(release)...); err != nil {
 		return err
@@ -125,19 +124,19 @@ func (c *Coder) serverFront(ctx *pulumi.Context, release pulumi.Resource) error 
 	}, c.k8s(release)...); err != nil {
 		return err
 	}
-	return c.metricsService(ctx, ns, "coder-metrics", cluster.CoderdPodLabels, release)
+	return c.metricsService(ctx, ns, "coder-metrics", workloads.CoderdPodLabels, release)
 }
 
 // metricsService is a headless Service over the pods' Prometheus port.
 func (c *Coder) metricsService(ctx *pulumi.Context, ns, name string, selector map[string]string, deps ...pulumi.Resource) error {
 	_, err := corev1.NewService(ctx, fmt.Sprintf("%s-%s", c.name, name), &corev1.ServiceArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: pulumi.String(ns),
-			Labels: pulumi.StringMap{observability.MetricsLabel: pulumi.String("true")}},
+			Labels: pulumi.StringMap{workloads.MetricsLabel: pulumi.String("true")}},
 		Spec: &corev1.ServiceSpecArgs{
 			ClusterIP: pulumi.String("None"),
 			Selector:  pulumi.ToStringMap(selector),
 			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
-				Name: pulumi.String("prometheus"), Port: pulumi.Int(observability.MetricsPort), TargetPort: pulumi.Int(observability.MetricsPort),
+				Name: pulumi.String("prometheus"), Port: pulumi.Int(workloads.MetricsPort), TargetPort: pulumi.Int(workloads.MetricsPort),
 			}},
 		},
 	}, c.k8s(deps...)...)

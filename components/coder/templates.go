@@ -7,9 +7,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/cluster"
 	"github.com/platformeng/coder-platform/components/delivery"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/templates"
 	"github.com/platformeng/coder-platform/templates/compose"
 )
@@ -43,7 +43,7 @@ func (c *Coder) createTemplates(ctx *pulumi.Context) error {
 	if !c.ready(PurposeTemplateToken) || c.coderd == nil {
 		return nil
 	}
-	ns := cluster.NamespaceCoder
+	ns := workloads.NamespaceCoder
 	_, sa, err := c.identity(ctx, "templates", ns, TemplateServiceAccount, "Delivers Coder templates; reads the template-admin token only", c.readSecrets(tok))
 	if err != nil {
 		return err
@@ -78,8 +78,8 @@ func (c *Coder) createTemplates(ctx *pulumi.Context) error {
 func (c *Coder) templateVariables() map[string]pulumi.Input {
 	a := c.args
 	return map[string]pulumi.Input{
-		"namespace": pulumi.String(cluster.NamespaceWorkspaces), "service_account": pulumi.String(WorkspaceServiceAccount),
-		"storage_class": pulumi.String(cluster.StorageClassHome), "node_tier": pulumi.String(string(cluster.TierWorkspace)),
+		"namespace": pulumi.String(workloads.NamespaceWorkspaces), "service_account": pulumi.String(WorkspaceServiceAccount),
+		"storage_class": pulumi.String(workloads.StorageClassHome), "node_tier": pulumi.String(string(workloads.TierWorkspace)),
 		"image_repository": pulumi.String(a.Templates.ImageRepository),
 		"region":           pulumi.String(a.Region), "subnet_ids": a.Workspaces.SubnetIDs,
 		"security_group_id": a.Workspaces.SecurityGroupID, "instance_profile": c.WorkspaceInstanceProfile,

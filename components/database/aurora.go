@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
@@ -81,7 +82,7 @@ type Aurora struct {
 // rotation and backups.
 func NewAurora(ctx *pulumi.Context, name string, args *AuroraArgs, opts ...pulumi.ResourceOption) (*Aurora, error) {
 	a := &Aurora{}
-	if err := ctx.RegisterComponentResourceV2("coder:database:Aurora", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Aurora, name, pulumi.Map{
 		"engineVersion": pulumi.String(args.EngineVersion),
 		"minAcu":        pulumi.Float64(args.Sizing.MinACU), "maxAcu": pulumi.Float64(args.Sizing.MaxACU),
 		"connectionsNeeded":      pulumi.Int(args.Sizing.ConnectionsNeeded),

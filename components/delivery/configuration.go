@@ -8,6 +8,8 @@ import (
 
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // ConfigurationArgs is the Day-2 configuration a stack declares in coderd:
@@ -70,7 +72,7 @@ func NewConfiguration(ctx *pulumi.Context, name string, args *ConfigurationArgs,
 		groups = append(groups, pulumi.Map{"organization": pulumi.String(g.Organization), "name": pulumi.String(g.Name),
 			"quotaAllowance": pulumi.Int(g.QuotaAllowance)})
 	}
-	if err := ctx.RegisterComponentResourceV2("coder:delivery:Configuration", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Configuration, name, pulumi.Map{
 		"owners": pulumi.ToStringArray(args.Owners), "groups": groups, "licensed": pulumi.Bool(args.LicenseSecret != ""),
 		"licensedFeatures": pulumi.ToStringArray(args.LicensedFeatures), "schedule": pulumi.String(args.Schedule),
 		"suspendInactiveDays": pulumi.Int(args.SuspendInactiveDays),

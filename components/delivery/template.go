@@ -19,6 +19,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/templates/compose"
 )
 
@@ -46,7 +47,7 @@ type Template struct {
 // NewTemplate registers the template and its delivery Job.
 func NewTemplate(ctx *pulumi.Context, name string, args *TemplateArgs, opts ...pulumi.ResourceOption) (*Template, error) {
 	t := &Template{}
-	if err := ctx.RegisterComponentResourceV2("coder:templates:Template", name, Inputs(args), t, opts...); err != nil {
+	if err := ctx.RegisterComponentResourceV2(tokens.Template, name, Inputs(args), t, opts...); err != nil {
 		return nil, err
 	}
 	job, err := t.deliver(ctx, name, args)

@@ -5,6 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // CertificateArgs configures the certificate of one host.
@@ -29,7 +31,7 @@ type Certificate struct {
 // provider of the load balancer's region in opts: ACM is regional.
 func NewCertificate(ctx *pulumi.Context, name string, args *CertificateArgs, opts ...pulumi.ResourceOption) (*Certificate, error) {
 	c := &Certificate{}
-	if err := ctx.RegisterComponentResourceV2("coder:dns:Certificate", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Certificate, name, pulumi.Map{
 		"host": pulumi.String(args.Host), "wildcard": pulumi.String("*." + args.Host),
 		"validationMethod": pulumi.String("DNS"), "dnsProvider": pulumi.String(args.Zone.Provider),
 	}, c, opts...); err != nil {
@@ -88,7 +90,7 @@ type Records struct {
 // NewRecords creates host and *.host records for the target.
 func NewRecords(ctx *pulumi.Context, name string, args *RecordsArgs, opts ...pulumi.ResourceOption) (*Records, error) {
 	r := &Records{}
-	if err := ctx.RegisterComponentResourceV2("coder:dns:Records", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Records, name, pulumi.Map{
 		"names": pulumi.ToStringArray([]string{args.Host, "*." + args.Host}), "dnsProvider": pulumi.String(args.Zone.Provider),
 	}, r, opts...); err != nil {
 		return nil, err

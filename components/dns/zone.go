@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-cloudflare/sdk/v5/go/cloudflare"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // Providers.
@@ -45,7 +47,7 @@ type Zone struct {
 // NewZone creates or looks up the zone of the base domain.
 func NewZone(ctx *pulumi.Context, name string, args *ZoneArgs, opts ...pulumi.ResourceOption) (*Zone, error) {
 	z := &Zone{Provider: args.Provider, BaseDomain: args.BaseDomain, aws: args.AWSProvider}
-	if err := ctx.RegisterComponentResourceV2("coder:dns:Zone", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Zone, name, pulumi.Map{
 		"provider": pulumi.String(args.Provider), "baseDomain": pulumi.String(args.BaseDomain),
 		"createZone": pulumi.Bool(args.CreateZone),
 	}, z, opts...); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/platformeng/coder-platform/components/internal/bucket"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // LoadBalancerArgs configures one region's public NLB.
@@ -69,7 +70,7 @@ type LoadBalancer struct {
 // listener and access-log bucket.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
 	l := &LoadBalancer{}
-	if err := ctx.RegisterComponentResourceV2("coder:edge:LoadBalancer", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.LoadBalancer, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "tlsPolicy": pulumi.String(args.TLSPolicy),
 		"targetPort": pulumi.Int(args.TargetPort), "listenerPorts": pulumi.IntArray{pulumi.Int(443)},
 	}, l, opts...); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
@@ -103,7 +104,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	}
 	v := &Vpc{subnets: map[sizing.Tier][]*ec2.Subnet{}, sg: map[string]*ec2.SecurityGroup{}, rules: map[string]bool{}, region: args.Region}
 	planMap := planOutputs(args.Plan)
-	if err := ctx.RegisterComponentResourceV2("coder:network:Vpc", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Vpc, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "plan": planMap,
 		"flowLogRetentionDays": pulumi.Int(args.FlowLogRetentionDays),
 	}, v, opts...); err != nil {

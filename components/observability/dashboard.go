@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
@@ -32,7 +33,7 @@ func (m *Monitoring) createDashboard(ctx *pulumi.Context) error {
 			return pulumi.Array{pulumi.String("ContainerInsights"), pulumi.String(name), pulumi.String("ClusterName"), a.ClusterName}
 		}
 		ws := pulumi.Array{pulumi.String("ContainerInsights"), pulumi.String("namespace_number_of_running_pods"),
-			pulumi.String("Namespace"), pulumi.String("coder-ws"), pulumi.String("ClusterName"), a.ClusterName}
+			pulumi.String("Namespace"), pulumi.String(workloads.NamespaceWorkspaces), pulumi.String("ClusterName"), a.ClusterName}
 		widgets = append(widgets,
 			widget("metric", 8, 6, metric("Node CPU and memory (max %)", "Maximum", ci("node_cpu_utilization"), ci("node_memory_utilization"))),
 			widget("metric", 8, 6, metric("Node ephemeral storage (max %)", "Maximum", ci("node_filesystem_utilization"))),

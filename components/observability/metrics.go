@@ -9,15 +9,10 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/tokens"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
-
-// MetricsLabel marks the headless Services whose endpoints (MetricsPort)
-// are scraped: coderd, proxies and provisioners.
-const MetricsLabel = "coder.com/metrics"
-
-// MetricsPort is where coderd, proxies and provisioners serve Prometheus
-// metrics: the Coder charts set CODER_PROMETHEUS_ADDRESS=0.0.0.0:2112.
-const MetricsPort = 2112
 
 // scraperUser is the Kubernetes user the managed scraper authenticates as.
 const scraperUser = "aps-collector-user"
@@ -50,9 +45,9 @@ type Prometheus struct {
 // NewPrometheus creates the workspace, the scraper and the scraper's access.
 func NewPrometheus(ctx *pulumi.Context, name string, args *PrometheusArgs, opts ...pulumi.ResourceOption) (*Prometheus, error) {
 	p := &Prometheus{}
-	if err := ctx.RegisterComponentResourceV2("coder:observability:Prometheus", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Prometheus, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "scrapeInterval": pulumi.String(args.ScrapeInterval),
-		"scrapePort": pulumi.Int(MetricsPort),
+		"scrapePort": pulumi.Int(workloads.MetricsPort),
 	}, p, opts...); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/irsa"
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // Subscription is one SNS subscription of the alarm topic.
@@ -79,7 +80,7 @@ type Monitoring struct {
 // asked, the stack's CloudTrail.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
 	m := &Monitoring{args: args, name: name}
-	if err := ctx.RegisterComponentResourceV2("coder:observability:Monitoring", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.Monitoring, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "logRetentionDays": pulumi.Int(args.LogRetentionDays),
 		"containerInsights": pulumi.Bool(args.ContainerInsights), "coderRules": pulumi.Bool(args.CoderRules),
 		"trail": pulumi.Bool(args.Trail),

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // Purpose is what a key encrypts. One key per purpose keeps the blast radius
@@ -61,7 +62,7 @@ func NewKeys(ctx *pulumi.Context, name string, args *KeysArgs, opts ...pulumi.Re
 		purposes[i] = string(p)
 	}
 	sort.Strings(purposes)
-	if err := ctx.RegisterComponentResourceV2("coder:security:Keys", name,
+	if err := ctx.RegisterComponentResourceV2(tokens.Keys, name,
 		pulumi.Map{"region": pulumi.String(args.Region), "purposes": pulumi.ToStringArray(purposes)}, k, opts...); err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/platformeng/coder-platform/components/internal/bucket"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
 	"github.com/platformeng/coder-platform/components/security"
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // BackendArgs configures the state backend of one account.
@@ -61,7 +62,7 @@ type Backend struct {
 // NewBackend creates the state backend under one component.
 func NewBackend(ctx *pulumi.Context, name string, args *BackendArgs, opts ...pulumi.ResourceOption) (*Backend, error) {
 	b := &Backend{}
-	if err := ctx.RegisterComponentResourceV2("coder:state:Backend", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.StateBackend, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "replicaRegion": pulumi.String(args.ReplicaRegion),
 	}, b, opts...); err != nil {
 		return nil, err
@@ -134,7 +135,7 @@ type replicaSite struct {
 
 func newReplica(ctx *pulumi.Context, name string, args *BackendArgs, parent pulumi.Resource) (*replicaSite, error) {
 	r := &replicaSite{}
-	if err := ctx.RegisterComponentResource("coder:state:Replica", name, r,
+	if err := ctx.RegisterComponentResource(tokens.StateReplica, name, r,
 		pulumi.Parent(parent), pulumi.Providers(args.ReplicaProvider)); err != nil {
 		return nil, err
 	}

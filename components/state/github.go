@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // GitHubIssuer is the OIDC issuer of GitHub Actions' tokens; its
@@ -61,7 +62,7 @@ type GitHub struct {
 // trusted by exactly the repository's jobs that need it.
 func NewGitHub(ctx *pulumi.Context, name string, a *GitHubArgs, opts ...pulumi.ResourceOption) (*GitHub, error) {
 	g := &GitHub{}
-	if err := ctx.RegisterComponentResourceV2("coder:state:GitHub", name, pulumi.Map{
+	if err := ctx.RegisterComponentResourceV2(tokens.GitHub, name, pulumi.Map{
 		"repository": pulumi.String(a.Repository), "environment": pulumi.String(a.Environment),
 	}, g, opts...); err != nil {
 		return nil, err

@@ -35,7 +35,8 @@ type BuildInfo struct {
 
 func (c Client) BuildInfo(ctx context.Context) (BuildInfo, error) {
 	var b BuildInfo
-	return b, c.GetJSON(ctx, "/api/v2/buildinfo", &b)
+	err := c.GetJSON(ctx, "/api/v2/buildinfo", &b)
+	return b, err
 }
 
 // Healthz is GET /healthz, which answers "OK" while the server serves.

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/deploy"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -76,9 +77,9 @@ func workshop(t *testing.T, control, west, emea string) *config.Stack {
 	return &config.Stack{Project: "coder-platform", Name: "workshop",
 		Coder: config.Coder{Version: "v2.35.1", AccessURL: control},
 		Regions: []config.Region{
-			{Name: "us-east-2", Role: config.RoleControlPlane},
-			{Name: "us-west-2", Role: config.RoleProxy, AccessURL: west},
-			{Name: "eu-west-2", Role: config.RoleProxy, AccessURL: emea},
+			{Name: "us-east-2", Role: workloads.ControlPlane},
+			{Name: "us-west-2", Role: workloads.Proxy, AccessURL: west},
+			{Name: "eu-west-2", Role: workloads.Proxy, AccessURL: emea},
 		}}
 }
 

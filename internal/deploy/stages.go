@@ -8,13 +8,15 @@ package deploy
 import (
 	"fmt"
 
+	"github.com/platformeng/coder-platform/components/tokens"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/coderapi"
 
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // RegionType is the type token of a region's component (stacks/region.go).
-const RegionType = "coder:stacks:Region"
+const RegionType = tokens.Region
 
 // Stage is one update and what must hold after it.
 type Stage struct {
@@ -44,7 +46,7 @@ func Plan(cfg *config.Stack, deployed string) []Stage {
 	control, proxies := map[string]string{}, map[string]string{}
 	var proxyURNs []string
 	for _, r := range cfg.Regions {
-		if r.Role == config.RoleControlPlane {
+		if r.Role == workloads.ControlPlane {
 			control[r.Name] = cfg.Coder.AccessURL
 			continue
 		}

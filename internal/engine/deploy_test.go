@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/deploy"
 	"github.com/platformeng/coder-platform/internal/engine"
 	"github.com/platformeng/coder-platform/internal/preview"
@@ -65,7 +66,7 @@ func TestEngineStagedUpgradeMovesTheControlPlaneFirst(t *testing.T) {
 			}
 		}))
 		t.Cleanup(srv.Close)
-		if cfg.Regions[i].Role == config.RoleControlPlane {
+		if cfg.Regions[i].Role == workloads.ControlPlane {
 			cfg.Coder.AccessURL = srv.URL
 		} else {
 			cfg.Regions[i].AccessURL = srv.URL

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // Summaries of the registered inputs that matter most to a reviewer, read
@@ -144,7 +146,7 @@ func (r *Result) RegionOf(res *Resource) string {
 		if x == nil {
 			break
 		}
-		if x.Type == "coder:stacks:Region" {
+		if x.Type == tokens.Region {
 			return x.Name
 		}
 		p = x.Parent

@@ -99,27 +99,32 @@ func (c Coderd) Proxies(ctx context.Context) ([]Proxy, error) {
 	var r struct {
 		Regions []Proxy `json:"regions"`
 	}
-	return r.Regions, c.GetJSON(ctx, "/api/v2/workspaceproxies", &r)
+	err := c.GetJSON(ctx, "/api/v2/workspaceproxies", &r)
+	return r.Regions, err
 }
 
 func (c Coderd) Organizations(ctx context.Context) ([]Organization, error) {
 	var o []Organization
-	return o, c.GetJSON(ctx, "/api/v2/organizations", &o)
+	err := c.GetJSON(ctx, "/api/v2/organizations", &o)
+	return o, err
 }
 
 // Daemons lists an organization's provisioner daemons, offline ones too
 // (coderd leaves them out unless asked).
 func (c Coderd) Daemons(ctx context.Context, orgID string) ([]Daemon, error) {
 	var d []Daemon
-	return d, c.GetJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/provisionerdaemons?offline=true&limit=1000", &d)
+	err := c.GetJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/provisionerdaemons?offline=true&limit=1000", &d)
+	return d, err
 }
 
 func (c Coderd) Templates(ctx context.Context, orgID string) ([]Template, error) {
 	var t []Template
-	return t, c.GetJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/templates", &t)
+	err := c.GetJSON(ctx, "/api/v2/organizations/"+url.PathEscape(orgID)+"/templates", &t)
+	return t, err
 }
 
 func (c Coderd) TemplateVersion(ctx context.Context, id string) (TemplateVersion, error) {
 	var v TemplateVersion
-	return v, c.GetJSON(ctx, "/api/v2/templateversions/"+url.PathEscape(id), &v)
+	err := c.GetJSON(ctx, "/api/v2/templateversions/"+url.PathEscape(id), &v)
+	return v, err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/fakeaws"
 	"github.com/platformeng/coder-platform/internal/preflight"
@@ -57,7 +58,7 @@ func readyWorld(t *testing.T) *world {
 	w.proxyList = []map[string]any{{"name": "primary", "healthy": true, "version": w.version, "status": map[string]any{"status": "ok"}}}
 	for i := range cfg.Regions {
 		rc := &cfg.Regions[i]
-		if rc.Role == config.RoleProxy {
+		if rc.Role == workloads.Proxy {
 			p := httptest.NewTLSServer(http.NotFoundHandler())
 			t.Cleanup(p.Close)
 			w.proxies[rc.Name] = p

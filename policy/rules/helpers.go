@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/platformeng/coder-platform/components/tokens"
 )
 
 // Type tokens the policies judge.
@@ -56,12 +58,12 @@ const (
 	tDynamoTable   = "aws:dynamodb/table:Table"
 	tEFS           = "aws:efs/fileSystem:FileSystem"
 	tRelease       = "kubernetes:helm.sh/v3:Release"
-	tConfiguration = "coder:delivery:Configuration"
+	tConfiguration = tokens.Configuration
 	tChartV4       = "kubernetes:helm.sh/v4:Chart"
 	tService       = "kubernetes:core/v1:Service"
 	tIngress       = "kubernetes:networking.k8s.io/v1:Ingress"
-	tCoder         = "coder:coder:Coder"
-	tTemplate      = "coder:templates:Template"
+	tCoder         = tokens.Coder
+	tTemplate      = tokens.Template
 )
 
 // helmTypes are the ways a chart is installed.

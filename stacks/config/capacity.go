@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/templates"
 )
@@ -14,13 +15,22 @@ import (
 // workload.workspaceMemory.
 const OverrideShape = "workload.workspaceCpu/workspaceMemory"
 
+// maxWorkload bounds workload.users and workload.workspaces: the plan packs
+// each pod, so an absurd count would exhaust memory before any problem is
+// reported (a /16 VPC per region addresses 65,536 pods anyway).
+const maxWorkload = 100000
+
 func validateWorkload(s *Stack, p *problems) {
 	w := &s.Workload
 	if w.Users < 1 {
 		p.add("workload.users", w.Users, "must be at least 1")
+	} else if w.Users > maxWorkload {
+		p.add("workload.users", w.Users, "must be at most %d; a larger fleet is several stacks", maxWorkload)
 	}
 	if w.Workspaces < 1 {
 		p.add("workload.workspaces", w.Workspaces, "must be at least 1")
+	} else if w.Workspaces > maxWorkload {
+		p.add("workload.workspaces", w.Workspaces, "must be at most %d; a larger fleet is several stacks", maxWorkload)
 	}
 	fraction(p, "workload.runningFraction", *w.RunningFraction)
 	fraction(p, "workload.buildConcurrency", *w.BuildConcurrency)
@@ -132,8 +142,8 @@ func (s *Stack) PlanInput(users int) sizing.PlanInput {
 		in.Provisioners.Pools = append(in.Provisioners.Pools, sizing.Pool{Name: o.Name, Replicas: o.Replicas})
 	}
 	for _, r := range s.Regions {
-		rs := sizing.RegionShare{Name: r.Name, ControlPlane: r.Role == RoleControlPlane, Share: deref(r.Share)}
-		if px := s.Coder.Proxy; px != nil && r.Role == RoleProxy {
+		rs := sizing.RegionShare{Name: r.Name, ControlPlane: r.Role == workloads.ControlPlane, Share: deref(r.Share)}
+		if px := s.Coder.Proxy; px != nil && r.Role == workloads.Proxy {
 			rs.Proxy = &sizing.Deployment{Replicas: px.Replicas, Resources: px.Resources}
 		}
 		in.Regions = append(in.Regions, rs)

@@ -1,6 +1,9 @@
 package config
 
-import "github.com/platformeng/coder-platform/internal/standards"
+import (
+	"github.com/platformeng/coder-platform/components/workloads"
+	"github.com/platformeng/coder-platform/internal/standards"
+)
 
 // Defaults for the enterprise profile come from the implementation plan
 // (tasks 4.2–4.4); the workshop profile follows ai.coder.com. Anything the
@@ -22,7 +25,7 @@ func applyDefaults(s *Stack) {
 	}
 	cd := &s.Coder
 	if cd.PgAuth == "" {
-		cd.PgAuth = "awsiamrds" // Coder: "For AWS RDS, using IAM authentication is recommended"
+		cd.PgAuth = workloads.PgAuthIAM // Coder: "For AWS RDS, using IAM authentication is recommended"
 	}
 	if cd.QuietHours.Schedule == "" {
 		// The templates' working day ends at 18:00 ET, and the autostop

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/standards"
 )
 
@@ -140,7 +141,7 @@ func (s *Stack) LicensedFeatureUses() []FeatureUse {
 		add("high_availability", "coder.coderd.replicas")
 	}
 	for _, r := range s.Regions {
-		if r.Role == RoleProxy {
+		if r.Role == workloads.Proxy {
 			add("workspace_proxy", "regions")
 			break
 		}

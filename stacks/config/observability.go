@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/platformeng/coder-platform/components/observability/thresholds"
 	"github.com/platformeng/coder-platform/internal/standards"
 )
 
@@ -24,8 +25,8 @@ type Observability struct {
 	Notifications []Subscription `json:"notifications"`
 	CloudTrail    CloudTrail     `json:"cloudTrail"`
 	// RunbookURL is where alarm descriptions link; sections are anchors.
-	RunbookURL string     `json:"runbookUrl"`
-	Thresholds Thresholds `json:"thresholds"`
+	RunbookURL string            `json:"runbookUrl"`
+	Thresholds thresholds.Values `json:"thresholds"`
 }
 
 // InsightsOn reports whether Container Insights is installed.
@@ -46,63 +47,6 @@ type CloudTrail struct {
 // On reports whether the stack creates its trail.
 func (c CloudTrail) On() bool { return c.Enabled == nil || *c.Enabled }
 
-// Thresholds are the alarm thresholds. Zero values take the defaults in
-// DefaultThresholds (the spec's where it gives one).
-type Thresholds struct {
-	NodeCPUPercent              float64   `json:"nodeCpuPercent"`
-	NodeMemoryPercent           float64   `json:"nodeMemoryPercent"`
-	EphemeralStoragePercent     []float64 `json:"ephemeralStoragePercent"`
-	PodRestarts                 float64   `json:"podRestarts"`
-	AuroraCPUPercent            float64   `json:"auroraCpuPercent"`
-	AuroraACUPercent            float64   `json:"auroraAcuPercent"`
-	AuroraConnectionsPercent    float64   `json:"auroraConnectionsPercent"`
-	AuroraFreeableMemoryMiB     float64   `json:"auroraFreeableMemoryMiB"`
-	AuroraReplicaLagMs          float64   `json:"auroraReplicaLagMs"`
-	AuroraDeadlocks             float64   `json:"auroraDeadlocks"`
-	NLBUnhealthyHosts           float64   `json:"nlbUnhealthyHosts"`
-	NLBTLSNegotiationErrors     float64   `json:"nlbTlsNegotiationErrors"`
-	APILatencyP95Ms             float64   `json:"apiLatencyP95Ms"`
-	APILatencyP99Ms             float64   `json:"apiLatencyP99Ms"`
-	ProvisionerQueueWaitSeconds float64   `json:"provisionerQueueWaitSeconds"`
-	PendingBuilds               float64   `json:"pendingBuilds"`
-	ScalingLagMinutes           float64   `json:"scalingLagMinutes"`
-	// CredentialExpiryDays warns before a credential's renewal is due (a
-	// third of a shorter lifetime); the licence warns twice before it
-	// expires, and when its seats are nearly all in use.
-	CredentialExpiryDays      float64 `json:"credentialExpiryDays"`
-	LicenseExpiryDays         float64 `json:"licenseExpiryDays"`
-	LicenseExpiryCriticalDays float64 `json:"licenseExpiryCriticalDays"`
-	LicenseSeatsPercent       float64 `json:"licenseSeatsPercent"`
-}
-
-// DefaultThresholds are used for every threshold the stack does not set.
-// The spec gives ephemeral storage (70/85/95 %), API latency (P95 500 ms,
-// P99 1 s) and credential expiry (14 days); docs/runbooks.md gives the reasons for
-// the others.
-var DefaultThresholds = Thresholds{
-	NodeCPUPercent:              80,
-	NodeMemoryPercent:           85,
-	EphemeralStoragePercent:     []float64{70, 85, 95},
-	PodRestarts:                 5,
-	AuroraCPUPercent:            80,
-	AuroraACUPercent:            90,
-	AuroraConnectionsPercent:    80,
-	AuroraFreeableMemoryMiB:     512,
-	AuroraReplicaLagMs:          1000,
-	AuroraDeadlocks:             0,
-	NLBUnhealthyHosts:           0,
-	NLBTLSNegotiationErrors:     50,
-	APILatencyP95Ms:             500,
-	APILatencyP99Ms:             1000,
-	ProvisionerQueueWaitSeconds: 60,
-	PendingBuilds:               10,
-	ScalingLagMinutes:           10,
-	CredentialExpiryDays:        14,
-	LicenseExpiryDays:           30,
-	LicenseExpiryCriticalDays:   7,
-	LicenseSeatsPercent:         90,
-}
-
 // DefaultRunbookURL is the repository's runbook, where alarm links point.
 const DefaultRunbookURL = "https://github.com/platformeng/coder-platform/blob/main/docs/runbooks.md"
 
@@ -116,28 +60,7 @@ func defaultObservability(o *Observability) {
 	if o.RunbookURL == "" {
 		o.RunbookURL = DefaultRunbookURL
 	}
-	t, d := &o.Thresholds, DefaultThresholds
-	for _, f := range []struct {
-		v   *float64
-		def float64
-	}{
-		{&t.NodeCPUPercent, d.NodeCPUPercent}, {&t.NodeMemoryPercent, d.NodeMemoryPercent},
-		{&t.PodRestarts, d.PodRestarts}, {&t.AuroraCPUPercent, d.AuroraCPUPercent},
-		{&t.AuroraACUPercent, d.AuroraACUPercent}, {&t.AuroraConnectionsPercent, d.AuroraConnectionsPercent},
-		{&t.AuroraFreeableMemoryMiB, d.AuroraFreeableMemoryMiB}, {&t.AuroraReplicaLagMs, d.AuroraReplicaLagMs},
-		{&t.NLBTLSNegotiationErrors, d.NLBTLSNegotiationErrors}, {&t.APILatencyP95Ms, d.APILatencyP95Ms},
-		{&t.APILatencyP99Ms, d.APILatencyP99Ms}, {&t.ProvisionerQueueWaitSeconds, d.ProvisionerQueueWaitSeconds},
-		{&t.PendingBuilds, d.PendingBuilds}, {&t.ScalingLagMinutes, d.ScalingLagMinutes},
-		{&t.CredentialExpiryDays, d.CredentialExpiryDays}, {&t.LicenseExpiryDays, d.LicenseExpiryDays},
-		{&t.LicenseExpiryCriticalDays, d.LicenseExpiryCriticalDays}, {&t.LicenseSeatsPercent, d.LicenseSeatsPercent},
-	} {
-		if *f.v == 0 {
-			*f.v = f.def
-		}
-	}
-	if len(t.EphemeralStoragePercent) == 0 {
-		t.EphemeralStoragePercent = slices.Clone(d.EphemeralStoragePercent)
-	}
+	thresholds.Fill(&o.Thresholds)
 }
 
 var (
@@ -167,49 +90,8 @@ func validateObservability(s *Stack, p *problems) {
 			p.add(key+".endpoint", n.Endpoint, "%s", why)
 		}
 	}
-	t := o.Thresholds
-	for _, f := range []struct {
-		key string
-		v   float64
-	}{
-		{"nodeCpuPercent", t.NodeCPUPercent}, {"nodeMemoryPercent", t.NodeMemoryPercent},
-		{"auroraCpuPercent", t.AuroraCPUPercent}, {"auroraAcuPercent", t.AuroraACUPercent},
-		{"auroraConnectionsPercent", t.AuroraConnectionsPercent},
-	} {
-		if f.v <= 0 || f.v >= 100 {
-			p.add("observability.thresholds."+f.key, f.v, "must be a percentage between 0 and 100 (exclusive)")
-		}
-	}
-	es := t.EphemeralStoragePercent
-	if len(es) != 3 || !slices.IsSorted(es) || es[0] <= 0 || es[2] >= 100 || es[0] == es[1] || es[1] == es[2] {
-		p.add("observability.thresholds.ephemeralStoragePercent", es, "must be three rising percentages below 100: warning, high and critical (the spec's 70, 85, 95)")
-	}
-	if t.APILatencyP99Ms < t.APILatencyP95Ms {
-		p.add("observability.thresholds.apiLatencyP99Ms", t.APILatencyP99Ms, "must be at least apiLatencyP95Ms (%v)", t.APILatencyP95Ms)
-	}
-	for _, f := range []struct {
-		key      string
-		v, lo, h float64
-	}{
-		{"podRestarts", t.PodRestarts, 1, 1000}, {"auroraFreeableMemoryMiB", t.AuroraFreeableMemoryMiB, 64, 1 << 20},
-		{"auroraReplicaLagMs", t.AuroraReplicaLagMs, 10, 600000}, {"auroraDeadlocks", t.AuroraDeadlocks, 0, 1000},
-		{"nlbUnhealthyHosts", t.NLBUnhealthyHosts, 0, 1000}, {"nlbTlsNegotiationErrors", t.NLBTLSNegotiationErrors, 1, 1e6},
-		{"apiLatencyP95Ms", t.APILatencyP95Ms, 10, 60000}, {"provisionerQueueWaitSeconds", t.ProvisionerQueueWaitSeconds, 5, 3600},
-		{"pendingBuilds", t.PendingBuilds, 1, 10000}, {"scalingLagMinutes", t.ScalingLagMinutes, 1, 120},
-		{"credentialExpiryDays", t.CredentialExpiryDays, 1, 60}, {"licenseExpiryDays", t.LicenseExpiryDays, 1, 180},
-		{"licenseExpiryCriticalDays", t.LicenseExpiryCriticalDays, 1, 60}, {"licenseSeatsPercent", t.LicenseSeatsPercent, 50, 100},
-	} {
-		if f.v < f.lo || f.v > f.h {
-			p.add("observability.thresholds."+f.key, f.v, "must be between %v and %v", f.lo, f.h)
-		}
-	}
-	if t.CredentialExpiryDays >= standards.ManualRotationDays {
-		p.add("observability.thresholds.credentialExpiryDays", t.CredentialExpiryDays,
-			"must be less than the %d-day rotation period: the warning comes before the credential is due", standards.ManualRotationDays)
-	}
-	if t.LicenseExpiryCriticalDays >= t.LicenseExpiryDays {
-		p.add("observability.thresholds.licenseExpiryCriticalDays", t.LicenseExpiryCriticalDays,
-			"must be less than licenseExpiryDays (%v): the critical alarm follows the warning", t.LicenseExpiryDays)
+	for _, x := range thresholds.Check(o.Thresholds) {
+		p.add("observability.thresholds."+x.Key, x.Value, "%s", x.Message)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/platformeng/coder-platform/compat"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/templates"
 	"github.com/platformeng/coder-platform/templates/compose"
@@ -16,14 +17,6 @@ type Profile string
 const (
 	ProfileEnterprise Profile = "enterprise"
 	ProfileWorkshop   Profile = "workshop"
-)
-
-// Role is a region's place in the deployment.
-type Role string
-
-const (
-	RoleControlPlane Role = "control-plane"
-	RoleProxy        Role = "proxy"
 )
 
 // Stack is the whole typed configuration of one stack. Fields tagged
@@ -93,7 +86,7 @@ type Coder struct {
 	// defaults to Version without the "v".
 	ChartVersion string `json:"chartVersion"`
 	// PgAuth is CODER_PG_AUTH: awsiamrds (default) or password.
-	PgAuth string `json:"pgAuth"`
+	PgAuth workloads.PgAuth `json:"pgAuth"`
 	// Coderd and Proxy override the sizes Coder's guidance gives.
 	Coderd       *DeploymentSize `json:"coderd"`
 	Proxy        *DeploymentSize `json:"proxy"`
@@ -282,7 +275,7 @@ type MixEntry struct {
 // Region is one AWS region of the stack.
 type Region struct {
 	Name              string          `json:"name"`
-	Role              Role            `json:"role"`
+	Role              workloads.Role  `json:"role"`
 	VpcCIDR           string          `json:"vpcCidr"`
 	AvailabilityZones []string        `json:"availabilityZones"`
 	Share             *float64        `json:"share"`
@@ -447,7 +440,7 @@ func (d Database) DeletionProtected() bool {
 // ControlPlane returns the control-plane region.
 func (s *Stack) ControlPlane() *Region {
 	for i := range s.Regions {
-		if s.Regions[i].Role == RoleControlPlane {
+		if s.Regions[i].Role == workloads.ControlPlane {
 			return &s.Regions[i]
 		}
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/templates"
 	"net/url"
 	"regexp"
@@ -44,7 +45,7 @@ func validateProxyTokens(s *Stack, p *problems) {
 	proxies := map[string]bool{}
 	var names []string
 	for _, r := range s.Regions {
-		if r.Role == RoleProxy {
+		if r.Role == workloads.Proxy {
 			proxies[r.Name] = true
 			names = append(names, r.Name)
 		}
@@ -96,8 +97,8 @@ func validateCoderSettings(s *Stack, p *problems) {
 	if c.ChartVersion != "" && !chartVersion.MatchString(c.ChartVersion) {
 		p.add("coder.chartVersion", c.ChartVersion, "must be a Helm chart version such as 2.35.1")
 	}
-	if c.PgAuth != "awsiamrds" && c.PgAuth != "password" {
-		p.add("coder.pgAuth", c.PgAuth, `must be "awsiamrds" (IAM database authentication) or "password"`)
+	if !slices.Contains(workloads.PgAuths, c.PgAuth) {
+		p.add("coder.pgAuth", string(c.PgAuth), "must be %q (IAM database authentication) or %q", workloads.PgAuthIAM, workloads.PgAuthPassword)
 	}
 	if c.Coderd != nil {
 		validateSize(p, "coder.coderd", c.Coderd)

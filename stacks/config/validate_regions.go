@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
@@ -23,7 +24,7 @@ const (
 
 func validateRegions(s *Stack, p *problems) {
 	if len(s.Regions) == 0 {
-		p.add("regions", nil, "list at least one region with role %q", RoleControlPlane)
+		p.add("regions", nil, "list at least one region with role %q", workloads.ControlPlane)
 		return
 	}
 	names := map[string]int{}
@@ -39,15 +40,15 @@ func validateRegions(s *Stack, p *problems) {
 		}
 		names[r.Name] = i
 		switch r.Role {
-		case RoleControlPlane:
+		case workloads.ControlPlane:
 			controlPlanes++
 			if r.AccessURL != "" {
 				p.add(key+".accessUrl", r.AccessURL, "must be empty for the control plane; it uses coder.accessUrl")
 			}
-		case RoleProxy:
+		case workloads.Proxy:
 			checkAccessURL(s, key+".accessUrl", r.AccessURL, p)
 		default:
-			p.add(key+".role", string(r.Role), "must be %q or %q", RoleControlPlane, RoleProxy)
+			p.add(key+".role", string(r.Role), "must be %q or %q", workloads.ControlPlane, workloads.Proxy)
 		}
 		validateAZs(r, key, p)
 		if r.Share == nil {
@@ -65,14 +66,14 @@ func validateRegions(s *Stack, p *problems) {
 	}
 	if controlPlanes == 0 {
 		for i, r := range s.Regions {
-			if r.Role == RoleProxy {
+			if r.Role == workloads.Proxy {
 				p.add(fmt.Sprintf("regions[%d].role", i), string(r.Role),
-					"a proxy region needs a region with role %q in the same stack to register with", RoleControlPlane)
+					"a proxy region needs a region with role %q in the same stack to register with", workloads.ControlPlane)
 			}
 		}
 	}
 	if controlPlanes > 1 {
-		p.add("regions", fmt.Sprintf("%d control-plane regions", controlPlanes), "exactly one region has role %q; the others are proxies", RoleControlPlane)
+		p.add("regions", fmt.Sprintf("%d control-plane regions", controlPlanes), "exactly one region has role %q; the others are proxies", workloads.ControlPlane)
 	}
 	if math.Abs(shareSum-1) > 0.001 && allShares(s) {
 		p.add("regions[*].share", fmt.Sprintf("%.3f in total", shareSum), "region shares must sum to 1")
@@ -165,7 +166,7 @@ func (s *Stack) NetworkWorkload(r *Region) sizing.NetworkWorkload {
 	ng := s.Cluster.NodeGroups
 	rp := s.Plan.Region(r.Name)
 	dbInstances := 0
-	if r.Role == RoleControlPlane {
+	if r.Role == workloads.ControlPlane {
 		dbInstances = DatabaseInstances
 	}
 	return sizing.NetworkWorkload{

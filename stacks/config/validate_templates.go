@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/templates"
 	"github.com/platformeng/coder-platform/templates/compose"
 )
@@ -108,7 +109,7 @@ func (s *Stack) templateRegions() []string {
 		out = append(out, cp.Name)
 	}
 	for _, r := range s.Regions {
-		if r.Role != RoleControlPlane {
+		if r.Role != workloads.ControlPlane {
 			out = append(out, r.Name)
 		}
 	}

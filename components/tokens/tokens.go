@@ -1,0 +1,25 @@
+// Package tokens holds the type token of every component resource, once:
+// the components register with them, and the policy pack, the preview and
+// the staged deploy find components by them.
+package tokens
+
+// Type tokens (package:module:Type).
+const (
+	Region        = "coder:stacks:Region"
+	Keys          = "coder:security:Keys"
+	Vpc           = "coder:network:Vpc"
+	Cluster       = "coder:cluster:Cluster"
+	Aurora        = "coder:database:Aurora"
+	Zone          = "coder:dns:Zone"
+	Certificate   = "coder:dns:Certificate"
+	Records       = "coder:dns:Records"
+	LoadBalancer  = "coder:edge:LoadBalancer"
+	Coder         = "coder:coder:Coder"
+	Template      = "coder:templates:Template"
+	Configuration = "coder:delivery:Configuration"
+	Prometheus    = "coder:observability:Prometheus"
+	Monitoring    = "coder:observability:Monitoring"
+	StateBackend  = "coder:state:Backend"
+	StateReplica  = "coder:state:Replica"
+	GitHub        = "coder:state:GitHub"
+)
