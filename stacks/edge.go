@@ -21,7 +21,7 @@ func newZone(ctx *pulumi.Context, cfg *config.Stack, prov *aws.Provider) (*dns.Z
 	args := &dns.ZoneArgs{Provider: cfg.DNS.Provider, BaseDomain: cfg.DNS.BaseDomain, CreateZone: cfg.DNS.CreateZone, AWSProvider: prov}
 	if cf := cfg.DNS.Cloudflare; cfg.DNS.Provider == dns.Cloudflare {
 		args.CloudflareZoneID = cf.ZoneID
-		if cfg.Secrets[config.SecretCloudflareToken] {
+		if cfg.Secret(config.SecretCloudflareToken).Set() {
 			args.CloudflareToken = pconfig.RequireSecret(ctx, cfg.Project+":"+config.SecretCloudflareToken)
 		} else {
 			args.CloudflareToken = secretsmanager.LookupSecretVersionOutput(ctx, secretsmanager.LookupSecretVersionOutputArgs{

@@ -98,7 +98,7 @@ func credentials(cfg *config.Stack, r *Region) *observability.Credentials {
 	// The Cloudflare token the stack reads from Secrets Manager belongs to
 	// the DNS team; the control plane watches its age all the same.
 	if cf := cfg.DNS.Cloudflare; r.Config.Role == workloads.ControlPlane && cfg.DNS.Provider == dns.Cloudflare &&
-		cf != nil && cf.APITokenSecretID != "" && !cfg.Secrets[config.SecretCloudflareToken] {
+		cf != nil && cf.APITokenSecretID != "" && !cfg.Secret(config.SecretCloudflareToken).Set() {
 		out.External = append(out.External, observability.ExternalCredential{Secret: cf.APITokenSecretID, Purpose: "cloudflare-api-token",
 			Runbook: "credential-cloudflare-token", Days: coder.ManualRotationDays, WarnDays: cfg.Observability.Thresholds.CredentialExpiryDays})
 	}

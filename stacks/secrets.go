@@ -71,11 +71,12 @@ func currentVersion(versions []secretsmanager.GetSecretVersionsVersion) string {
 // shape and coverage were validated before anything was registered); the
 // value stays a secret.
 func proxyToken(ctx *pulumi.Context, cfg *config.Stack, region string) pulumi.StringOutput {
+	if cfg.Secret(config.SecretProxyTokens) == config.SecretSealed {
+		// Present but opaque (the offline preview): a secret of unknown value.
+		return pulumi.ToSecret(pulumi.UnsafeUnknownOutput(nil)).ApplyT(func(v any) string { s, _ := v.(string); return s }).(pulumi.StringOutput)
+	}
 	raw := pconfig.RequireSecret(ctx, cfg.Project+":"+config.SecretProxyTokens)
 	return pulumi.ToSecret(raw.ApplyT(func(s string) (string, error) {
-		if s == config.OfflineSecret {
-			return s, nil // the offline preview cannot decrypt secure values
-		}
 		var tokens map[string]string
 		if err := json.Unmarshal([]byte(s), &tokens); err != nil {
 			return "", fmt.Errorf("%s must be a JSON object of region to token", config.SecretProxyTokens)

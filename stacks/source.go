@@ -25,6 +25,9 @@ func (c contextSource) IsSecret(key string) bool {
 	return c.ctx.IsConfigSecret(c.ctx.Project() + ":" + key)
 }
 
+// Sealed is false: the engine hands a program its secrets decrypted.
+func (c contextSource) Sealed(string) bool { return false }
+
 // Keys lists the project's keys from PULUMI_CONFIG, which the language host
 // sets for every program run, so unknown (mistyped) keys are reported.
 func (c contextSource) Keys() []string {

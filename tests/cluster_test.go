@@ -13,12 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
+	"github.com/platformeng/coder-platform/components/cluster"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks"
+	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 func TestControlPlane(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		clusters := r.OfType(tEKS)
@@ -63,6 +67,7 @@ func TestControlPlane(t *testing.T) {
 }
 
 func TestControlPlaneLogGroupIsEncryptedAndRetained(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	var found bool
 	for _, g := range r.OfType(tLogGroup) {
@@ -77,6 +82,7 @@ func TestControlPlaneLogGroupIsEncryptedAndRetained(t *testing.T) {
 }
 
 func TestManagedAddons(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	addons := map[string]*preview.Resource{}
 	for _, a := range r.OfType(tAddon) {
@@ -145,6 +151,7 @@ func landsOn(r *preview.Result, w workload) []string {
 }
 
 func TestTaintsAndLabelsKeepEachTierToItsOwnWorkloads(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	groups := map[string]*preview.Resource{}
 	for _, ng := range r.OfType(tNodeGroup) {
@@ -207,35 +214,38 @@ func TestTaintsAndLabelsKeepEachTierToItsOwnWorkloads(t *testing.T) {
 }
 
 func TestNodeGroupSizesAndCapacity(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ix := indexOf(r)
+	// What the config declares, read the way the program reads it: the
+	// registered groups must follow it, whatever the committed values are.
+	cfg, err := config.LoadAt("coder-platform", "prod", stackFile(t, "prod").Source(), testNow)
+	require.NoError(t, err)
+	declared := map[workloads.Tier]config.NodeGroup{workloads.TierControl: cfg.Cluster.NodeGroups.Control,
+		workloads.TierProvisioner: cfg.Cluster.NodeGroups.Provisioner, workloads.TierWorkspace: cfg.Cluster.NodeGroups.Workspace}
+	specs := map[string]cluster.NodeGroupSpec{}
+	for _, g := range stacks.NodeGroupSpecs(cfg, cfg.ControlPlane().Name) {
+		specs[g.Name] = g
+	}
+	require.Len(t, r.OfType(tNodeGroup), len(specs))
 	for _, ng := range r.OfType(tNodeGroup) {
 		name := str(ng, "nodeGroupName")
+		spec, ok := specs[name]
+		require.True(t, ok, "unexpected node group %s", name)
+		g := declared[spec.Tier]
 		min, max := num(ng, "scalingConfig.minSize"), num(ng, "scalingConfig.maxSize")
-		switch name {
-		case "coder-control":
-			// The plan's m5.large cannot hold 4 vCPU / 12Gi coderd pods.
-			assert.Equal(t, []string{"m5.2xlarge"}, strs(ng, "instanceTypes"))
-			assert.Equal(t, []float64{4, 5}, []float64{min, max})
-			assert.Equal(t, "ON_DEMAND", str(ng, "capacityType"))
-		case "coder-prov":
-			assert.Equal(t, []string{"c5.2xlarge"}, strs(ng, "instanceTypes"))
-			assert.Equal(t, []float64{0, 26}, []float64{min, max}, "ceil(180 builds / 7 per node)")
-		case "coder-ws-spot":
-			assert.Equal(t, "SPOT", str(ng, "capacityType"))
-			// SW Dev L (32 GiB requested) does not fit an m5.2xlarge; the
-			// plan packs the mix onto 159 r5.4xlarge at peak.
-			assert.Equal(t, []string{"r5.4xlarge", "r5a.4xlarge", "r6i.4xlarge"}, strs(ng, "instanceTypes"))
-			assert.Equal(t, []float64{10, 200}, []float64{min, max})
-		case "coder-ws-ondemand":
-			assert.Equal(t, "ON_DEMAND", str(ng, "capacityType"), "on-demand fallback for the spot pool")
-			assert.Equal(t, []float64{0, 200}, []float64{min, max})
+		assert.Equal(t, g.InstanceTypes, strs(ng, "instanceTypes"), name)
+		assert.Equal(t, float64(g.Max()), max, name)
+		assert.Equal(t, string(spec.CapacityType), str(ng, "capacityType"), name)
+		switch {
+		case spec.Tier == workloads.TierWorkspace && spec.CapacityType == cluster.OnDemand && g.IsSpot():
+			assert.Zero(t, min, "the on-demand fallback of the spot pool idles at zero")
 		default:
-			t.Errorf("unexpected node group %s", name)
+			assert.Equal(t, float64(g.Min()), min, name)
 		}
 		// Each group lives in the private subnets of its own tier.
-		want := map[string]string{"coder-control": "private-control", "coder-prov": "private-provisioner",
-			"coder-ws-spot": "private-workspace", "coder-ws-ondemand": "private-workspace"}[name]
+		want := map[workloads.Tier]string{workloads.TierControl: "private-control", workloads.TierProvisioner: "private-provisioner",
+			workloads.TierWorkspace: "private-workspace"}[spec.Tier]
 		for _, id := range strs(ng, "subnetIds") {
 			assert.Equal(t, want, tag(ix.byID[id], "coder:tier"), name)
 		}
@@ -244,6 +254,7 @@ func TestNodeGroupSizesAndCapacity(t *testing.T) {
 }
 
 func TestLaunchTemplates(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	for _, lt := range r.OfType(tLaunchTmpl) {
 		assert.Equal(t, "required", str(lt, "metadataOptions.httpTokens"), lt.Name)
@@ -269,6 +280,7 @@ func TestLaunchTemplates(t *testing.T) {
 }
 
 func TestEphemeralStorageIsReported(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	for _, c := range r.OfType(tClusterComp) {
 		es, ok := c.Input("ephemeralStorage")
@@ -280,6 +292,7 @@ func TestEphemeralStorageIsReported(t *testing.T) {
 }
 
 func TestProdScheduledActions(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	got := map[string]string{}
 	for _, s := range r.OfType(tSchedule) {
@@ -296,6 +309,7 @@ func TestProdScheduledActions(t *testing.T) {
 }
 
 func TestWorkshopSchedulesAroundTheEvent(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	for _, s := range r.OfType(tSchedule) {
 		start, err := time.Parse(time.RFC3339, str(s, "startTime"))
@@ -315,6 +329,7 @@ func TestWorkshopSchedulesAroundTheEvent(t *testing.T) {
 // the recurrence the program registers on the Auto Scaling groups completes
 // (fire time + node warm-up) at least 15 minutes before the business day.
 func TestRegisteredScaleUpCompletesBeforeTargetProperty(t *testing.T) {
+	t.Parallel()
 	zones := []string{"America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Sydney", "America/Los_Angeles", "Pacific/Auckland", "UTC"}
 	checked := 0
 	rapid.Check(t, func(rt *rapid.T) {
@@ -376,6 +391,7 @@ func containsDay(days []time.Weekday, d time.Weekday) bool {
 // Every IRSA role trusts exactly one service account, with StringEquals on
 // both the subject and the audience.
 func TestIRSATrustIsScopedToOneServiceAccount(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		n := 0
@@ -414,6 +430,7 @@ func TestIRSATrustIsScopedToOneServiceAccount(t *testing.T) {
 }
 
 func TestStorageClassesEncryptedAndExpandable(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	classes := map[string]*preview.Resource{}
 	for _, sc := range r.OfType(tStorageClass) {
@@ -434,6 +451,7 @@ func TestStorageClassesEncryptedAndExpandable(t *testing.T) {
 }
 
 func TestNamespacesAndWorkspaceIsolation(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ns := map[string]*preview.Resource{}
 	for _, n := range r.OfType(tNamespace) {
@@ -484,6 +502,7 @@ func TestNamespacesAndWorkspaceIsolation(t *testing.T) {
 }
 
 func TestUndersizedControlGroupWarns(t *testing.T) {
+	t.Parallel()
 	// The committed stack is sized as the guidance says: no warning.
 	for _, d := range stack(t, "prod").Diagnostics {
 		if d.Severity == stacks.Warning {

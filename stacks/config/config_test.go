@@ -547,7 +547,7 @@ func TestCloudflareTokenSources(t *testing.T) {
 	sf.Values["dns"] = `{"provider":"cloudflare","baseDomain":"coder-workshop.dev","cloudflare":{"zoneId":"3f2a9c1e5b7d4a60c8e1f2a3b4c5d6e7"}}`
 	s, err := Load(project, "workshop", sf.Source())
 	require.NoError(t, err)
-	assert.True(t, s.Secrets["cloudflareApiToken"])
+	assert.Equal(t, SecretReadable, s.Secret(SecretCloudflareToken))
 
 	// Given in plain text it is rejected, without echoing it.
 	sf.Values["cloudflareApiToken"] = "plain-token-value"

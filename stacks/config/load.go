@@ -15,21 +15,24 @@ import (
 type Source interface {
 	Get(key string) (string, bool)
 	IsSecret(key string) bool
+	// Sealed reports a secret this process holds only as ciphertext (a
+	// stack file read without its secrets provider): present, unreadable.
+	Sealed(key string) bool
 	// Keys lists every key the source holds, or nil when it cannot tell.
 	Keys() []string
 }
-
-// SecretKeys are the config keys that must be set with `--secret`.
-var SecretKeys = []string{}
 
 // MapSource is a Source over a plain map (tests, the offline preview).
 type MapSource struct {
 	Values  map[string]string
 	Secrets map[string]bool
+	// SealedKeys are secrets given only as ciphertext.
+	SealedKeys map[string]bool
 }
 
 func (m MapSource) Get(k string) (string, bool) { v, ok := m.Values[k]; return v, ok }
 func (m MapSource) IsSecret(k string) bool      { return m.Secrets[k] }
+func (m MapSource) Sealed(k string) bool        { return m.SealedKeys[k] }
 func (m MapSource) Keys() []string {
 	out := make([]string, 0, len(m.Values))
 	for k := range m.Values {
@@ -49,7 +52,7 @@ func Load(project, stack string, src Source) (*Stack, error) {
 // LoadAt is Load at the instant now: the only time the config reads, so
 // that tests fix it (workshop event actions in the past, DST checks).
 func LoadAt(project, stack string, src Source, now time.Time) (*Stack, error) {
-	s := &Stack{Project: project, Name: stack, Secrets: map[string]bool{}, secretRaw: map[string]string{}, Now: now}
+	s := &Stack{Project: project, Name: stack, secrets: map[string]secret{}, Now: now}
 	p := &problems{}
 	decode(s, src, p)
 	if len(p.list) == 0 {
@@ -66,14 +69,16 @@ func LoadAt(project, stack string, src Source, now time.Time) (*Stack, error) {
 func decode(s *Stack, src Source, p *problems) {
 	rv := reflect.ValueOf(s).Elem()
 	known := map[string]bool{}
-	for _, k := range SecretKeys {
+	for _, k := range SecretKeys() {
 		known[k] = true
 		if v, ok := src.Get(k); ok && v != "" {
 			if !src.IsSecret(k) {
 				p.add(k, secretValue{}, "must be set as a secret: pulumi config set --secret %s ...", k)
 			}
-			s.Secrets[k] = true
-			s.secretRaw[k] = v
+			s.secrets[k] = secret{state: SecretReadable, value: v}
+			if src.Sealed(k) {
+				s.secrets[k] = secret{state: SecretSealed}
+			}
 		}
 	}
 	decodeFields(rv, src, p, known)
@@ -233,7 +238,7 @@ func TopLevelKeys() (plain, secret []string) {
 			plain = append(plain, key)
 		}
 	}
-	secret = append(secret, SecretKeys...)
+	secret = SecretKeys()
 	sort.Strings(plain)
 	sort.Strings(secret)
 	return plain, secret

@@ -49,14 +49,12 @@ type Stack struct {
 	// Plan is the capacity plan: every figure derived from the workload.
 	Plan *sizing.Plan `json:"-"`
 
-	// Secrets holds which secret config keys are set; values stay in Pulumi.
-	Secrets map[string]bool `json:"-"`
 	// ProxyTokenRegions are the proxy regions whose session token is in the
 	// secret config key proxySessionTokens (the others use Secrets Manager).
 	ProxyTokenRegions map[string]bool `json:"-"`
-	// secretRaw holds secret config values for validation only; it is never
-	// printed or handed out.
-	secretRaw map[string]string
+	// secrets are the secret config keys that are set (secrets.go); their
+	// values are for validation only, never printed or handed out.
+	secrets map[string]secret
 }
 
 // PreflightMode is the quota pre-flight's verdict on a shortfall.

@@ -28,18 +28,13 @@ var (
 		"gitea", "github", "gitlab", "jfrog", "slack"}
 )
 
-// SecretProxyTokens is the secret config key holding proxy session tokens
-// as a JSON object {"<region>": "<token>"}; regions without an entry read
-// their token from Secrets Manager.
-const SecretProxyTokens = "proxySessionTokens"
-
 // validateProxyTokens checks the shape of proxySessionTokens without ever
 // echoing it, and records which regions it covers. Offline, where secure
 // values cannot be decrypted, it covers every proxy region.
 func validateProxyTokens(s *Stack, p *problems) {
 	s.ProxyTokenRegions = map[string]bool{}
-	raw, ok := s.secretRaw[SecretProxyTokens]
-	if !ok {
+	tok := s.secrets[SecretProxyTokens]
+	if !tok.state.Set() {
 		return
 	}
 	proxies := map[string]bool{}
@@ -50,12 +45,12 @@ func validateProxyTokens(s *Stack, p *problems) {
 			names = append(names, r.Name)
 		}
 	}
-	if raw == OfflineSecret {
+	if tok.state == SecretSealed {
 		s.ProxyTokenRegions = proxies
 		return
 	}
 	var tokens map[string]string
-	if err := json.Unmarshal([]byte(raw), &tokens); err != nil {
+	if err := json.Unmarshal([]byte(tok.value), &tokens); err != nil {
 		p.add(SecretProxyTokens, secretValue{}, `must be a JSON object of proxy region to session token, such as {"us-west-2": "..."}`)
 		return
 	}
@@ -80,8 +75,6 @@ func validateProxyTokens(s *Stack, p *problems) {
 		}
 	}
 }
-
-func init() { SecretKeys = append(SecretKeys, SecretProxyTokens) }
 
 // MaxCoderdReplicas is the 10k-user validated architecture's 10 replicas;
 // Coder's scale guide advises staying below 10 and scaling up instead.

@@ -9,11 +9,6 @@ import (
 	"github.com/platformeng/coder-platform/sizing"
 )
 
-// SecretCloudflareToken is the secret config key of the Cloudflare API token.
-const SecretCloudflareToken = "cloudflareApiToken"
-
-func init() { SecretKeys = append(SecretKeys, SecretCloudflareToken) }
-
 var (
 	cloudflareZone   = regexp.MustCompile(`^[0-9a-f]{32}$`)
 	secretID         = regexp.MustCompile(`^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$`)
@@ -26,7 +21,7 @@ var (
 // credentials: Cloudflare needs a zone and exactly one token source.
 func validateDNSProvider(s *Stack, p *problems) {
 	d := s.DNS
-	hasToken := s.Secrets[SecretCloudflareToken]
+	hasToken := s.Secret(SecretCloudflareToken).Set()
 	switch d.Provider {
 	case "cloudflare":
 		if d.CreateZone {
