@@ -76,6 +76,9 @@ type Platform struct {
 
 // Deploy registers every component of the stack.
 func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, error) {
+	if !cfg.Loaded() {
+		return nil, fmt.Errorf("stack config was not built by config.Load: it has no capacity plan or composed templates")
+	}
 	d := &diagnostics{ctx: ctx, report: opts.Report}
 	p := &Platform{providers: map[string]*aws.Provider{}}
 	reportPassedEvent(cfg, d)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -151,4 +152,17 @@ func TestSingleRegionWithoutProxies(t *testing.T) {
 		assert.NotEqual(t, "coder-proxy", rel.Name, "no workspace proxy release")
 	}
 	assert.Zero(t, gate.Evaluate(r.Resources, nil).Mandatory())
+}
+
+// A Stack not built by config.Load has no plan: the program says so instead
+// of panicking on the first derived field.
+func TestDeployRefusesAHandBuiltStack(t *testing.T) {
+	t.Parallel()
+	rec := preview.NewRecorder("coder-platform", "prod")
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := stacks.Deploy(ctx, &config.Stack{Project: "coder-platform", Name: "prod"}, stacks.Options{})
+		return err
+	}, pulumi.WithMocks("coder-platform", "prod", rec), preview.WithConfig(nil, nil))
+	require.ErrorContains(t, err, "not built by config.Load")
+	assert.Empty(t, rec.Resources())
 }

@@ -62,6 +62,7 @@ func LoadAt(project, stack string, src Source, now time.Time) (*Stack, error) {
 	if err := p.err(stack); err != nil {
 		return nil, err
 	}
+	s.loaded = true
 	return s, nil
 }
 

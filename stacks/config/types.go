@@ -55,7 +55,14 @@ type Stack struct {
 	// secrets are the secret config keys that are set (secrets.go); their
 	// values are for validation only, never printed or handed out.
 	secrets map[string]secret
+	// loaded is set by Load once every derived field is resolved.
+	loaded bool
 }
+
+// Loaded reports whether s came from Load: validated, with every derived
+// field (the capacity plan, the composed templates) resolved. A Stack built
+// by hand has none of them.
+func (s *Stack) Loaded() bool { return s != nil && s.loaded }
 
 // PreflightMode is the quota pre-flight's verdict on a shortfall.
 type PreflightMode string
