@@ -28,6 +28,7 @@ require (
 	google.golang.org/protobuf v1.36.11
 	pgregory.net/rapid v1.2.0
 	sigs.k8s.io/yaml v1.4.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -152,6 +153,5 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20260414002931-afd174a4e478 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260414002931-afd174a4e478 // indirect
 	gopkg.in/tomb.v1 v1.0.0-20141024135613-dd632973f1e7 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.4.2 // indirect
 )

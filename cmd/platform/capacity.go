@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/platformeng/coder-platform/stacks"
+	"github.com/platformeng/coder-platform/stacks/config"
 )
 
 // runCapacity prints the stack's capacity plan for N users (default the
@@ -20,8 +21,8 @@ func runCapacity(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if *stack == "" || *users < 0 {
-		return exitUsage, usageError{"--stack is required, and --users must be at least 1 when given"}
+	if *stack == "" || *users < 0 || *users > config.MaxWorkload {
+		return exitUsage, usageError{fmt.Sprintf("--stack is required, and --users must be 1–%d when given", config.MaxWorkload)}
 	}
 	_, file, cfg, err := loadStack(*stack, *configFile)
 	if err != nil {

@@ -72,16 +72,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err := c.run(args[1:], stdout, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "error:", err)
-			var ue usageError
-			if errors.As(err, &ue) {
-				return exitUsage
-			}
+			return exitCode(code, err)
 		}
 		return code
 	}
 	fmt.Fprintf(stderr, "error: unknown command %q\n", args[0])
 	usage(stderr)
 	return exitUsage
+}
+
+// exitCode is the exit status of a command that failed with err: 2 for a
+// usage error and for invalid config (a *config.ValidationError, which is
+// also what an unreadable or ill-typed stack file is), whatever status the
+// command chose; otherwise the command's.
+func exitCode(code int, err error) int {
+	var ue usageError
+	if errors.As(err, &ue) || config.IsValidationError(err) {
+		return exitUsage
+	}
+	return code
 }
 
 func usage(w io.Writer) {
@@ -112,31 +121,46 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// stackFile resolves the stack file a command reads: --config-file, or the
-// committed Pulumi.<stack>.yaml of the project around the working directory.
-func stackFile(stack, configFile string) (*preview.Project, string, error) {
-	return projectStackFile("", stack, configFile)
+// projectStackFile resolves the stack file a command reads: --config-file,
+// or the committed Pulumi.<stack>.yaml of the project in directory project
+// (--project; empty: the main project). The file is read and parsed here,
+// so that a stack file that cannot be read, is not valid YAML or is not of
+// a stack file's shape fails every command that reads it with exit 2: a
+// *config.ValidationError naming the file and the line, or a usage error.
+func projectStackFile(project, stack, configFile string) (*preview.Project, string, error) {
+	proj, file, _, err := readProjectStackFile(project, stack, configFile)
+	return proj, file, err
 }
 
-// projectStackFile is stackFile for the project in directory project
-// (--project; empty: the main project).
-func projectStackFile(project, stack, configFile string) (*preview.Project, string, error) {
+// readProjectStackFile is projectStackFile with the parsed stack file.
+func readProjectStackFile(project, stack, configFile string) (*preview.Project, string, *config.StackFile, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	proj, err := preview.ProjectIn(wd, project)
 	if err != nil {
-		return nil, "", usageError{err.Error()}
+		return nil, "", nil, usageError{err.Error()}
 	}
 	file := configFile
 	if file == "" {
 		file = proj.StackFile(stack)
 	}
 	if _, err := os.Stat(file); err != nil {
-		return nil, "", usageError{fmt.Sprintf("stack file %s: %v", file, err)}
+		return nil, "", nil, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
 	}
-	return proj, file, nil
+	sf, err := config.ReadStackFile(file, proj.Name)
+	var ve *config.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		if stack != "" {
+			ve.Stack = stack
+		}
+		return nil, "", nil, ve
+	case err != nil:
+		return nil, "", nil, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
+	}
+	return proj, file, sf, nil
 }
 
 // loadStack reads and validates a stack's config: the committed file, or
@@ -147,13 +171,9 @@ func loadStack(stack, configFile string) (*preview.Project, string, *config.Stac
 
 // loadStackAt is loadStack as of the instant now (config.LoadAt).
 func loadStackAt(stack, configFile string, now time.Time) (*preview.Project, string, *config.Stack, error) {
-	proj, file, err := stackFile(stack, configFile)
+	proj, file, sf, err := readProjectStackFile("", stack, configFile)
 	if err != nil {
 		return nil, "", nil, err
-	}
-	sf, err := config.ReadStackFile(file, proj.Name)
-	if err != nil {
-		return nil, "", nil, usageError{fmt.Sprintf("stack file %s: %v", file, err)}
 	}
 	cfg, err := config.LoadAt(proj.Name, stack, sf.Source(), now)
 	if err != nil {

@@ -15,22 +15,22 @@ import (
 // workload.workspaceMemory.
 const OverrideShape = "workload.workspaceCpu/workspaceMemory"
 
-// maxWorkload bounds workload.users and workload.workspaces: the plan packs
+// MaxWorkload bounds workload.users and workload.workspaces: the plan packs
 // each pod, so an absurd count would exhaust memory before any problem is
 // reported (a /16 VPC per region addresses 65,536 pods anyway).
-const maxWorkload = 100000
+const MaxWorkload = 100000
 
 func validateWorkload(s *Stack, p *problems) {
 	w := &s.Workload
 	if w.Users < 1 {
 		p.add("workload.users", w.Users, "must be at least 1")
-	} else if w.Users > maxWorkload {
-		p.add("workload.users", w.Users, "must be at most %d; a larger fleet is several stacks", maxWorkload)
+	} else if w.Users > MaxWorkload {
+		p.add("workload.users", w.Users, "must be at most %d; a larger fleet is several stacks", MaxWorkload)
 	}
 	if w.Workspaces < 1 {
 		p.add("workload.workspaces", w.Workspaces, "must be at least 1")
-	} else if w.Workspaces > maxWorkload {
-		p.add("workload.workspaces", w.Workspaces, "must be at most %d; a larger fleet is several stacks", maxWorkload)
+	} else if w.Workspaces > MaxWorkload {
+		p.add("workload.workspaces", w.Workspaces, "must be at most %d; a larger fleet is several stacks", MaxWorkload)
 	}
 	fraction(p, "workload.runningFraction", *w.RunningFraction)
 	fraction(p, "workload.buildConcurrency", *w.BuildConcurrency)
