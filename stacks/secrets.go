@@ -72,8 +72,9 @@ func currentVersion(versions []secretsmanager.GetSecretVersionsVersion) string {
 // value stays a secret.
 func proxyToken(ctx *pulumi.Context, cfg *config.Stack, region string) pulumi.StringOutput {
 	if cfg.Secret(config.SecretProxyTokens) == config.SecretSealed {
-		// Present but opaque (the offline preview): a secret of unknown value.
-		return pulumi.ToSecret(pulumi.UnsafeUnknownOutput(nil)).ApplyT(func(v any) string { s, _ := v.(string); return s }).(pulumi.StringOutput)
+		// Present but unreadable here (the offline preview holds only its
+		// ciphertext): a secret whose value this process cannot know.
+		return pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	}
 	raw := pconfig.RequireSecret(ctx, cfg.Project+":"+config.SecretProxyTokens)
 	return pulumi.ToSecret(raw.ApplyT(func(s string) (string, error) {

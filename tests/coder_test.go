@@ -128,6 +128,7 @@ func secretNameOfArn(arn string) string {
 }
 
 func TestCoderServerReleaseValues(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	cfg := r.Config
 	rel := release(t, r, "us-east-1", "coder", "coder")
@@ -215,6 +216,7 @@ func TestCoderServerReleaseValues(t *testing.T) {
 // The Kubernetes secret coderd reads is synced from Secrets Manager, from
 // containers this stack created with the secrets key.
 func TestCoderServerSecretsComeFromSecretsManager(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	var es *preview.Resource
 	for _, x := range r.OfType(tExternalSecret) {
@@ -251,6 +253,7 @@ func TestCoderServerSecretsComeFromSecretsManager(t *testing.T) {
 }
 
 func TestCoderServerRoleIsScopedToItsSecretsAndDatabaseUser(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	role := roleByDescription(t, r, "us-east-1", "CoderServerRole")
 	trust := policyOf(t, str(role, "assumeRolePolicy"))
@@ -284,6 +287,7 @@ func TestCoderServerRoleIsScopedToItsSecretsAndDatabaseUser(t *testing.T) {
 // With password auth the connection URL comes from Secrets Manager too,
 // and coderd loses rds-db:connect.
 func TestPasswordAuthReadsTheURLFromSecretsManager(t *testing.T) {
+	t.Parallel()
 	sf := stackFile(t, "prod")
 	var c map[string]any
 	require.NoError(t, json.Unmarshal([]byte(sf.Values["coder"]), &c))
@@ -303,6 +307,7 @@ func TestPasswordAuthReadsTheURLFromSecretsManager(t *testing.T) {
 // The bootstrap Job creates coderd's IAM user with the master secret,
 // which only its own role may read.
 func TestDatabaseBootstrapJob(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	jobs := bootstrapJobs(r)
 	require.Len(t, jobs, 1)
@@ -333,6 +338,7 @@ func TestDatabaseBootstrapJob(t *testing.T) {
 }
 
 func TestProvisionerReleaseValues(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	rel := release(t, r, "us-east-1", "coder-provisioner", "coder-provisioner-default")
 	assert.Equal(t, "coder-prov", str(rel, "namespace"))
@@ -385,6 +391,7 @@ func TestProvisionerReleaseValues(t *testing.T) {
 
 // Every organization has its own release, key, role and service account.
 func TestProvisionerPoolsPerOrganization(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	for _, region := range []string{"us-east-2", "us-west-2", "eu-west-2"} {
 		keys := map[string]bool{}
@@ -410,6 +417,7 @@ func TestProvisionerPoolsPerOrganization(t *testing.T) {
 // pool read them from the control plane's, where they never are, and KEDA
 // read the empty result as 0, so pools stayed at their minimum.
 func TestProvisionerAutoscaling(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	amp := map[string]string{}
 	for _, w := range r.OfType(tAMPWorkspace) {
@@ -514,6 +522,7 @@ func TestProvisionerAutoscaling(t *testing.T) {
 }
 
 func TestProxyReleaseValues(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	tokens := map[string]bool{}
 	for _, c := range []struct{ region, host string }{
@@ -545,6 +554,7 @@ func TestProxyReleaseValues(t *testing.T) {
 
 // A token in secret config becomes a Kubernetes secret, and never shows.
 func TestProxyTokenFromSecretConfigIsNeverPrinted(t *testing.T) {
+	t.Parallel()
 	sf := stackFile(t, "workshop")
 	const token = "wsp-tok-0123456789abcdef-oregon"
 	sf.Values["proxySessionTokens"] = mustJSON(t, map[string]string{"us-west-2": token, "eu-west-2": token + "-emea"})
@@ -570,8 +580,29 @@ func TestProxyTokenFromSecretConfigIsNeverPrinted(t *testing.T) {
 	assert.NotContains(t, string(doc), token)
 }
 
+// A sealed token (the offline preview of a stack file whose secure: value it
+// cannot decrypt) still gives every proxy its Kubernetes secret, registered
+// as a secret: the program never reads the placeholder.
+func TestSealedProxyTokensPreview(t *testing.T) {
+	t.Parallel()
+	sf := stackFile(t, "workshop")
+	sf.Values["proxySessionTokens"] = config.OfflineSecret
+	sf.Secrets["proxySessionTokens"], sf.Sealed["proxySessionTokens"] = true, true
+	r, err := preview.RunStackFile("coder-platform", "workshop", sf, preview.At(testNow))
+	require.NoError(t, err)
+	found := 0
+	for _, s := range r.OfType("kubernetes:core/v1:Secret") {
+		if str(s, "metadata.name") == "coder-proxy-token" {
+			found++
+			assert.True(t, s.Inputs["stringData"].IsSecret(), "the token is a secret")
+		}
+	}
+	assert.Equal(t, 2, found)
+}
+
 // One version per stack: every Coder image and chart in every region.
 func TestOneCoderVersionEverywhere(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		want := r.Config.Coder.Version
@@ -593,6 +624,7 @@ func TestOneCoderVersionEverywhere(t *testing.T) {
 }
 
 func TestAIGateway(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	deps := r.OfType(tDeployment)
 	require.Len(t, deps, 1)
@@ -636,6 +668,7 @@ func TestAIGateway(t *testing.T) {
 
 // No IRSA role anywhere may grant a wildcard action on "*".
 func TestNoWildcardActionsOnAllResources(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		n := 0
@@ -660,6 +693,7 @@ func TestNoWildcardActionsOnAllResources(t *testing.T) {
 }
 
 func TestCoderProvRoleLaunchesOnlyIntoWorkspaceNetwork(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	role := roleByDescription(t, r, "us-east-1", "CoderProvRole (default)")
 	trust := policyOf(t, str(role, "assumeRolePolicy"))
@@ -693,6 +727,7 @@ func TestCoderProvRoleLaunchesOnlyIntoWorkspaceNetwork(t *testing.T) {
 
 // The stack tells operators how to create each pool's scoped key.
 func TestProvisionerKeyCommands(t *testing.T) {
+	t.Parallel()
 	cfg := stack(t, "workshop").Config
 	rc := &cfg.Regions[1]
 	assert.Equal(t, []string{
@@ -708,6 +743,7 @@ func TestProvisionerKeyCommands(t *testing.T) {
 // The first `pulumi up` creates the secret containers but holds back every
 // workload whose secret is still empty, and says what to fill.
 func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
+	t.Parallel()
 	p := project(t)
 	r, err := preview.Run(p, "workshop", "", preview.FirstRun(), preview.At(testNow))
 	require.NoError(t, err)

@@ -641,3 +641,20 @@ func TestProxyTokenValidation(t *testing.T) {
 		assert.NotContains(t, p, "tok-")
 	}
 }
+
+// A secure: value read without the secrets provider is sealed: present,
+// unreadable, and it covers every proxy region (the offline preview).
+func TestSealedProxyTokensCoverEveryProxy(t *testing.T) {
+	data := []byte("config:\n  coder-platform:proxySessionTokens:\n    secure: v1:abc\n")
+	sealed, err := ParseStackFile(data, project)
+	require.NoError(t, err)
+	sf := readStack(t, "workshop")
+	sf.Values[SecretProxyTokens] = sealed.Values[SecretProxyTokens]
+	sf.Secrets[SecretProxyTokens] = sealed.Secrets[SecretProxyTokens]
+	sf.Sealed = sealed.Sealed
+	s, err := Load(project, "workshop", sf.Source())
+	require.NoError(t, err)
+	assert.Equal(t, SecretSealed, s.Secret(SecretProxyTokens))
+	assert.Equal(t, map[string]bool{"us-west-2": true, "eu-west-2": true}, s.ProxyTokenRegions)
+	assert.Equal(t, SecretAbsent, s.Secret(SecretCloudflareToken))
+}

@@ -16,8 +16,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// OfflineSecret stands in for a `secure:` value the offline preview cannot
-// decrypt; programs treat it as present but opaque.
+// OfflineSecret is the placeholder the offline preview's mock engine holds
+// for a `secure:` value it cannot decrypt. The program never compares with
+// it: the key is Sealed in the Source, so Stack.Secret says SecretSealed.
 const OfflineSecret = "[secret]"
 
 // StackFile is a parsed Pulumi.<stack>.yaml.
@@ -28,6 +29,9 @@ type StackFile struct {
 	// Secrets marks keys given as `secure:` values. Their ciphertext is kept
 	// opaque: only the Pulumi CLI with the stack's secrets provider decrypts.
 	Secrets map[string]bool
+	// Sealed marks the secrets held only as ciphertext (every `secure:`
+	// value of a file): present, and unreadable without the secrets provider.
+	Sealed map[string]bool
 	// Other holds keys of other namespaces (aws:, kubernetes:), unused here.
 	Other map[string]string
 }
@@ -89,7 +93,7 @@ func ParseNamedStackFile(file string, data []byte, project string) (*StackFile, 
 	}
 	entries := configEntries(cfgNode)
 
-	sf := &StackFile{Values: map[string]string{}, Secrets: map[string]bool{}, Other: map[string]string{}}
+	sf := &StackFile{Values: map[string]string{}, Secrets: map[string]bool{}, Sealed: map[string]bool{}, Other: map[string]string{}}
 	for full, raw := range cfg {
 		ns, key, ok := strings.Cut(full, ":")
 		if !ok {
@@ -106,7 +110,7 @@ func ParseNamedStackFile(file string, data []byte, project string) (*StackFile, 
 		case json.Unmarshal(raw, &secure) == nil && secure.Secure != nil:
 			value = OfflineSecret
 			if ns == project {
-				sf.Secrets[key] = true
+				sf.Secrets[key], sf.Sealed[key] = true, true
 			}
 		default:
 			value = string(raw)
@@ -125,7 +129,9 @@ func ParseNamedStackFile(file string, data []byte, project string) (*StackFile, 
 }
 
 // Source returns the file as a config Source.
-func (sf *StackFile) Source() Source { return MapSource{Values: sf.Values, Secrets: sf.Secrets} }
+func (sf *StackFile) Source() Source {
+	return MapSource{Values: sf.Values, Secrets: sf.Secrets, SealedKeys: sf.Sealed}
+}
 
 // PulumiConfig renders the values as the PULUMI_CONFIG map a program
 // receives ("<project>:<key>" → value) and the list of secret keys.
