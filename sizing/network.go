@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -150,6 +151,9 @@ func PlanNetwork(vpc netip.Prefix, azs []string, w NetworkWorkload) (*NetworkPla
 		return nil, fmt.Errorf("VPC CIDR %s is not IPv4", vpc)
 	}
 	vpc = vpc.Masked()
+	// AZs in name order, as the subnets are: the network component pairs
+	// the i-th AZ with the i-th subnet of each tier.
+	azs = slices.Sorted(slices.Values(azs))
 	demands := Demands(w, len(azs))
 	plan := &NetworkPlan{VpcCIDR: vpc, AZs: azs, Demands: demands}
 
@@ -222,9 +226,6 @@ func (p *NetworkPlan) Demand(t Tier) TierDemand {
 	}
 	return TierDemand{}
 }
-
-// Overlaps reports whether two prefixes share any address.
-func Overlaps(a, b netip.Prefix) bool { return a.Overlaps(b) }
 
 func tierRank(t Tier) int {
 	for i, x := range Tiers {

@@ -22,6 +22,7 @@ func prodWorkload() NetworkWorkload {
 }
 
 func TestIPsPerNodeCountsWholePrefixes(t *testing.T) {
+	t.Parallel()
 	// 14 workspace pods + 2 pod-network agents = 16 pods → 1 prefix + 1 warm.
 	assert.Equal(t, 1+2*16, IPsPerNode(14))
 	// 15 pods + 2 = 17 → 2 prefixes + 1 warm.
@@ -29,6 +30,7 @@ func TestIPsPerNodeCountsWholePrefixes(t *testing.T) {
 }
 
 func TestProdPlanShowsArithmetic(t *testing.T) {
+	t.Parallel()
 	plan, err := PlanNetwork(netip.MustParsePrefix("10.40.0.0/16"), threeAZ, prodWorkload())
 	require.NoError(t, err)
 
@@ -51,6 +53,7 @@ func TestProdPlanShowsArithmetic(t *testing.T) {
 }
 
 func TestPlanRejectsVpcTooSmall(t *testing.T) {
+	t.Parallel()
 	_, err := PlanNetwork(netip.MustParsePrefix("10.0.0.0/20"), threeAZ, prodWorkload())
 	var pe *PlanError
 	require.ErrorAs(t, err, &pe)
@@ -62,6 +65,7 @@ func TestPlanRejectsVpcTooSmall(t *testing.T) {
 // PlanError or lays out non-overlapping subnets inside the VPC whose
 // capacity is at least twice every tier's need.
 func TestPlanPropertyNoOverlapAndFits(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
 		nAZ := rapid.IntRange(2, 6).Draw(rt, "azs")
 		azs := make([]string, nAZ)
@@ -122,6 +126,21 @@ func BenchmarkPlanNetwork(b *testing.B) {
 	for b.Loop() {
 		if _, err := PlanNetwork(vpc, threeAZ, prodWorkload()); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// AZs listed out of order: the plan's AZs follow the subnets' order, so the
+// network component's i-th AZ is the AZ of every tier's i-th subnet (they
+// were paired by position, and a NAT tagged us-east-1a sat in 1b's subnet).
+func TestPlanAZsFollowTheSubnets(t *testing.T) {
+	t.Parallel()
+	plan, err := PlanNetwork(netip.MustParsePrefix("10.40.0.0/16"), []string{"us-east-1c", "us-east-1a", "us-east-1b"}, prodWorkload())
+	require.NoError(t, err)
+	assert.Equal(t, threeAZ, plan.AZs)
+	for _, tier := range []Tier{TierPublic, TierControl, TierWorkspace} {
+		for i, s := range plan.SubnetsOf(tier) {
+			assert.Equal(t, plan.AZs[i], s.AZ, "%s subnet %d", tier, i)
 		}
 	}
 }

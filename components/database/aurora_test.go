@@ -227,3 +227,18 @@ func TestAuroraVaultLock(t *testing.T) {
 		assert.Equal(t, 3.0, ct.Input(t, l, "changeableForDays"))
 	}
 }
+
+// Without the copy region's provider the component says so (it panicked
+// dereferencing a nil provider).
+func TestAuroraBackupCopyNeedsItsProvider(t *testing.T) {
+	t.Parallel()
+	_, err := ct.RunErr(func(ctx *pulumi.Context) error {
+		prov, err := ct.AWSProvider(ctx, "us-east-1")
+		if err != nil {
+			return err
+		}
+		_, err = database.NewAurora(ctx, dbName, auroraArgs(), pulumi.Provider(prov))
+		return err
+	})
+	require.ErrorContains(t, err, "backup copy needs a region and its provider")
+}

@@ -36,6 +36,9 @@ type VaultLock struct {
 // recovery point to the second region.
 func (a *Aurora) createBackups(ctx *pulumi.Context, name string, args *AuroraArgs) error {
 	b := args.Backup
+	if b.CopyProvider == nil || b.CopyRegion == "" {
+		return fmt.Errorf("backup copy needs a region and its provider (got region %q)", b.CopyRegion)
+	}
 	primary, err := backup.NewVault(ctx, name, &backup.VaultArgs{
 		KmsKeyArn: args.Keys.Backup,
 		Tags:      pulumi.StringMap{"Name": pulumi.String(name)},

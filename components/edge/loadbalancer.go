@@ -69,6 +69,9 @@ type LoadBalancer struct {
 // NewLoadBalancer creates the NLB, its static addresses, target group, TLS
 // listener and access-log bucket.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	if args.PrimaryCount > 0 && args.PrimaryAddresses.OutputState == nil {
+		return nil, fmt.Errorf("edge %s: PrimaryCount is %d but PrimaryAddresses is not set", name, args.PrimaryCount)
+	}
 	l := &LoadBalancer{}
 	if err := ctx.RegisterComponentResourceV2(tokens.LoadBalancer, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "tlsPolicy": pulumi.String(args.TLSPolicy),

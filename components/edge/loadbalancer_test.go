@@ -188,3 +188,16 @@ func TestLoadBalancerPrimaryAddresses(t *testing.T) {
 		})
 	}
 }
+
+// A primary count without addresses is an error (it panicked on a nil
+// output).
+func TestLoadBalancerPrimaryCountNeedsAddresses(t *testing.T) {
+	t.Parallel()
+	args := lbArgs()
+	args.PrimaryCount = 3
+	_, err := ct.RunErr(func(ctx *pulumi.Context) error {
+		_, err := edge.NewLoadBalancer(ctx, lbName, args)
+		return err
+	})
+	require.ErrorContains(t, err, "PrimaryAddresses is not set")
+}

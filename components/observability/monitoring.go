@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/irsa"
+	"github.com/platformeng/coder-platform/components/observability/thresholds"
 	"github.com/platformeng/coder-platform/components/tokens"
 )
 
@@ -79,6 +80,11 @@ type Monitoring struct {
 // NewMonitoring creates the region's logging, alarms, dashboard and, when
 // asked, the stack's CloudTrail.
 func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+	// A zero threshold means its default (thresholds.Table), for callers
+	// that set only some; the caller's args are not changed.
+	filled := *args
+	thresholds.Fill(&filled.Thresholds)
+	args = &filled
 	m := &Monitoring{args: args, name: name}
 	if err := ctx.RegisterComponentResourceV2(tokens.Monitoring, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "logRetentionDays": pulumi.Int(args.LogRetentionDays),

@@ -272,3 +272,19 @@ func TestMonitoringAlarmsNotifyTheTopic(t *testing.T) {
 		assert.Contains(t, ct.String(t, a, "alarmDescription"), "https://runbooks.example.com/coder#alarm-"+runbook, name)
 	}
 }
+
+// Thresholds left at zero take their defaults (they crashed on the missing
+// ephemeral-storage levels when Container Insights was on).
+func TestMonitoringFillsZeroThresholds(t *testing.T) {
+	t.Parallel()
+	rs := registerMonitoring(t, func(a *observability.MonitoringArgs) {
+		a.Thresholds = thresholds.Values{}
+		a.ContainerInsights = true
+	})
+	assert.True(t, hasAlarm(t, rs, "ephemeral-storage-critical"))
+	for _, a := range rs.OfType(tAlarm) {
+		if strings.HasSuffix(ct.String(t, a, "name"), "-node-cpu") {
+			assert.Equal(t, thresholds.Defaults().NodeCPUPercent, ct.Input(t, a, "threshold"))
+		}
+	}
+}
