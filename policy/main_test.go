@@ -14,6 +14,7 @@ import (
 // The CLI publishes the pack under the version PulumiPolicy.yaml declares;
 // the analyzer reports rules.PackVersion. They must agree.
 func TestPulumiPolicyYAMLMatchesThePack(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("PulumiPolicy.yaml")
 	require.NoError(t, err)
 	var manifest struct {

@@ -41,19 +41,20 @@ type Deployment struct {
 }
 
 // vaTier is one row of Coder's current validated-architecture table [VA].
+// The table's provisioner column (60, 120, 180, 600: one per concurrent
+// build) is not kept: Provisioners derives it from BuildConcurrency.
 type vaTier struct {
-	users             int
-	coderdReplicas    int
-	coderd            Resources
-	dbVCPU, dbMemGiB  int
-	provisionersBuild int // provisioners = concurrent builds at this tier
+	users            int
+	coderdReplicas   int
+	coderd           Resources
+	dbVCPU, dbMemGiB int
 }
 
 var vaTiers = []vaTier{
-	{users: 1000, coderdReplicas: 3, coderd: Resources{2000, 8 * 1024}, dbVCPU: 8, dbMemGiB: 30, provisionersBuild: 60},
-	{users: 2000, coderdReplicas: 3, coderd: Resources{4000, 12 * 1024}, dbVCPU: 16, dbMemGiB: 60, provisionersBuild: 120},
-	{users: 3000, coderdReplicas: 4, coderd: Resources{4000, 12 * 1024}, dbVCPU: 32, dbMemGiB: 120, provisionersBuild: 180},
-	{users: 10000, coderdReplicas: 10, coderd: Resources{4000, 12 * 1024}, dbVCPU: 64, dbMemGiB: 240, provisionersBuild: 600},
+	{users: 1000, coderdReplicas: 3, coderd: Resources{2000, 8 * 1024}, dbVCPU: 8, dbMemGiB: 30},
+	{users: 2000, coderdReplicas: 3, coderd: Resources{4000, 12 * 1024}, dbVCPU: 16, dbMemGiB: 60},
+	{users: 3000, coderdReplicas: 4, coderd: Resources{4000, 12 * 1024}, dbVCPU: 32, dbMemGiB: 120},
+	{users: 10000, coderdReplicas: 10, coderd: Resources{4000, 12 * 1024}, dbVCPU: 64, dbMemGiB: 240},
 }
 
 // tierFor returns the smallest validated tier that covers users (rounding

@@ -10,6 +10,7 @@ import (
 )
 
 func TestInstanceAllocatable(t *testing.T) {
+	t.Parallel()
 	m5, err := ParseInstanceType("m5.2xlarge")
 	require.NoError(t, err)
 	assert.Equal(t, 8, m5.VCPU)
@@ -26,6 +27,7 @@ func TestInstanceAllocatable(t *testing.T) {
 }
 
 func TestParseInstanceTypeRejectsUnknown(t *testing.T) {
+	t.Parallel()
 	_, err := ParseInstanceType("x9.large")
 	assert.EqualError(t, err, `unknown instance-type family "x9"`)
 	_, err = ParseInstanceType("m5.huge")
@@ -36,6 +38,7 @@ func TestParseInstanceTypeRejectsUnknown(t *testing.T) {
 
 // The capacity table: what Coder's guidance gives for several user counts.
 func TestCapacityTable(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		users                int
 		coderdReplicas       int
@@ -73,6 +76,7 @@ func TestCapacityTable(t *testing.T) {
 
 // The workshop table: 20–30 users → 12–15 provisioners.
 func TestWorkshopProvisionerTable(t *testing.T) {
+	t.Parallel()
 	for users := 20; users <= 30; users++ {
 		p := Provisioners(Workload{Users: users, BuildConcurrency: 0.5})
 		assert.GreaterOrEqual(t, p.Replicas, 12, "users=%d", users)
@@ -84,6 +88,7 @@ func TestWorkshopProvisionerTable(t *testing.T) {
 }
 
 func TestDatabaseConnectionArithmetic(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name             string
 		in               DatabaseInput
@@ -115,6 +120,7 @@ func TestDatabaseConnectionArithmetic(t *testing.T) {
 }
 
 func TestNodesForWorkload(t *testing.T) {
+	t.Parallel()
 	m5, _ := ParseInstanceType("m5.2xlarge")
 	n := Nodes(m5, 1800, Resources{500, 2048})
 	assert.Equal(t, 14, n.PodsPerNode)
@@ -126,6 +132,7 @@ func TestNodesForWorkload(t *testing.T) {
 }
 
 func TestPackControlPods(t *testing.T) {
+	t.Parallel()
 	m5x, _ := ParseInstanceType("m5.xlarge")
 	m52x, _ := ParseInstanceType("m5.2xlarge")
 	addons := Resources{1100, 1836}
@@ -147,6 +154,7 @@ func TestPackControlPods(t *testing.T) {
 // Packing never needs fewer nodes than the total demand divides into, and
 // never more than one node per pod.
 func TestPackBoundsProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		it, _ := ParseInstanceType(rapid.SampledFrom([]string{"m5.xlarge", "m5.2xlarge", "c5.2xlarge", "m5.4xlarge"}).Draw(t, "type"))
 		a := it.Allocatable()

@@ -38,10 +38,10 @@ func (p *Plan) stackRows(in PlanInput) {
 
 func (p *Plan) regionRows(in PlanInput, rp RegionPlan) {
 	s := rp.Name
-	server, key := "coderd", "coder.coderd"
+	server := "coderd"
 	if !rp.ControlPlane {
-		server, key = "workspace proxy", "coder.proxy"
-		p.add(s, server, deployment(rp.ServerGuide), deployment(rp.Server), deploymentGap(rp.ServerGuide, rp.Server, key), rp.ServerGuide.Basis)
+		server = "workspace proxy"
+		p.add(s, server, deployment(rp.ServerGuide), deployment(rp.Server), deploymentGap(rp.ServerGuide, rp.Server, "coder.proxy"), rp.ServerGuide.Basis)
 	}
 	if rp.AIGateway.Replicas > 0 {
 		guide := AIGateway(in.Users)

@@ -42,6 +42,7 @@ func planInput(t require.TestingT) PlanInput {
 
 // The figures of one plan, with the arithmetic spelled out.
 func TestPlanFigures(t *testing.T) {
+	t.Parallel()
 	p := PlanCapacity(planInput(t))
 	rp := p.Region("us-east-1")
 	require.NotNil(t, rp)
@@ -77,6 +78,7 @@ func TestPlanFigures(t *testing.T) {
 }
 
 func TestPlanReportsGapsWithTheKeyToChange(t *testing.T) {
+	t.Parallel()
 	in := planInput(t)
 	in.Workspace.Max = 100
 	in.Provisioner.Max = 10
@@ -92,6 +94,7 @@ func TestPlanReportsGapsWithTheKeyToChange(t *testing.T) {
 }
 
 func TestPlanRejectsASizeNoNodeCanStart(t *testing.T) {
+	t.Parallel()
 	in := planInput(t)
 	in.Workspace.Type = mustType(t, "m5.2xlarge")
 	p := PlanCapacity(in)
@@ -101,6 +104,7 @@ func TestPlanRejectsASizeNoNodeCanStart(t *testing.T) {
 }
 
 func TestApportionAddsUp(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(0, 10000).Draw(t, "n")
 		k := rapid.IntRange(1, 8).Draw(t, "k")
@@ -130,6 +134,7 @@ var workspaceTypes = []string{"m5.2xlarge", "m5.4xlarge", "r5.2xlarge", "r5.4xla
 // size that is not reported as a misfit fits one node and the LimitRange,
 // and a node count above the group's maximum is always a gap.
 func TestPlanInvariants(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		in := planInput(t)
 		in.Users = rapid.IntRange(1, 6000).Draw(t, "users")

@@ -18,6 +18,7 @@ func nyc(t testing.TB) *time.Location {
 }
 
 func TestDailyActionsProdDefaults(t *testing.T) {
+	t.Parallel()
 	s := DailySchedule{Location: nyc(t), BusinessDayStart: Clock{7, 0}, ScaleUpAt: Clock{6, 45},
 		ScaleDownAt: Clock{18, 15}, Weekdays: weekdays, NodeWarmup: 10 * time.Minute}
 	up, down := DailyActions(s)
@@ -28,6 +29,7 @@ func TestDailyActionsProdDefaults(t *testing.T) {
 }
 
 func TestDailyActionsWrapMidnightShiftsDays(t *testing.T) {
+	t.Parallel()
 	s := DailySchedule{Location: time.UTC, BusinessDayStart: Clock{0, 30}, ScaleUpAt: Clock{0, 15},
 		ScaleDownAt: Clock{18, 0}, Weekdays: weekdays, NodeWarmup: 30 * time.Minute}
 	up, _ := DailyActions(s)
@@ -37,6 +39,7 @@ func TestDailyActionsWrapMidnightShiftsDays(t *testing.T) {
 }
 
 func TestCheckDailyRejectsLateScaleUp(t *testing.T) {
+	t.Parallel()
 	s := DailySchedule{Location: nyc(t), BusinessDayStart: Clock{7, 0}, ScaleUpAt: Clock{6, 50},
 		ScaleDownAt: Clock{18, 15}, Weekdays: weekdays, NodeWarmup: 10 * time.Minute}
 	err := CheckDaily(s, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 30)
@@ -44,6 +47,7 @@ func TestCheckDailyRejectsLateScaleUp(t *testing.T) {
 }
 
 func TestCheckDailyRejectsDSTGap(t *testing.T) {
+	t.Parallel()
 	// 02:30 does not exist in New York on 2026-03-08.
 	s := DailySchedule{Location: nyc(t), BusinessDayStart: Clock{3, 30}, ScaleUpAt: Clock{2, 40},
 		ScaleDownAt: Clock{18, 0}, Weekdays: []time.Weekday{time.Sunday}, NodeWarmup: 10 * time.Minute}
@@ -56,6 +60,7 @@ func TestCheckDailyRejectsDSTGap(t *testing.T) {
 // recurrence that is actually registered, evaluated on every date in the
 // zone, completes at least 15 minutes before the business day it serves.
 func TestScaleUpCompletesBeforeTargetProperty(t *testing.T) {
+	t.Parallel()
 	zones := []string{"America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Lord_Howe",
 		"America/Sao_Paulo", "Pacific/Chatham", "UTC", "America/Los_Angeles", "Europe/Berlin"}
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -101,6 +106,7 @@ func TestScaleUpCompletesBeforeTargetProperty(t *testing.T) {
 }
 
 func TestEventActions(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 12, 3, 9, 0, 0, 0, nyc(t))
 	end := start.Add(3 * time.Hour)
 	up, down := EventActions(start, end, 10*time.Minute, 30*time.Minute)
@@ -109,6 +115,7 @@ func TestEventActions(t *testing.T) {
 }
 
 func TestParseClockAndWeekdays(t *testing.T) {
+	t.Parallel()
 	_, err := ParseClock("7:00")
 	assert.EqualError(t, err, `"7:00" is not HH:MM`)
 	_, err = ParseClock("24:00")

@@ -30,6 +30,7 @@ func overlay(t *testing.T, path, content string) fs.FS {
 // CODER_DISABLE_PATH_APPS, so a path-based app is refused at load time.
 // Regression: swdev's code-server was path-based (swdev 1.1.0).
 func TestToolchainAppsUseSubdomains(t *testing.T) {
+	t.Parallel()
 	_, err := Load(Embedded())
 	require.NoError(t, err)
 	const f = "toolchains/swdev/toolchain.yaml"

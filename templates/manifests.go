@@ -204,8 +204,8 @@ type Settings struct {
 	RequireActiveVersion bool        `json:"requireActiveVersion"`
 	Access               Access      `json:"access"`
 	MaxWorkspacesPerUser int         `json:"maxWorkspacesPerUser"`
-	// Deprecated, when set, deprecates the template in coderd with this
-	// message: users see it, and no new workspace is created from it.
+	// Deprecated is the message that, when set, deprecates the template
+	// in coderd: users see it, and no new workspace is created from it.
 	Deprecated string `json:"deprecated"`
 }
 

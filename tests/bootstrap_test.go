@@ -52,6 +52,7 @@ func bucketNamed(t *testing.T, r *preview.Result, prefix string) (*preview.Resou
 }
 
 func TestBootstrapStateBucket(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		t.Run(name, func(t *testing.T) {
 			r := bootstrapStack(t, name)
@@ -166,6 +167,7 @@ func TestBootstrapStateBucket(t *testing.T) {
 // The main stacks' deployer roles are the bootstrap stacks' deployers: a
 // stack deployed as a role the state policy is not attached to cannot log in.
 func TestBootstrapCoversEveryStacksDeployer(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := bootstrapStack(t, name)
 		var roles []string
@@ -178,6 +180,7 @@ func TestBootstrapCoversEveryStacksDeployer(t *testing.T) {
 }
 
 func TestBootstrapConfigRules(t *testing.T) {
+	t.Parallel()
 	good := map[string]any{
 		"tags": map[string]string{"owner": "a", "costCenter": "b"}, "region": "us-east-2",
 		"replicaRegion": "us-west-2", "deployerRoleArns": []string{"arn:aws:iam::123456789012:role/d"},
@@ -228,6 +231,7 @@ func TestBootstrapConfigRules(t *testing.T) {
 }
 
 func TestBootstrapGitHubRoles(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := bootstrapStack(t, name)
 		providers := r.OfType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
@@ -298,6 +302,7 @@ func TestBootstrapGitHubRoles(t *testing.T) {
 // The deploy role's services cover every AWS resource type the stacks
 // register: a new kind of resource is a change to the role too.
 func TestGitHubDeployRoleCoversTheStacksServices(t *testing.T) {
+	t.Parallel()
 	// pulumi-aws module → IAM service prefix(es)
 	prefixes := map[string][]string{
 		"amp": {"aps"}, "lb": {"elasticloadbalancing"}, "vpc": {"ec2"}, "ec2transitgateway": {"ec2"},
@@ -326,6 +331,7 @@ func TestGitHubDeployRoleCoversTheStacksServices(t *testing.T) {
 }
 
 func TestBootstrapGitHubConfigRules(t *testing.T) {
+	t.Parallel()
 	base := map[string]string{
 		"tags": `{"owner":"a","costCenter":"b"}`, "region": "us-east-2", "replicaRegion": "us-west-2",
 		"deployerRoleArns": `["arn:aws:iam::123456789012:role/d"]`,

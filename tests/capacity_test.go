@@ -27,6 +27,7 @@ func capacityTable(t *testing.T, name string, users int) (need, gap map[string]s
 // The plan for several user counts, against the workshop stack (control
 // plane with half the users, two proxies with a quarter each).
 func TestWorkshopCapacityTable(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		users                   int
 		builds, ai, ctlProv     string
@@ -64,6 +65,7 @@ func TestWorkshopCapacityTable(t *testing.T) {
 }
 
 func TestProdCapacityTable(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		users                           int
 		coderd, db, prov, provNodes, ws string
@@ -96,6 +98,7 @@ func TestProdCapacityTable(t *testing.T) {
 // LimitRange, the node groups' scheduled scale-up and the provisioner
 // pools' KEDA bounds, in every region of both stacks.
 func TestDeployedCapacityIsThePlan(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		s := stack(t, name)
 		for _, rc := range s.Config.Regions {

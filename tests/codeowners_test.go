@@ -54,6 +54,7 @@ func owners(t *testing.T) func(file string) []string {
 // The approval gates of template governance: security approves everything
 // that decides what runs in a workspace or what the gate accepts.
 func TestCodeOwnersGateTemplateChanges(t *testing.T) {
+	t.Parallel()
 	ownersOf := owners(t)
 	const platform, security = "@acme-corp/platform-owners", "@acme-corp/security"
 	checked := 0

@@ -22,6 +22,7 @@ func mustJSON(t testing.TB, v any) string {
 // An invalid config makes the real program (as main.go runs it) fail with a
 // ValidationError before it registers a single resource.
 func TestInvalidConfigRegistersNothing(t *testing.T) {
+	t.Parallel()
 	sf := stackFile(t, "prod")
 	sf.Values["coder"] = `{"version":"v2.35.1","accessUrl":"http://coder.acme-corp.com"}`
 	values, secrets := sf.PulumiConfig("coder-platform")
@@ -36,6 +37,7 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 
 // The program loads config from the engine's map exactly as the preview does.
 func TestProgramLoadsConfigFromEngine(t *testing.T) {
+	t.Parallel()
 	sf := stackFile(t, "workshop")
 	values, secrets := sf.PulumiConfig("coder-platform")
 	rec := preview.NewRecorder("coder-platform", "workshop")

@@ -16,6 +16,7 @@ import (
 
 // The ACU range and the connection arithmetic, as registered.
 func TestDatabaseSizingAsRegistered(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		stack         string
 		min, max      float64
@@ -43,6 +44,7 @@ func TestDatabaseSizingAsRegistered(t *testing.T) {
 }
 
 func TestDatabaseSecurityAsRegistered(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		cl := r.OfType(tRDSCluster)[0]
@@ -94,6 +96,7 @@ func TestDatabaseSecurityAsRegistered(t *testing.T) {
 }
 
 func TestBackupsKeptInTwoRegions(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		vaults := r.OfType(tVault)
@@ -128,6 +131,7 @@ func TestBackupsKeptInTwoRegions(t *testing.T) {
 }
 
 func TestLoadBalancersAreTLSOnly(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		nlbs := r.OfType(tNLB)
@@ -167,6 +171,7 @@ func TestLoadBalancersAreTLSOnly(t *testing.T) {
 
 // Every bucket (NLB access logs, the CloudTrail) is hardened the same way.
 func TestLogBucketsAreHardened(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	buckets := r.OfType(tBucketV2)
 	require.Len(t, buckets, 2, "the NLB access logs and the CloudTrail")
@@ -214,6 +219,7 @@ func TestLogBucketsAreHardened(t *testing.T) {
 }
 
 func TestDNSRecords(t *testing.T) {
+	t.Parallel()
 	// Route 53 (prod): alias A records for the host and its wildcard.
 	r := stack(t, "prod")
 	names := map[string]string{}
@@ -247,6 +253,7 @@ func TestDNSRecords(t *testing.T) {
 
 // Switching the provider switches every record, validation included.
 func TestDNSProviderSwitch(t *testing.T) {
+	t.Parallel()
 	sf := stackFile(t, "prod")
 	sf.Values["dns"] = `{"provider":"cloudflare","baseDomain":"acme-corp.com","cloudflare":{"zoneId":"0123456789abcdef0123456789abcdef","apiTokenSecretId":"coder/prod/cloudflare"}}`
 	r, err := preview.RunStackFile("coder-platform", "prod", sf, preview.At(testNow))
@@ -277,6 +284,7 @@ var dataStores = map[string]string{
 // resource is encrypted with a customer-managed key of the stack and
 // protected against deletion.
 func TestEveryDataStoreEncryptedAndProtectedProperty(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		base := rapid.SampledFrom([]string{"prod", "workshop"}).Draw(rt, "stack")

@@ -27,6 +27,7 @@ import (
 // The preview now fails on a duplicate URN, so both stacks running at all
 // proves the fix; this pins the rule's single identity.
 func TestEverySecurityGroupRuleIsRegisteredOnce(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		seen := map[string]string{}
@@ -52,6 +53,7 @@ func TestEverySecurityGroupRuleIsRegisteredOnce(t *testing.T) {
 // Defect 2: an empty publicAccessCidrs list reached pulumi-eks while the
 // endpoint was private, which it rejects. Sent only with a public endpoint.
 func TestPublicAccessCidrsOnlyWithAPublicEndpoint(t *testing.T) {
+	t.Parallel()
 	prod := stack(t, "prod").OfType(tEKS)
 	require.Len(t, prod, 1)
 	_, sent := prod[0].Inputs["publicAccessCidrs"]
@@ -64,6 +66,7 @@ func TestPublicAccessCidrsOnlyWithAPublicEndpoint(t *testing.T) {
 // Defect 3: AMP creates the scraper role's access entry itself; a second,
 // explicit one failed with ResourceInUseException.
 func TestNoExplicitAccessEntryForTheScraper(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		assert.Empty(t, r.OfType("aws:eks/accessEntry:AccessEntry"), name)
@@ -82,6 +85,7 @@ func TestNoExplicitAccessEntryForTheScraper(t *testing.T) {
 // not describe the trail key; and creating a trail on a bucket with an S3
 // Bucket Key needs kms:Decrypt.
 func TestCloudTrailKeyPolicy(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	var doc []statement
 	for _, k := range r.OfType(tKey) {
@@ -114,6 +118,7 @@ func TestCloudTrailKeyPolicy(t *testing.T) {
 // adminRoleArns; someone else running the first `pulumi up` as an admin
 // role would collide with that role's explicit entry.
 func TestCreatorAccessEntry(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		assert.NotContains(t, r.Config.Cluster.AdminRoleArns, r.Config.Cluster.DeployerRoleArn, name)
@@ -129,6 +134,7 @@ func TestCreatorAccessEntry(t *testing.T) {
 // Defect 9: since Coder 2.34 the AI Gateway (formerly AI Bridge) is on when
 // its variable is unset, under a new name; it is now always explicit.
 func TestAIGatewayIsAlwaysExplicit(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]string{"prod": "true", "workshop": "false"} {
 		r := stack(t, name)
 		cp := r.Config.ControlPlane().Name
@@ -143,6 +149,7 @@ func TestAIGatewayIsAlwaysExplicit(t *testing.T) {
 // on a running stack planned to delete them. Only "no such secret yet" and
 // "no current value" wait; any other error fails the run.
 func TestSecretLookupFailureFailsTheRun(t *testing.T) {
+	t.Parallel()
 	for _, awsErr := range []string{
 		"operation error Secrets Manager: ListSecretVersionIds, https response error StatusCode: 400, RequestID: 1, ThrottlingException: Rate exceeded",
 		"operation error Secrets Manager: ListSecretVersionIds, https response error StatusCode: 400, RequestID: 2, api error AccessDeniedException: not authorized",
@@ -172,6 +179,7 @@ func TestSecretLookupFailureFailsTheRun(t *testing.T) {
 // Defect 11: a pinned minor asked RDS for a downgrade after AWS's automatic
 // minor upgrade. The cluster names the major only; instances follow it.
 func TestAuroraPinsTheMajorVersionOnly(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		for _, c := range r.OfType(tRDSCluster) {
@@ -188,13 +196,16 @@ func TestAuroraPinsTheMajorVersionOnly(t *testing.T) {
 // rejects a start time in the past; after the event a fresh `pulumi up`
 // failed. Actions whose time has come are not registered, and say so.
 func TestPassedEventActionsAreNotRegistered(t *testing.T) {
+	t.Parallel()
 	actions := func(now time.Time) (map[string]int, []stacks.Diagnostic) {
 		res, err := preview.RunStackFile("coder-platform", "workshop", stackFile(t, "workshop"), preview.At(now))
 		require.NoError(t, err, now)
 		out := map[string]int{}
 		for _, s := range res.OfType(tSchedule) {
 			name := str(s, "scheduledActionName")
-			out[name[strings.Index(name, "event-"):]]++
+			i := strings.Index(name, "event-")
+			require.GreaterOrEqual(t, i, 0, "%s: the workshop schedules only the event's actions", name)
+			out[name[i:]]++
 			assert.True(t, s.RetainOnDelete, "%s: leaving the program only forgets a one-time action", s.Name)
 		}
 		return out, res.Diagnostics
@@ -217,6 +228,7 @@ func TestPassedEventActionsAreNotRegistered(t *testing.T) {
 // Defect 13: the cluster-autoscaler and KEDA charts follow the cluster's
 // Kubernetes minor (compat/compat.go).
 func TestChartsFollowTheKubernetesMinor(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	assert.Equal(t, "9.51.0", str(release(t, r, "us-east-1", "cluster-autoscaler", "cluster-autoscaler"), "version"), "autoscaler 1.33.0")
 	assert.Equal(t, "2.18.3", str(release(t, r, "us-east-1", "keda", "keda"), "version"), "KEDA 2.18 is tested on 1.31–1.33")
@@ -234,6 +246,7 @@ func TestChartsFollowTheKubernetesMinor(t *testing.T) {
 // checks every one, so both stacks previewing proves it; this pins the
 // tightest, the 32-character load balancer names.
 func TestLoadBalancerNamesFit(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		for _, typ := range []string{tNLB, tTargetGroup} {
@@ -256,6 +269,7 @@ func compactJSON(t *testing.T, raw string) string {
 // accepts. Config validation checks the tightest limits up front; the
 // preview then checks every name the real program registers, by type.
 func TestEveryAcceptedStackNameFitsAWSNames(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(rt *rapid.T) {
 		name := rapid.StringMatching(`[a-z][a-z0-9-]{0,14}[a-z0-9]`).Draw(rt, "stack")
 		res, err := preview.RunStackFile("coder-platform", name, stackFile(t, "prod"), preview.At(testNow))
@@ -279,6 +293,7 @@ func TestEveryAcceptedStackNameFitsAWSNames(t *testing.T) {
 // resolvable: the image registries, STUN, the IdP and the external-auth
 // providers, whatever the operator's allow-list says.
 func TestDNSFirewallAllowsWhatThePlatformNeeds(t *testing.T) {
+	t.Parallel()
 	sf := stackFile(t, "prod")
 	var network map[string]any
 	require.NoError(t, json.Unmarshal([]byte(sf.Values["network"]), &network))
@@ -303,6 +318,7 @@ func TestDNSFirewallAllowsWhatThePlatformNeeds(t *testing.T) {
 // Job listed its ConfigMap items in Go's map order, so every update
 // changed the Job and re-ran the delivery (found by the engine tests).
 func TestProgramIsDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		runs := make([]*preview.Result, 3)
 		for i := range runs {
@@ -332,6 +348,7 @@ func TestProgramIsDeterministic(t *testing.T) {
 // (found by the review pass: only 0.0.0.0/0:443 in the allow-list let
 // proxy-region agents reach the control plane).
 func TestAgentsReachEveryAccessURL(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	byRegion := func(typ, nameHas string) map[string][]string {
 		out := map[string][]string{}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/internal/preview"
@@ -161,8 +160,6 @@ func under(r *preview.Result, res *preview.Resource, ancestor string) bool {
 	}
 	return false
 }
-
-func props(res *preview.Resource) resource.PropertyMap { return res.Inputs }
 
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())

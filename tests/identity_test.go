@@ -47,6 +47,7 @@ func configuration(t *testing.T, r *preview.Result) (cfg, job, cron *preview.Res
 // the templates are granted to, runs as its own service account with the
 // automation token, and every template delivery waits for it.
 func TestDay2ConfigurationAsRegistered(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	cfg, job, cron := configuration(t, r)
 	assert.Equal(t, []any{"platform-lead@acme-corp.com", "sre-lead@acme-corp.com"}, mustInput(t, cfg, "owners").Mappable())
@@ -96,6 +97,7 @@ func TestDay2ConfigurationAsRegistered(t *testing.T) {
 // Until the automation token holds a value, neither the configuration nor
 // template delivery runs, and the preview names the secret to fill.
 func TestDay2ConfigurationWaitsForItsToken(t *testing.T) {
+	t.Parallel()
 	p := project(t)
 	r, err := preview.Run(p, "prod", "", preview.FirstRun(), preview.At(testNow))
 	require.NoError(t, err)
@@ -112,6 +114,7 @@ func TestDay2ConfigurationWaitsForItsToken(t *testing.T) {
 // Every credential carries its owner, lifetime, rotation and runbook; the
 // coderd tokens rotate with the rotation function at half their lifetime.
 func TestCredentialsRotateOrAlarm(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	auto := map[string]bool{}
 	for _, s := range r.OfType(tSecret) {
@@ -150,6 +153,7 @@ func TestCredentialsRotateOrAlarm(t *testing.T) {
 // docs/identity.md's credential table covers every secret either stack
 // holds, and says "automatic" exactly for the ones that rotate themselves.
 func TestCredentialInventoryIsDocumented(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile(repoPath(t, "docs/identity.md"))
 	require.NoError(t, err)
 	rows := map[string]string{} // purpose pattern → rotation column

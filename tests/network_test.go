@@ -18,6 +18,7 @@ import (
 )
 
 func TestEveryRegionHasOneVpcWithFiveTiersInThreeAZs(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		vpcs := r.OfType(tVpc)
@@ -52,6 +53,7 @@ func TestEveryRegionHasOneVpcWithFiveTiersInThreeAZs(t *testing.T) {
 }
 
 func TestSubnetDiscoveryTags(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	for _, s := range r.OfType(tSubnet) {
 		switch tag(s, "coder:tier") {
@@ -65,6 +67,7 @@ func TestSubnetDiscoveryTags(t *testing.T) {
 }
 
 func TestProvidersCarryDefaultTags(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		provs := r.OfType(tAWSProvider)
@@ -114,6 +117,7 @@ func TestProvidersCarryDefaultTags(t *testing.T) {
 // Losing one AZ never cuts another AZ's egress: every private subnet routes
 // 0.0.0.0/0 to the NAT gateway of its own AZ, and every AZ has its own NAT.
 func TestNatEgressIsPerAZ(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		ix := indexOf(r)
@@ -155,6 +159,7 @@ func TestNatEgressIsPerAZ(t *testing.T) {
 }
 
 func TestDatabaseSubnetsHaveNoInternetRoute(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ix := indexOf(r)
 	withDefault := map[string]bool{}
@@ -171,6 +176,7 @@ func TestDatabaseSubnetsHaveNoInternetRoute(t *testing.T) {
 }
 
 func TestVpcEndpoints(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ix := indexOf(r)
 	services := map[string]string{}
@@ -201,6 +207,7 @@ func TestVpcEndpoints(t *testing.T) {
 
 // No 0.0.0.0/0 ingress anywhere except TLS on the public load balancer.
 func TestNoWorldIngressExceptLoadBalancer443(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		ix := indexOf(r)
@@ -220,6 +227,7 @@ func TestNoWorldIngressExceptLoadBalancer443(t *testing.T) {
 }
 
 func TestDatabaseAdmitsPostgresFromControlNodesOnly(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ix := indexOf(r)
 	n := 0
@@ -237,6 +245,7 @@ func TestDatabaseAdmitsPostgresFromControlNodesOnly(t *testing.T) {
 
 // Workspace egress is exactly the allow-list, STUN and direct-connection UDP.
 func TestWorkspaceEgressFollowsAllowList(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ix := indexOf(r)
 	nlbIPs := map[string]bool{}
@@ -271,6 +280,7 @@ func TestWorkspaceEgressFollowsAllowList(t *testing.T) {
 }
 
 func TestTransitGatewayRoutes(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	var routes []string
 	for _, rt := range r.OfType(tRoute) {
@@ -285,6 +295,7 @@ func TestTransitGatewayRoutes(t *testing.T) {
 }
 
 func TestFlowLogsForEveryVpcEncryptedAndRetained(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		ix := indexOf(r)
@@ -321,6 +332,7 @@ func TestFlowLogsForEveryVpcEncryptedAndRetained(t *testing.T) {
 // the program registers subnets that never overlap (within and across the
 // stack's VPCs) and whose tiers hold at least twice the workload's need.
 func TestRegisteredSubnetsNeverOverlapAndFitProperty(t *testing.T) {
+	t.Parallel()
 	letters := "abcdef"
 	accepted, rejected := 0, 0
 	defer func() {

@@ -96,6 +96,7 @@ var (
 )
 
 func TestAlarmSetPerRegion(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		for _, rc := range r.Config.Regions {
@@ -116,6 +117,7 @@ func TestAlarmSetPerRegion(t *testing.T) {
 // The thresholds the spec states, and the defaults docs/runbooks.md
 // explains, as registered in the prod stack.
 func TestAlarmThresholds(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	alarms := alarmsOf(r, "us-east-1")
 	for _, c := range []struct {
@@ -166,6 +168,7 @@ func TestAlarmThresholds(t *testing.T) {
 // Every alarm notifies its own region's topic on ALARM and on OK, and links
 // a runbook section that exists.
 func TestAlarmsNotifyTheirTopicAndLinkARunbook(t *testing.T) {
+	t.Parallel()
 	runbook, err := os.ReadFile(repoPath(t, "docs/runbooks.md"))
 	require.NoError(t, err)
 	anchor := regexp.MustCompile(`Runbook: https://\S+/docs/runbooks\.md#(alarm-[a-z0-9-]+)$`)
@@ -208,6 +211,7 @@ func TestAlarmsNotifyTheirTopicAndLinkARunbook(t *testing.T) {
 // Every log group of both stacks is encrypted with the region's logs key
 // and kept at least 90 days.
 func TestEveryLogGroupIsEncryptedAndRetained(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		groups := r.OfType(tLogGroup)
@@ -231,6 +235,7 @@ func TestEveryLogGroupIsEncryptedAndRetained(t *testing.T) {
 }
 
 func TestCloudTrailIsMultiRegionAndHardened(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		r := stack(t, name)
 		trails := r.OfType(tTrail)
@@ -247,6 +252,7 @@ func TestCloudTrailIsMultiRegionAndHardened(t *testing.T) {
 
 // Fluent Bit runs on every node group and may write only its two groups.
 func TestFluentBitScopeAndPlacement(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	for _, rel := range r.OfType(tHelmRelease) {
 		if str(rel, "chart") != "aws-for-fluent-bit" {

@@ -54,6 +54,7 @@ func previewCopy(t *testing.T, name string) []*preview.Resource {
 // ones for the supply-chain exceptions the delivered templates accept:
 // KasmVNC twice in each EC2 Linux base, code-server once in swdev.
 func TestCommittedStacksPassThePolicyPack(t *testing.T) {
+	t.Parallel()
 	accepted := map[string]int{"prod": 5, "workshop": 1}
 	for _, name := range []string{"prod", "workshop"} {
 		t.Run(name, func(t *testing.T) {
@@ -408,6 +409,7 @@ var alsoFires = map[string][]string{"rds-force-ssl": {"rds-cluster-tls-parameter
 // TestGateCatchesEveryWeakenedSetting weakens each protected setting in a
 // copy of a real stack's preview and expects exactly the matching policy.
 func TestGateCatchesEveryWeakenedSetting(t *testing.T) {
+	t.Parallel()
 	for _, w := range weakenings {
 		t.Run(w.name, func(t *testing.T) {
 			hit := false
@@ -446,6 +448,7 @@ func TestGateCatchesEveryWeakenedSetting(t *testing.T) {
 // TestEveryPolicyIsProvenByAWeakening: every policy whose resources the
 // stacks hold has a weakening above that makes it fire.
 func TestEveryPolicyIsProvenByAWeakening(t *testing.T) {
+	t.Parallel()
 	covered := map[string]bool{}
 	for _, w := range weakenings {
 		covered[w.policy] = true

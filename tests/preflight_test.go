@@ -20,6 +20,7 @@ import (
 // against what the program registers in each region, so a component that
 // starts creating one more NAT gateway or endpoint changes the needs too.
 func TestQuotaNeedsMatchTheRegisteredResources(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"prod", "workshop"} {
 		t.Run(name, func(t *testing.T) {
 			r := stack(t, name)

@@ -18,6 +18,7 @@ import (
 // fixed. The import job carries the default region's tag, since every
 // provisioner key is region-tagged.
 func TestTemplatesRouteBuildsToTheirRegion(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]struct {
 		param   bool
 		regions []string
@@ -51,6 +52,7 @@ func TestTemplatesRouteBuildsToTheirRegion(t *testing.T) {
 // Every region's keys carry that region's tag, which is what the
 // templates' workspace tags select.
 func TestEachRegionsKeysCarryItsRegion(t *testing.T) {
+	t.Parallel()
 	s := stack(t, "workshop")
 	for i := range s.Config.Regions {
 		rc := &s.Config.Regions[i]

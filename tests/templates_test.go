@@ -67,6 +67,7 @@ func jobEnv(t *testing.T, job *preview.Resource) (plain map[string]string, fromS
 // Job on the stack's pinned Coder CLI with the settings and groups of its
 // composition; the token comes from a secret, never from plain env.
 func TestProdDeliversTheDefaultTemplates(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ds := deliveries(t, r)
 	require.Len(t, ds, 4)
@@ -108,6 +109,7 @@ func TestProdDeliversTheDefaultTemplates(t *testing.T) {
 // EC2 templates receive the region's workspace network and identity as
 // variables; pod templates the namespace, service account and images.
 func TestTemplateVariables(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	ds := deliveries(t, r)
 	vars := func(name string) string {
@@ -129,6 +131,7 @@ func TestTemplateVariables(t *testing.T) {
 // The workshop delivers the pod template only, to its participants, on
 // the workshop's hours, from the control plane alone.
 func TestWorkshopDeliversThePodTemplate(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "workshop")
 	ds := deliveries(t, r)
 	require.Len(t, ds, 1)
@@ -154,6 +157,7 @@ func providerlessRegion(r *preview.Result, tpl *preview.Resource) *preview.Resou
 // The delivery identity reads the template-admin token and nothing else;
 // the token is a KMS-encrypted secret operators fill.
 func TestTemplateDeliveryIdentity(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	role := roleByDescription(t, r, "us-east-1", "Delivers Coder templates")
 	doc := inlinePolicy(t, r, role)
@@ -174,6 +178,7 @@ func TestTemplateDeliveryIdentity(t *testing.T) {
 // Pod workspaces run as a service account bound to a role with no
 // permissions, and provisioners may create their NetworkPolicies.
 func TestPodWorkspaceIdentity(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	role := roleByDescription(t, r, "us-east-1", "Kubernetes workspaces (no permissions")
 	for _, rp := range r.OfType(tRolePolicy) {
@@ -195,6 +200,7 @@ func TestPodWorkspaceIdentity(t *testing.T) {
 // The delivered inputs are the composer's facts: the policy pack judges
 // what coderd receives.
 func TestTemplateInputsAreTheComposedFacts(t *testing.T) {
+	t.Parallel()
 	r := stack(t, "prod")
 	d := deliveries(t, r)["ec2-datasci-gpu"]
 	tpl := d.template

@@ -146,7 +146,7 @@ func (c *Coder) provisionerPolicy(key *smSecret) policydoc.Document {
 // identity document, and templates add their own policies knowingly.
 func (c *Coder) createWorkspaceIdentity(ctx *pulumi.Context) error {
 	role, err := iam.NewRole(ctx, c.name+"-ws-instance", &iam.RoleArgs{
-		Name:             pulumi.Sprintf("coder-%s-%s-ws-instance", c.args.Stack, c.args.Region),
+		Name:             pulumi.String(c.name + "-ws-instance"),
 		Description:      pulumi.String("EC2 workspaces (no permissions; the Coder agent uses instance identity)"),
 		AssumeRolePolicy: policydoc.AssumedByNoCondition("ec2.amazonaws.com"),
 	}, pulumi.Parent(c))

@@ -76,6 +76,7 @@ func need(q preflight.Quota, amount int, class, az string) preflight.Need {
 }
 
 func TestCheckCountsUsageWithoutTheStacksOwn(t *testing.T) {
+	t.Parallel()
 	s := account(t)
 	needs := []preflight.Need{
 		need(preflight.OnDemandVCPU[preflight.ClassStandard], 40, preflight.ClassStandard, ""),
@@ -121,6 +122,7 @@ func TestCheckCountsUsageWithoutTheStacksOwn(t *testing.T) {
 }
 
 func TestCheckReportsShortfallWithTheRequest(t *testing.T) {
+	t.Parallel()
 	s := account(t)
 	needs := []preflight.Need{
 		need(preflight.OnDemandVCPU[preflight.ClassStandard], 48, preflight.ClassStandard, ""),
@@ -145,6 +147,7 @@ func TestCheckReportsShortfallWithTheRequest(t *testing.T) {
 
 // --request files each shortfall once: a second run finds the open request.
 func TestRequestIncreasesOnce(t *testing.T) {
+	t.Parallel()
 	s := account(t)
 	acct := preflight.NewAccount(s.Config(), owner)
 	needs := []preflight.Need{need(preflight.OnDemandVCPU[preflight.ClassStandard], 48, preflight.ClassStandard, ""), need(preflight.VPCs, 1, "", "")}
@@ -174,6 +177,7 @@ func TestRequestIncreasesOnce(t *testing.T) {
 }
 
 func TestCheckRetriesThrottling(t *testing.T) {
+	t.Parallel()
 	s := account(t)
 	s.Throttle["ec2:DescribeInstances"] = 2
 	s.Throttle["servicequotas:GetServiceQuota"] = 2
@@ -186,6 +190,7 @@ func TestCheckRetriesThrottling(t *testing.T) {
 }
 
 func TestCheckAccessDeniedIsAnError(t *testing.T) {
+	t.Parallel()
 	for _, action := range []string{"ec2:DescribeInstances", "servicequotas:GetServiceQuota", "eks:ListClusters", "rds:DescribeDBClusters", "elasticloadbalancing:DescribeLoadBalancers"} {
 		t.Run(action, func(t *testing.T) {
 			s := account(t)
@@ -207,6 +212,7 @@ func TestCheckAccessDeniedIsAnError(t *testing.T) {
 // A quota whose applied value Service Quotas cannot read is an error,
 // unless the reason is that it has none (then AWS's default holds).
 func TestCheckQuotaErrorReasons(t *testing.T) {
+	t.Parallel()
 	s := account(t)
 	s.ErrorReasons["us-east-1/vpc/L-F678F1CE"] = "SERVICE_QUOTA_NOT_AVAILABLE_ERROR"
 	rep, err := preflight.Check(context.Background(), preflight.NewAccount(s.Config(), owner), []preflight.Need{need(preflight.VPCs, 1, "", "")})
@@ -220,6 +226,7 @@ func TestCheckQuotaErrorReasons(t *testing.T) {
 }
 
 func TestClassOf(t *testing.T) {
+	t.Parallel()
 	for family, want := range map[string]string{"m7i": "Standard", "c7g": "Standard", "t3": "Standard", "r6i": "Standard",
 		"g5": "G and VT", "g4dn": "G and VT", "vt1": "G and VT", "p4d": "P", "inf2": "", "dl1": "", "trn1": "", "x2idn": "", "mac2": ""} {
 		got, ok := preflight.ClassOf(family)

@@ -16,6 +16,7 @@ import (
 // need is reported short exactly when the other usage plus the need exceeds
 // the quota, and the request asks for a value that holds both.
 func TestPreflightProperty(t *testing.T) {
+	t.Parallel()
 	s := fakeaws.New(t)
 	rapid.Check(t, func(rt *rapid.T) {
 		r := s.Region("us-east-1")

@@ -25,6 +25,7 @@ func run(t *testing.T, program pulumi.RunFunc, opts ...func(*Recorder)) (*Record
 }
 
 func TestDuplicateURNFailsAsTheEngineDoes(t *testing.T) {
+	t.Parallel()
 	rule := func(ctx *pulumi.Context, desc string) error {
 		_, err := vpc.NewSecurityGroupEgressRule(ctx, "prov-egress-tcp-443", &vpc.SecurityGroupEgressRuleArgs{
 			SecurityGroupId: pulumi.String("sg-1"), IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
@@ -52,6 +53,7 @@ func TestDuplicateURNFailsAsTheEngineDoes(t *testing.T) {
 // a program cannot easily send an unknown one; the check is the engine's
 // (loadResourceProvider), for references the program builds by hand.
 func TestProviderReferencesMustNameARegisteredProvider(t *testing.T) {
+	t.Parallel()
 	r := NewRecorder("coder-platform", "test")
 	require.EqualError(t, r.checkProviderRef("urn:pulumi:test::coder-platform::pulumi:providers:aws::us-east-1::id-1", "urn:x"),
 		"unknown provider 'urn:pulumi:test::coder-platform::pulumi:providers:aws::us-east-1::id-1' for resource 'urn:x'")
@@ -62,6 +64,7 @@ func TestProviderReferencesMustNameARegisteredProvider(t *testing.T) {
 // while the endpoint is private (cluster/cluster.ts); the Go SDK sends
 // pulumi.ToStringArray(nil) as [].
 func TestPulumiEksRejectsPublicAccessCidrsOnAPrivateEndpoint(t *testing.T) {
+	t.Parallel()
 	cluster := func(cidrs pulumi.StringArrayInput, public bool) pulumi.RunFunc {
 		return func(ctx *pulumi.Context) error {
 			_, err := eks.NewCluster(ctx, "c", &eks.ClusterArgs{
@@ -91,6 +94,7 @@ func TestPulumiEksRejectsPublicAccessCidrsOnAPrivateEndpoint(t *testing.T) {
 // AMP creates the access entry of a scraper's role itself; an explicit one
 // for the same principal fails at `pulumi up` with ResourceInUseException.
 func TestSecondAccessEntryForAPrincipalFails(t *testing.T) {
+	t.Parallel()
 	_, err := run(t, func(ctx *pulumi.Context) error {
 		s, err := amp.NewScraper(ctx, "prom", &amp.ScraperArgs{
 			Source: &amp.ScraperSourceArgs{Eks: &amp.ScraperSourceEksArgs{
@@ -126,6 +130,7 @@ func TestSecondAccessEntryForAPrincipalFails(t *testing.T) {
 }
 
 func TestNamesOverAWSLimitsFail(t *testing.T) {
+	t.Parallel()
 	_, err := run(t, func(ctx *pulumi.Context) error {
 		_, err := lb.NewTargetGroup(ctx, "coder-workshop-ap-southeast-1", &lb.TargetGroupArgs{Port: pulumi.Int(8080)})
 		return err
@@ -147,6 +152,7 @@ func TestNamesOverAWSLimitsFail(t *testing.T) {
 }
 
 func TestCreatorRoleOfAnAssumedRoleSession(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "arn:aws:sts::111122223333:assumed-role/deployer/run-1", AssumedRole("arn:aws:iam::111122223333:role/ci/deployer", "run-1"))
 	assert.Equal(t, "arn:aws:iam::111122223333:role/deployer", creatorRole("arn:aws:sts::111122223333:assumed-role/deployer/run-1"))
 	assert.Equal(t, "arn:aws:iam::111122223333:user/alice", creatorRole("arn:aws:iam::111122223333:user/alice"))

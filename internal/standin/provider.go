@@ -83,7 +83,9 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 }
 
 func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	region := req.GetVariables()[p.pkg+":config:region"]
+	// Args (read below) supersedes the deprecated Variables; engines that
+	// predate Args send only Variables, so it stays the fallback.
+	region := req.GetVariables()[p.pkg+":config:region"] //nolint:staticcheck // SA1019: fallback for engines without Args
 	if args, err := unmarshal(req.GetArgs()); err == nil {
 		if v, ok := args["region"]; ok && v.IsString() {
 			region = v.StringValue()

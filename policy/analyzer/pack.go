@@ -8,6 +8,11 @@
 // GetAnalyzerInfo only after ConfigureStack (so `pulumi policy publish`
 // fails), ignores the pack's defaults when the engine sends no config, and
 // sends neither severities nor initial config.
+//
+// The policyx pack describes the policies (GetAnalyzerInfo); Analyze and
+// AnalyzeStack call the rules directly with what the policyx policies would
+// have handed them, which is several times faster over the wire and gives
+// the same diagnostics, byte for byte (equivalence_test.go).
 package analyzer
 
 import (

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -17,6 +18,14 @@ func Main(stdout io.Writer) error {
 		return err
 	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Options: []grpc.ServerOption{
+			// Properties go from the wire straight to PropertyMaps.
+			grpc.ForceServerCodecV2(newCodec(&srv.predecoded)),
+			// Calls run on long-lived workers whose stacks have already
+			// grown to what decoding and the policies need, rather than on
+			// a fresh goroutine each.
+			grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		},
 		Init: func(g *grpc.Server) error {
 			pulumirpc.RegisterAnalyzerServer(g, srv)
 			return nil

@@ -4,11 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
+	"sync/atomic"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	pbempty "google.golang.org/protobuf/types/known/emptypb"
@@ -18,21 +17,33 @@ import (
 )
 
 // Server implements the Analyzer protocol for the pack.
+//
+// The policyx pack supplies the metadata (GetPluginInfo, GetAnalyzerInfo);
+// Analyze and AnalyzeStack call the rules directly with what the policyx
+// policies would have given them, from a judges snapshot that Configure
+// builds once and swaps atomically.
 type Server struct {
 	pulumirpc.UnimplementedAnalyzerServer
 
 	pack  policyx.PolicyPack
 	rules map[string]*rules.Policy
+	// order is the pack's policies in the order policyx reports them.
+	order                 []*rules.Policy
+	packName, packVersion string
 
-	mu     sync.RWMutex
-	config map[string]rules.PolicyConfig
-	tags   map[string]string
+	judges atomic.Pointer[judges]
+	// predecoded holds the properties the codec decoded for a request
+	// until its handler takes them.
+	predecoded sync.Map
+
+	mu   sync.Mutex
+	tags map[string]string
 }
 
 // NewServer builds the pack once, so metadata is served before any stack
 // is configured.
 func NewServer() (*Server, error) {
-	s := &Server{rules: map[string]*rules.Policy{}, config: map[string]rules.PolicyConfig{}}
+	s := &Server{rules: map[string]*rules.Policy{}}
 	for _, p := range rules.Pack() {
 		s.rules[p.Name] = p
 	}
@@ -41,19 +52,18 @@ func NewServer() (*Server, error) {
 		return nil, err
 	}
 	s.pack = pack
+	s.packName, s.packVersion = pack.Name(), pack.Version().String()
+	for _, p := range pack.Policies() {
+		s.order = append(s.order, s.rules[p.Name()])
+	}
+	s.judges.Store(s.newJudges(map[string]rules.PolicyConfig{}))
 	return s, nil
 }
 
-// effective is a policy's enforcement and configuration now.
-func (s *Server) effective(name string) (rules.Enforcement, rules.Config) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.rules[name].Effective(s.config)
-}
-
+// policyConfig is a policy's effective configuration now, a copy the caller
+// may change (the policyx pack's policies merge their args into it).
 func (s *Server) policyConfig(name string) rules.Config {
-	_, c := s.effective(name)
-	return c
+	return maps.Clone(s.judges.Load().byName[name].cfg)
 }
 
 // Handshake accepts the engine; the pack needs nothing from it.
@@ -123,7 +133,8 @@ func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackC
 }
 
 // Configure takes the enforcement levels and thresholds the engine resolved
-// from --policy-config and the pack defaults.
+// from --policy-config and the pack defaults, and resolves every policy's
+// effective configuration once for the calls that follow.
 func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRequest) (*pbempty.Empty, error) {
 	conf := map[string]rules.PolicyConfig{}
 	for name, pc := range req.GetPolicyConfig() {
@@ -136,72 +147,72 @@ func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRe
 		}
 		conf[name] = c
 	}
-	s.mu.Lock()
-	s.config = conf
-	s.mu.Unlock()
+	s.judges.Store(s.newJudges(conf))
 	return &pbempty.Empty{}, nil
 }
 
-var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, KeepResources: true, KeepOutputValues: true}
-
-// Analyze judges one resource's inputs with every resource policy.
-func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.AnalyzeResponse, error) {
-	res, err := analyzerResource(req.GetType(), req.GetUrn(), req.GetName(), req.GetProperties(), req.GetOptions(), req.GetProvider())
+// Analyze judges one resource's inputs with every resource policy that
+// applies to its type.
+func (s *Server) Analyze(_ context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.AnalyzeResponse, error) {
+	var d decoded
+	if v, ok := s.predecoded.LoadAndDelete(req); ok {
+		d = v.(decoded)
+	}
+	js := s.judges.Load()
+	// Decoding comes first even when no policy judges the type: a request
+	// that does not decode is an error, as it always was.
+	r, err := decodeResource(req.GetType(), req.GetUrn(), req.GetName(), d, req.GetProperties(), req.GetOptions(), req.GetProvider())
 	if err != nil {
 		return nil, err
 	}
 	var ds []*pulumirpc.AnalyzeDiagnostic
-	for _, p := range s.pack.Policies() {
-		rp, ok := p.(policyx.ResourceValidationPolicy)
-		if !ok {
-			continue
+	for _, x := range js.forType(req.GetType()) {
+		for _, m := range x.rule.Check(r, x.cfg) {
+			ds = append(ds, s.diagnostic(x, req.GetUrn(), m))
 		}
-		level, cfg := s.effective(p.Name())
-		if level == rules.Disabled {
-			continue
-		}
-		m := &manager{server: s, policy: p.Name(), level: level, defaultURN: req.GetUrn()}
-		if err := rp.Validate(ctx, policyx.ResourceValidationArgs{Manager: m, Resource: res, Config: cfg, DryRun: true, StackTags: s.tags}); err != nil {
-			return nil, fmt.Errorf("policy %s on %s: %w", p.Name(), req.GetUrn(), err)
-		}
-		ds = append(ds, m.diagnostics...)
 	}
 	return &pulumirpc.AnalyzeResponse{Diagnostics: ds}, nil
 }
 
 // AnalyzeStack judges the whole stack with every stack policy.
-func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) (*pulumirpc.AnalyzeResponse, error) {
-	var resources []policyx.AnalyzerResource
-	for _, r := range req.GetResources() {
-		a, err := analyzerResource(r.GetType(), r.GetUrn(), r.GetName(), r.GetProperties(), r.GetOptions(), r.GetProvider())
+func (s *Server) AnalyzeStack(_ context.Context, req *pulumirpc.AnalyzeStackRequest) (*pulumirpc.AnalyzeResponse, error) {
+	var ds []decoded
+	if v, ok := s.predecoded.LoadAndDelete(req); ok {
+		ds = v.([]decoded)
+	}
+	js := s.judges.Load()
+	rs := make([]*rules.Resource, 0, len(req.GetResources()))
+	for i, a := range req.GetResources() {
+		var d decoded
+		if ds != nil {
+			d = ds[i]
+		}
+		r, err := decodeResource(a.GetType(), a.GetUrn(), a.GetName(), d, a.GetProperties(), a.GetOptions(), a.GetProvider())
 		if err != nil {
 			return nil, err
 		}
-		a.Parent = r.GetParent()
-		a.Dependencies = r.GetDependencies()
-		a.PropertyDependencies = map[string][]string{}
-		for k, d := range r.GetPropertyDependencies() {
-			a.PropertyDependencies[k] = d.GetUrns()
+		r.Parent = a.GetParent()
+		r.PropertyDependencies = make(map[string][]string, len(a.GetPropertyDependencies()))
+		for k, d := range a.GetPropertyDependencies() {
+			r.PropertyDependencies[k] = d.GetUrns()
 		}
-		resources = append(resources, a)
+		rs = append(rs, r)
 	}
-	var ds []*pulumirpc.AnalyzeDiagnostic
-	for _, p := range s.pack.Policies() {
-		sp, ok := p.(policyx.StackValidationPolicy)
-		if !ok {
-			continue
+	var diags []*pulumirpc.AnalyzeDiagnostic
+	for _, x := range js.stack {
+		// The stack policies only read the resources, so they share them.
+		for _, f := range x.rule.CheckStack(rs, x.cfg) {
+			diags = append(diags, s.diagnostic(x, f.URN, f.Message))
 		}
-		level, _ := s.effective(p.Name())
-		if level == rules.Disabled {
-			continue
-		}
-		m := &manager{server: s, policy: p.Name(), level: level}
-		if err := sp.Validate(ctx, policyx.StackValidationArgs{Manager: m, Resources: resources}); err != nil {
-			return nil, fmt.Errorf("policy %s: %w", p.Name(), err)
-		}
-		ds = append(ds, m.diagnostics...)
 	}
-	return &pulumirpc.AnalyzeResponse{Diagnostics: ds}, nil
+	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
+}
+
+// Remediate is not offered: the pack only validates. The codec decoded the
+// request's properties all the same, and they go.
+func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.RemediateResponse, error) {
+	s.predecoded.Delete(req)
+	return s.UnimplementedAnalyzerServer.Remediate(ctx, req)
 }
 
 // Cancel has nothing to stop: every call is short and synchronous.
@@ -209,47 +220,34 @@ func (s *Server) Cancel(context.Context, *pbempty.Empty) (*pbempty.Empty, error)
 	return &pbempty.Empty{}, nil
 }
 
-// analyzerResource decodes a resource of a request, keeping unknowns and
-// secrets as such so that policies can tell them apart.
-func analyzerResource(typ, urn, name string, props *structpb.Struct, opts *pulumirpc.AnalyzerResourceOptions,
+// decodeResource is what a policy sees of a resource of a request, as
+// fromAnalyzer made it of the policyx resource: unknowns and secrets kept as
+// such so that policies can tell them apart. What d holds, the codec
+// already decoded (and took out of the request).
+func decodeResource(typ, urn, name string, d decoded, props *structpb.Struct, opts *pulumirpc.AnalyzerResourceOptions,
 	provider *pulumirpc.AnalyzerProviderResource,
-) (policyx.AnalyzerResource, error) {
-	pm, err := plugin.UnmarshalProperties(props, unmarshal)
-	if err != nil {
-		return policyx.AnalyzerResource{}, fmt.Errorf("%s: %w", urn, err)
-	}
-	a := policyx.AnalyzerResource{Type: typ, URN: urn, Name: name, Properties: resource.FromResourcePropertyMap(pm),
-		Options: pulumi.ResourceOptions{Protect: opts.GetProtect()}, Parent: opts.GetParent()}
-	if provider != nil {
-		pp, err := plugin.UnmarshalProperties(provider.GetProperties(), unmarshal)
-		if err != nil {
-			return policyx.AnalyzerResource{}, fmt.Errorf("%s provider: %w", urn, err)
+) (*rules.Resource, error) {
+	pm := d.props
+	if pm == nil {
+		var err error
+		if pm, err = decodeProperties(props); err != nil {
+			return nil, fmt.Errorf("%s: %w", urn, err)
 		}
-		a.Provider = policyx.AnalyzerProviderResource{Type: provider.GetType(), URN: provider.GetUrn(), Name: provider.GetName(),
-			Properties: resource.FromResourcePropertyMap(pp)}
 	}
-	return a, nil
-}
-
-// manager collects one policy's violations as diagnostics.
-type manager struct {
-	server      *Server
-	policy      string
-	level       rules.Enforcement
-	defaultURN  string
-	diagnostics []*pulumirpc.AnalyzeDiagnostic
-}
-
-func (m *manager) ReportViolation(message, urn string) {
-	if urn == "" {
-		urn = m.defaultURN
+	r := &rules.Resource{URN: urn, Type: typ, Name: name, Props: pm, Protect: opts.GetProtect(), Parent: opts.GetParent()}
+	if provider != nil {
+		pp := d.provider
+		if pp == nil {
+			var err error
+			if pp, err = decodeProperties(provider.GetProperties()); err != nil {
+				return nil, fmt.Errorf("%s provider: %w", urn, err)
+			}
+		}
+		if provider.GetType() != "" {
+			r.Provider = &rules.Resource{URN: provider.GetUrn(), Type: provider.GetType(), Name: provider.GetName(), Props: pp}
+		}
 	}
-	p := m.server.rules[m.policy]
-	m.diagnostics = append(m.diagnostics, &pulumirpc.AnalyzeDiagnostic{
-		PolicyName: m.policy, PolicyPackName: m.server.pack.Name(), PolicyPackVersion: m.server.pack.Version().String(),
-		Description: p.Description, Message: message, Urn: urn, Severity: severity(p.Severity),
-		EnforcementLevel: pulumirpc.EnforcementLevel(level(m.level)),
-	})
+	return r, nil
 }
 
 func severity(s rules.Severity) pulumirpc.PolicySeverity {

@@ -22,7 +22,7 @@ import (
 
 // dial starts the pack exactly as the engine does (Main prints the port it
 // listens on) and connects to it over TCP.
-func dial(t *testing.T) pulumirpc.AnalyzerClient {
+func dial(t testing.TB) pulumirpc.AnalyzerClient {
 	t.Helper()
 	r, w := io.Pipe()
 	go func() { _ = Main(w) }()

@@ -18,6 +18,7 @@ func writeConfig(t *testing.T, js string) string {
 }
 
 func TestReadConfig(t *testing.T) {
+	t.Parallel()
 	cfg, err := ReadConfig(writeConfig(t, `{"all":"advisory","log-retention":{"minDays":365},"required-tags":{"enforcementLevel":"disabled"},"vpc-flow-logs":"mandatory"}`))
 	require.NoError(t, err)
 	assert.Len(t, cfg, len(rules.Pack()))
@@ -28,6 +29,7 @@ func TestReadConfig(t *testing.T) {
 }
 
 func TestReadConfigErrors(t *testing.T) {
+	t.Parallel()
 	for js, want := range map[string]string{
 		`{"nope":"advisory"}`:                        `"nope" is not a policy of coder-platform`,
 		`{"log-retention":"strict"}`:                 `log-retention: `,

@@ -3,6 +3,7 @@ package rules
 import "testing"
 
 func TestSGNoWorldIngress(t *testing.T) {
+	t.Parallel()
 	checkResource(t, sgNoWorldIngress, []resourceCase{
 		{"443 from anywhere", res(t, tSGIngress, `{"cidrIpv4":"0.0.0.0/0","ipProtocol":"tcp","fromPort":443,"toPort":443}`), nil},
 		{"private source", res(t, tSGIngress, `{"cidrIpv4":"10.0.0.0/8","ipProtocol":"tcp","fromPort":22,"toPort":22}`), nil},
@@ -21,6 +22,7 @@ func TestSGNoWorldIngress(t *testing.T) {
 }
 
 func TestSGWorldHTTPSOnlyOnLoadBalancer(t *testing.T) {
+	t.Parallel()
 	lbSG := named(res(t, tSG, `{}`), "lb-sg")
 	nodeSG := named(res(t, tSG, `{}`), "node-sg")
 	lb := deps(named(res(t, tLoadBalancer, `{"internal":false,"securityGroups":["<unknown>"]}`), "nlb"), "securityGroups", lbSG)
@@ -42,6 +44,7 @@ func TestSGWorldHTTPSOnlyOnLoadBalancer(t *testing.T) {
 }
 
 func TestIMDSv2Required(t *testing.T) {
+	t.Parallel()
 	checkResource(t, imdsv2Required, []resourceCase{
 		{"required", res(t, tLaunchTmpl, `{"metadataOptions":{"httpTokens":"required","httpPutResponseHopLimit":2}}`), nil},
 		{"optional", res(t, tLaunchTmpl, `{"metadataOptions":{"httpTokens":"optional"}}`), []string{`metadataOptions.httpTokens is "optional".`}},
@@ -51,6 +54,7 @@ func TestIMDSv2Required(t *testing.T) {
 }
 
 func TestEKSPrivateEndpoint(t *testing.T) {
+	t.Parallel()
 	checkResource(t, eksPrivateEndpoint, []resourceCase{
 		{"private", res(t, tEKSComponent, `{"endpointPrivateAccess":true,"endpointPublicAccess":false}`), nil},
 		{"public to admins", res(t, tEKSComponent, `{"endpointPublicAccess":true,"publicAccessCidrs":["203.0.113.0/24"]}`), nil},
@@ -66,6 +70,7 @@ func TestEKSPrivateEndpoint(t *testing.T) {
 }
 
 func TestEKSControlPlaneLogs(t *testing.T) {
+	t.Parallel()
 	checkResource(t, eksControlPlaneLogs, []resourceCase{
 		{"all", res(t, tEKSComponent, `{"enabledClusterLogTypes":["api","audit","authenticator","controllerManager","scheduler"]}`), nil},
 		{"some", res(t, tEKSCluster, `{"enabledClusterLogTypes":["api","audit"]}`),
@@ -77,6 +82,7 @@ func TestEKSControlPlaneLogs(t *testing.T) {
 }
 
 func TestLogRetention(t *testing.T) {
+	t.Parallel()
 	checkResource(t, logRetention, []resourceCase{
 		{"90 days", res(t, tLogGroup, `{"retentionInDays":90}`), nil},
 		{"forever", res(t, tLogGroup, `{}`), nil},
@@ -86,6 +92,7 @@ func TestLogRetention(t *testing.T) {
 }
 
 func TestDataStoreProtection(t *testing.T) {
+	t.Parallel()
 	checkResource(t, dataStoreProtection, []resourceCase{
 		{"protected aurora", protect(res(t, tRDSCluster, `{"deletionProtection":true,"backupRetentionPeriod":14,"skipFinalSnapshot":false}`)), nil},
 		{"bare aurora", res(t, tRDSCluster, `{"skipFinalSnapshot":true}`), []string{
@@ -109,6 +116,7 @@ func TestDataStoreProtection(t *testing.T) {
 }
 
 func TestSecretsRotation(t *testing.T) {
+	t.Parallel()
 	secret := func(name, tags string) *Resource {
 		return named(res(t, tSecret, `{"tags":`+tags+`}`), name)
 	}
@@ -139,6 +147,7 @@ func TestSecretsRotation(t *testing.T) {
 }
 
 func TestIAMNoWildcard(t *testing.T) {
+	t.Parallel()
 	doc := func(statement string) string {
 		return `{"policy":"{\"Version\":\"2012-10-17\",\"Statement\":[` + statement + `]}"}`
 	}
@@ -161,6 +170,7 @@ func TestIAMNoWildcard(t *testing.T) {
 }
 
 func TestIRSATrustScoped(t *testing.T) {
+	t.Parallel()
 	trust := func(cond string) *Resource {
 		return res(t, tRole, `{"assumeRolePolicy":{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:oidc"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":`+cond+`}]}}`)
 	}
@@ -180,6 +190,7 @@ func TestIRSATrustScoped(t *testing.T) {
 }
 
 func TestGitHubTrustScoped(t *testing.T) {
+	t.Parallel()
 	trust := func(cond string) *Resource {
 		return res(t, tRole, `{"assumeRolePolicy":{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":`+cond+`}]}}`)
 	}
@@ -204,6 +215,7 @@ func TestGitHubTrustScoped(t *testing.T) {
 }
 
 func TestRequiredTags(t *testing.T) {
+	t.Parallel()
 	provider := res(t, tProviderAWS, `{"region":"us-east-2","defaultTags":{"tags":{"project":"p","stack":"s","region":"r","owner":"o","cost-center":"c"}}}`)
 	engineProvider := res(t, tProviderAWS, `{"region":"us-east-2","defaultTags":"{\"tags\":{\"project\":\"p\",\"stack\":\"s\",\"region\":\"r\",\"owner\":\"o\",\"cost-center\":\"c\"}}"}`)
 	checkResource(t, requiredTags, []resourceCase{

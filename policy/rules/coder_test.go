@@ -3,6 +3,7 @@ package rules
 import "testing"
 
 func TestCoderProvisionerDaemonsZero(t *testing.T) {
+	t.Parallel()
 	coderd := func(values string) *Resource {
 		return res(t, tRelease, `{"chart":"coder","values":{"coder":`+values+`}}`)
 	}
@@ -22,6 +23,7 @@ func TestCoderProvisionerDaemonsZero(t *testing.T) {
 }
 
 func TestCoderProvisionerKeyAuth(t *testing.T) {
+	t.Parallel()
 	prov := func(values string) *Resource {
 		return res(t, tRelease, `{"chart":"coder-provisioner","values":`+values+`}`)
 	}
@@ -41,6 +43,7 @@ func TestCoderProvisionerKeyAuth(t *testing.T) {
 }
 
 func TestCoderVersionConsistency(t *testing.T) {
+	t.Parallel()
 	release := func(name, chart, tag string, proxy bool) *Resource {
 		p := "false"
 		if proxy {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestRDSEncrypted(t *testing.T) {
+	t.Parallel()
 	checkResource(t, rdsEncrypted, []resourceCase{
 		{"cmk", res(t, tRDSCluster, `{"storageEncrypted":true,"kmsKeyId":"arn:aws:kms:us-east-1:1:key/k"}`), nil},
 		{"key not known yet", res(t, tRDSInstance, `{"storageEncrypted":true,"kmsKeyId":"<unknown>"}`), nil},
@@ -18,6 +19,7 @@ func TestRDSEncrypted(t *testing.T) {
 }
 
 func TestEBSEncrypted(t *testing.T) {
+	t.Parallel()
 	checkResource(t, ebsEncrypted, []resourceCase{
 		{"launch template", res(t, tLaunchTmpl, `{"blockDeviceMappings":[{"deviceName":"/dev/xvda","ebs":{"encrypted":"true","kmsKeyId":"<unknown>"}}]}`), nil},
 		{"launch template unencrypted", res(t, tLaunchTmpl, `{"blockDeviceMappings":[{"deviceName":"/dev/xvda","ebs":{"encrypted":"false"}}]}`),
@@ -40,6 +42,7 @@ func TestEBSEncrypted(t *testing.T) {
 }
 
 func TestS3SSEKMS(t *testing.T) {
+	t.Parallel()
 	bucket := named(res(t, tBucketV2, `{"bucket":"logs"}`), "logs")
 	sse := func(rule string) *Resource {
 		c := named(res(t, tBucketSSE, `{"bucket":"<unknown>","rules":[{"applyServerSideEncryptionByDefault":`+rule+`}]}`), "logs-sse")
@@ -57,6 +60,7 @@ func TestS3SSEKMS(t *testing.T) {
 }
 
 func TestEKSSecretsEncryption(t *testing.T) {
+	t.Parallel()
 	checkResource(t, eksSecretsEncryption, []resourceCase{
 		{"pulumi-eks", res(t, tEKSComponent, `{"encryptionConfigKeyArn":"<unknown>"}`), nil},
 		{"pulumi-eks without key", res(t, tEKSComponent, `{}`),
@@ -69,6 +73,7 @@ func TestEKSSecretsEncryption(t *testing.T) {
 }
 
 func TestKeyedEncryption(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		p      *Policy
 		typ    string
@@ -92,6 +97,7 @@ func TestKeyedEncryption(t *testing.T) {
 }
 
 func TestKMSKeyRotation(t *testing.T) {
+	t.Parallel()
 	checkResource(t, kmsKeyRotation, []resourceCase{
 		{"rotating", res(t, tKMSKey, `{"enableKeyRotation":true}`), nil},
 		{"off", res(t, tKMSKey, `{"enableKeyRotation":false}`), []string{"the key has enableKeyRotation off."}},
@@ -104,6 +110,7 @@ func TestKMSKeyRotation(t *testing.T) {
 // The defect this guards against: the trail key's DescribeKey sat in the
 // statement conditioned on the CloudTrail encryption context.
 func TestKMSContextConditions(t *testing.T) {
+	t.Parallel()
 	key := func(stmt string) *Resource {
 		return res(t, tKMSKey, `{"policy":"{\"Version\":\"2012-10-17\",\"Statement\":[`+strings.ReplaceAll(stmt, `"`, `\"`)+`]}"}`)
 	}

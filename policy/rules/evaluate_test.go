@@ -8,6 +8,7 @@ import (
 )
 
 func TestEvaluateAppendsRemediationAndSorts(t *testing.T) {
+	t.Parallel()
 	rs := []*Resource{
 		named(res(t, tLogGroup, `{"retentionInDays":7}`), "b"),
 		named(res(t, tLogGroup, `{"retentionInDays":30}`), "a"),
@@ -22,6 +23,7 @@ func TestEvaluateAppendsRemediationAndSorts(t *testing.T) {
 }
 
 func TestEvaluateOverrides(t *testing.T) {
+	t.Parallel()
 	rs := []*Resource{named(res(t, tLogGroup, `{"retentionInDays":30}`), "a")}
 	t.Run("threshold", func(t *testing.T) {
 		got := Evaluate([]*Policy{logRetention}, rs, map[string]PolicyConfig{"log-retention": {Properties: Config{"minDays": 14}}})
@@ -39,6 +41,7 @@ func TestEvaluateOverrides(t *testing.T) {
 }
 
 func TestPackIsWellFormed(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, p := range Pack() {
 		assert.False(t, seen[p.Name], "duplicate policy %s", p.Name)

@@ -12,6 +12,7 @@ const hardened = `{"name":"CODER_SESSION_DURATION","value":"8h0m0s"},{"name":"CO
 {"name":"CODER_DISABLE_PATH_APPS","value":"true"}`
 
 func TestCoderTokenLifetimes(t *testing.T) {
+	t.Parallel()
 	checkResource(t, coderTokenLifetimes, []resourceCase{
 		{"bounded", coderdWith(t, hardened), nil},
 		{"coder's defaults", coderdWith(t, ``), []string{
@@ -30,6 +31,7 @@ func TestCoderTokenLifetimes(t *testing.T) {
 }
 
 func TestCoderAccessHardening(t *testing.T) {
+	t.Parallel()
 	checkResource(t, coderAccessHardening, []resourceCase{
 		{"hardened", coderdWith(t, hardened), nil},
 		{"weaker choices", coderdWith(t, `{"name":"CODER_SESSION_DURATION","value":"12h"},{"name":"CODER_OIDC_ISSUER_URL","value":"https://idp"},
@@ -45,6 +47,7 @@ func TestCoderAccessHardening(t *testing.T) {
 }
 
 func TestCoderOwners(t *testing.T) {
+	t.Parallel()
 	cfg := func(owners string) *Resource { return res(t, tConfiguration, `{"owners":`+owners+`}`) }
 	checkResource(t, coderOwners, []resourceCase{
 		{"two owners", cfg(`["a@example.com","b@example.com"]`), nil},

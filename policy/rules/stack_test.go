@@ -3,6 +3,7 @@ package rules
 import "testing"
 
 func TestVPCFlowLogs(t *testing.T) {
+	t.Parallel()
 	vpc := named(res(t, tVpc, `{"cidrBlock":"10.0.0.0/16"}`), "vpc")
 	flow := func(traffic string) *Resource {
 		return deps(named(res(t, tFlowLog, `{"vpcId":"<unknown>","trafficType":"`+traffic+`"}`), "flow"), "vpcId", vpc)
@@ -18,6 +19,7 @@ func TestVPCFlowLogs(t *testing.T) {
 }
 
 func TestBackupCrossRegion(t *testing.T) {
+	t.Parallel()
 	east := named(res(t, tProviderAWS, `{"region":"us-east-2"}`), "east")
 	west := named(res(t, tProviderAWS, `{"region":"us-west-2"}`), "west")
 	db := withProvider(named(res(t, tRDSCluster, `{}`), "db"), east)

@@ -54,6 +54,7 @@ func tpl(t *testing.T, value any, path ...string) *Resource {
 }
 
 func TestTemplatePairing(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templatePairing, []resourceCase{
 		{"satisfied", tpl(t, nil), nil},
 		{"missing capability", tpl(t, []string{"persistent-home", "gui-rdp"}, "toolchain", "requires"),
@@ -65,6 +66,7 @@ func TestTemplatePairing(t *testing.T) {
 }
 
 func TestTemplateOverrideBounds(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateOverrideBounds, []resourceCase{
 		{"within", tpl(t, nil), nil},
 		{"above max", tpl(t, 150, "overrides", "cpu_request_percent"),
@@ -82,6 +84,7 @@ func TestTemplateOverrideBounds(t *testing.T) {
 }
 
 func TestTemplateProvenance(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateProvenance, []resourceCase{
 		{"present", tpl(t, nil), nil},
 		{"none", tpl(t, nil, "provenance"), []string{"the template carries no provenance."}},
@@ -96,6 +99,7 @@ func TestTemplateProvenance(t *testing.T) {
 }
 
 func TestTemplateSemver(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateSemver, []resourceCase{
 		{"forward", tpl(t, nil), nil},
 		{"not semver", tpl(t, "1.2", "toolchain", "version"), []string{`toolchain swdev version "1.2" is not a semantic version.`}},
@@ -107,6 +111,7 @@ func TestTemplateSemver(t *testing.T) {
 }
 
 func TestTemplateAutostop(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateAutostop, []resourceCase{
 		{"ttl and requirement", tpl(t, nil), nil},
 		{"no ttl", tpl(t, 0, "settings", "defaultTtlMs"), []string{"the template has no default TTL, so workspaces never stop on their own."}},
@@ -117,6 +122,7 @@ func TestTemplateAutostop(t *testing.T) {
 }
 
 func TestTemplateSizes(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateSizes, []resourceCase{
 		{"every profile", tpl(t, nil), nil},
 		{"profile missing", tpl(t, []string{"sw-dev-s", "sw-dev-l"}, "sizes"), []string{"the toolchain's profile sw-dev-m is not offered as a size."}},
@@ -127,6 +133,7 @@ func TestTemplateSizes(t *testing.T) {
 }
 
 func TestTemplateIsolation(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateIsolation, []resourceCase{
 		{"network policy", tpl(t, nil), nil},
 		{"none", tpl(t, "", "network", "isolation"),
@@ -138,6 +145,7 @@ func TestTemplateIsolation(t *testing.T) {
 }
 
 func TestTemplateGroupAccess(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateGroupAccess, []resourceCase{
 		{"groups only", tpl(t, nil), nil},
 		{"everyone", tpl(t, true, "access", "everyone"), []string{"the template is granted to Everyone."}},
@@ -148,6 +156,7 @@ func TestTemplateGroupAccess(t *testing.T) {
 }
 
 func TestTemplateSupplyChain(t *testing.T) {
+	t.Parallel()
 	accepted := func(rule, reason string) []map[string]any {
 		return []map[string]any{{"rule": rule, "location": "base b main.tf:3", "text": "curl …", "reason": reason}}
 	}
@@ -176,6 +185,7 @@ func TestTemplateSupplyChain(t *testing.T) {
 }
 
 func TestTemplateAcceptedRisks(t *testing.T) {
+	t.Parallel()
 	checkResource(t, templateAcceptedRisks, []resourceCase{
 		{"nothing accepted", tpl(t, nil), nil},
 		{"one accepted", tpl(t, []map[string]any{{"rule": "unverified-download", "location": "base b main.tf:3", "text": "curl …",

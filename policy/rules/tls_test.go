@@ -3,6 +3,7 @@ package rules
 import "testing"
 
 func TestLBTLSListener(t *testing.T) {
+	t.Parallel()
 	checkResource(t, lbTLSListener, []resourceCase{
 		{"tls with allowed policy", res(t, tListener, `{"protocol":"TLS","port":443,"sslPolicy":"ELBSecurityPolicy-TLS13-1-2-2021-06"}`), nil},
 		{"https on an alb", res(t, tALBListener, `{"protocol":"HTTPS","port":443,"sslPolicy":"ELBSecurityPolicy-TLS13-1-3-2021-06"}`), nil},
@@ -20,6 +21,7 @@ func TestLBTLSListener(t *testing.T) {
 }
 
 func TestACMDNSValidation(t *testing.T) {
+	t.Parallel()
 	checkResource(t, acmDNSValidation, []resourceCase{
 		{"dns", res(t, tCertificate, `{"domainName":"x.example.com","validationMethod":"DNS"}`), nil},
 		{"imported", res(t, tCertificate, `{"privateKey":"<secret>","certificateBody":"pem"}`), nil},
@@ -30,6 +32,7 @@ func TestACMDNSValidation(t *testing.T) {
 }
 
 func TestRDSForceSSL(t *testing.T) {
+	t.Parallel()
 	checkResource(t, rdsForceSSL, []resourceCase{
 		{"postgres forced", res(t, tClusterParams, `{"family":"aurora-postgresql16","parameters":[{"name":"rds.force_ssl","value":"1"}]}`), nil},
 		{"mysql forced", res(t, tDBParams, `{"family":"mysql8.0","parameters":[{"name":"require_secure_transport","value":"ON"}]}`), nil},
@@ -44,6 +47,7 @@ func TestRDSForceSSL(t *testing.T) {
 }
 
 func TestRDSClusterTLSParameterGroup(t *testing.T) {
+	t.Parallel()
 	good := named(res(t, tClusterParams, `{"name":"coder-pg","family":"aurora-postgresql16","parameters":[{"name":"rds.force_ssl","value":"1"}]}`), "pg")
 	bad := named(res(t, tClusterParams, `{"name":"loose","family":"aurora-postgresql16","parameters":[]}`), "loose")
 	cluster := func(js string) *Resource { return named(res(t, tRDSCluster, js), "db") }
@@ -61,6 +65,7 @@ func TestRDSClusterTLSParameterGroup(t *testing.T) {
 }
 
 func TestCoderHTTPSURLs(t *testing.T) {
+	t.Parallel()
 	rel := func(chart, env string) *Resource {
 		return res(t, tRelease, `{"chart":"`+chart+`","values":{"coder":{"env":`+env+`}}}`)
 	}
@@ -85,6 +90,7 @@ func TestCoderHTTPSURLs(t *testing.T) {
 }
 
 func TestK8sNoPlaintextExposure(t *testing.T) {
+	t.Parallel()
 	checkResource(t, k8sNoPlaintextExposure, []resourceCase{
 		{"cluster ip", res(t, tService, `{"spec":{"type":"ClusterIP"}}`), nil},
 		{"lb with tls", res(t, tService, `{"metadata":{"annotations":{"service.beta.kubernetes.io/aws-load-balancer-ssl-cert":"arn:aws:acm:x"}},"spec":{"type":"LoadBalancer"}}`), nil},
@@ -106,6 +112,7 @@ func TestK8sNoPlaintextExposure(t *testing.T) {
 }
 
 func TestS3TLSOnly(t *testing.T) {
+	t.Parallel()
 	bucket := named(res(t, tBucketV2, `{"bucket":"logs"}`), "logs")
 	deny := `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::logs/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
 	policy := func(doc string) *Resource {

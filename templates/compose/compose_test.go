@@ -33,6 +33,7 @@ func composeOne(t *testing.T, name string) *compose.Template {
 // The four default pairings compose, parse as HCL and hold the resources
 // their platform needs.
 func TestDefaultPairings(t *testing.T) {
+	t.Parallel()
 	c := catalog(t)
 	pairs := map[string][2]string{
 		"pod-swdev":       {"swdev", "base-k8s"},
@@ -83,6 +84,7 @@ func TestDefaultPairings(t *testing.T) {
 // T-shirt sizes: each template offers exactly the toolchain's profiles its
 // base can run, and EC2 sizes get the smallest type that holds them.
 func TestSizes(t *testing.T) {
+	t.Parallel()
 	sizes := func(name string) map[string]string {
 		out := map[string]string{}
 		for _, p := range composeOne(t, name).Profiles {
@@ -99,6 +101,7 @@ func TestSizes(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
+	t.Parallel()
 	s := composeOne(t, "pod-swdev").Schedule
 	assert.Equal(t, "11h0m0s", s.DefaultTTL.String(), "18:00 - 07:00")
 	assert.Equal(t, "America/New_York", s.TimeZone)
@@ -111,6 +114,7 @@ func TestSchedule(t *testing.T) {
 // Provenance is in provenance.json and in coder_metadata, and names the
 // exact inputs.
 func TestProvenance(t *testing.T) {
+	t.Parallel()
 	ct := composeOne(t, "ec2-datasci")
 	var p compose.Provenance
 	require.NoError(t, json.Unmarshal(ct.Files[compose.ProvenanceFile], &p))
@@ -128,6 +132,7 @@ func TestProvenance(t *testing.T) {
 }
 
 func TestContentHashFollowsEveryFile(t *testing.T) {
+	t.Parallel()
 	c := catalog(t)
 	a, err := compose.Compose(c, "pod-swdev")
 	require.NoError(t, err)
@@ -145,6 +150,7 @@ func TestContentHashFollowsEveryFile(t *testing.T) {
 
 // Invalid pairings and overrides fail with the capability or field named.
 func TestCompositionErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		edit func(c *templates.Catalog)
@@ -238,6 +244,7 @@ func TestCompositionErrors(t *testing.T) {
 // Property 16: an integer override is accepted exactly when it is within
 // the base's bounds.
 func TestOverrideBoundsProperty(t *testing.T) {
+	t.Parallel()
 	base := catalog(t).Bases["base-ec2-gpu"]
 	b := base.Overrides["root_volume_gib"]
 	rapid.Check(t, func(rt *rapid.T) {
@@ -253,6 +260,7 @@ func TestOverrideBoundsProperty(t *testing.T) {
 // Property 14: a pairing is accepted exactly when the base provides every
 // required capability.
 func TestPairingProperty(t *testing.T) {
+	t.Parallel()
 	c := catalog(t)
 	all := make([]contract.Capability, 0, len(contract.Capabilities))
 	for _, k := range contract.Capabilities {
@@ -284,6 +292,7 @@ func slicesContains(s []contract.Capability, c contract.Capability) bool {
 
 // Property 13: toolchains are portable; none names a cloud or a platform.
 func TestToolchainsNeverMentionAWS(t *testing.T) {
+	t.Parallel()
 	for name, tc := range catalog(t).Toolchains {
 		for path, data := range tc.Files {
 			lower := strings.ToLower(string(data))
@@ -296,6 +305,7 @@ func TestToolchainsNeverMentionAWS(t *testing.T) {
 
 // The Go vocabulary is the schema's.
 func TestCapabilitiesMatchTheSchema(t *testing.T) {
+	t.Parallel()
 	var doc struct {
 		Defs map[string]struct {
 			Enum []string `json:"enum"`
@@ -311,6 +321,7 @@ func TestCapabilitiesMatchTheSchema(t *testing.T) {
 
 // A manifest that breaks the schema is refused with the field named.
 func TestSchemaRejectsBadManifests(t *testing.T) {
+	t.Parallel()
 	v, err := contract.NewValidator()
 	require.NoError(t, err)
 	bad, err := os.ReadFile("../toolchains/swdev/toolchain.yaml")

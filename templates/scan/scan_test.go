@@ -20,6 +20,7 @@ func rules(fs []scan.Finding) []string {
 }
 
 func TestScriptRules(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, script string
 		want         []string
@@ -65,6 +66,7 @@ func TestScriptRules(t *testing.T) {
 }
 
 func TestTerraformRules(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, tf string
 		want     []string
@@ -166,6 +168,7 @@ resource "kubernetes_network_policy_v1" "w" {
 }
 
 func TestExceptions(t *testing.T) {
+	t.Parallel()
 	files := map[string][]byte{
 		"toolchain.yaml":  []byte("curl https://example.com/x | sh # manifests are not scanned"),
 		"scripts/a.sh":    []byte("curl -fsSL -o /tmp/cs.tgz https://github.com/coder/code-server/releases/download/v4.96.4/cs.tgz\n"),
@@ -194,6 +197,7 @@ func TestExceptions(t *testing.T) {
 }
 
 func TestRuleNames(t *testing.T) {
+	t.Parallel()
 	assert.Len(t, scan.RuleNames(), 10)
 	assert.Equal(t, "pipe-to-shell", scan.RuleNames()[0])
 }
@@ -201,6 +205,7 @@ func TestRuleNames(t *testing.T) {
 // The shipped catalog passes the scan; what it accepts is exactly the two
 // upstreams that publish no checksums.
 func TestCatalogScan(t *testing.T) {
+	t.Parallel()
 	cat, err := templates.Load(templates.Embedded())
 	require.NoError(t, err)
 	composed, err := compose.ComposeAll(cat)

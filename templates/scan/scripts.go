@@ -63,7 +63,7 @@ func Script(file string, data []byte) []Finding {
 		if subShellRE.MatchString(l.text) {
 			add("pipe-to-shell", l)
 		}
-		if m := pipRE.FindStringSubmatch(l.text); m != nil && !pinnedPip(m[2]) {
+		if m := pipRE.FindStringSubmatch(l.text); len(m) > 2 && !pinnedPip(m[2]) {
 			add("unpinned-package", l)
 		}
 		for _, loc := range fetchRE.FindAllStringIndex(l.text, -1) {
