@@ -74,8 +74,6 @@ type Aurora struct {
 	MasterSecretArn   pulumi.StringOutput `pulumi:"masterSecretArn"`
 	// Recovery documents the recovery points behind RPO and RTO.
 	Recovery pulumi.MapOutput `pulumi:"recovery"`
-
-	cluster *rds.Cluster
 }
 
 // NewAurora creates the cluster, its instances, parameters, secret
@@ -172,7 +170,6 @@ func (a *Aurora) build(ctx *pulumi.Context, name string, args *AuroraArgs) error
 	if err != nil {
 		return err
 	}
-	a.cluster = cluster
 
 	monitoring, err := iam.NewRole(ctx, name+"-monitoring", &iam.RoleArgs{
 		Description:       pulumi.String("RDS enhanced monitoring"),

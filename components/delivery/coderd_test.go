@@ -43,7 +43,6 @@ resource "coder_metadata" "ns" {
 type script struct {
 	srv  *realcoderd.Server
 	env  map[string]string
-	dir  string
 	body string
 }
 
@@ -72,7 +71,7 @@ func newDelivery(t *testing.T, srv *realcoderd.Server, version, main string) *sc
 	require.NoError(t, os.WriteFile(filepath.Join(tpl, "main.tf"), []byte(main), 0o644))
 	vars := filepath.Join(dir, "variables.yaml")
 	require.NoError(t, os.WriteFile(vars, []byte("namespace: coder-ws\n"), 0o644))
-	return &script{srv: srv, dir: dir, body: delivery.Script(), env: map[string]string{
+	return &script{srv: srv, body: delivery.Script(), env: map[string]string{
 		"TEMPLATE_DIR": tpl, "VARS_FILE": vars, "WORK_DIR": filepath.Join(dir, "work"),
 		"CODER_URL": srv.URL, "CODER_SESSION_TOKEN": srv.Token, "CODER_ORGANIZATION": "default", "LICENSED_FEATURES": "",
 		"TEMPLATE_NAME": "pod-swdev", "TEMPLATE_VERSION": version, "TEMPLATE_MESSAGE": "swdev on base-k8s",
@@ -161,7 +160,7 @@ func TestCoderdDeliversTemplates(t *testing.T) {
 	assert.Len(t, versions(t, srv, tpl.ID), 1)
 
 	// Changed content: a new version, pushed and made active.
-	second := newDelivery(t, srv, "swdev-1.1.0.base-k8s-1.0.0.bbbb", strings.Replace(testTemplate, "coder-ws", "coder-ws", 1)+"# 1.1.0\n")
+	second := newDelivery(t, srv, "swdev-1.1.0.base-k8s-1.0.0.bbbb", testTemplate+"# 1.1.0\n")
 	out, err = second.run(t, nil)
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "pushing version swdev-1.1.0.base-k8s-1.0.0.bbbb")

@@ -32,9 +32,7 @@ func Inputs(a *TemplateArgs) pulumi.Map {
 		bounds[k] = m
 	}
 	var profiles pulumi.Array
-	var profileNames []string
 	for _, p := range t.Profiles {
-		profileNames = append(profileNames, p.Name)
 		profiles = append(profiles, pulumi.Map{"name": pulumi.String(p.Name), "displayName": pulumi.String(p.DisplayName),
 			"cpu": pulumi.Int(p.CPU), "memoryGiB": pulumi.Int(p.MemoryGiB), "diskGiB": pulumi.Int(p.DiskGiB),
 			"gpu": pulumi.Int(p.GPU), "instanceType": pulumi.String(p.InstanceType)})

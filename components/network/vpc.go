@@ -92,9 +92,7 @@ type Vpc struct {
 	sg                 map[string]*ec2.SecurityGroup
 	// rules holds the name of every security group rule registered, so
 	// that each is created once (see rule.resourceName).
-	rules  map[string]bool
-	vpc    *ec2.Vpc
-	region string
+	rules map[string]bool
 }
 
 // NewVpc builds the network of one region.
@@ -102,7 +100,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	if args.Plan == nil {
 		return nil, fmt.Errorf("network %s: a CIDR plan is required", name)
 	}
-	v := &Vpc{subnets: map[sizing.Tier][]*ec2.Subnet{}, sg: map[string]*ec2.SecurityGroup{}, rules: map[string]bool{}, region: args.Region}
+	v := &Vpc{subnets: map[sizing.Tier][]*ec2.Subnet{}, sg: map[string]*ec2.SecurityGroup{}, rules: map[string]bool{}}
 	planMap := planOutputs(args.Plan)
 	if err := ctx.RegisterComponentResourceV2(tokens.Vpc, name, pulumi.Map{
 		"region": pulumi.String(args.Region), "plan": planMap,
@@ -146,7 +144,6 @@ func (v *Vpc) createVpc(ctx *pulumi.Context, name string, args *VpcArgs) error {
 	if err != nil {
 		return err
 	}
-	v.vpc = vpc
 	v.VpcID = vpc.ID().ToStringOutput()
 	v.CidrBlock = vpc.CidrBlock
 	return nil

@@ -17,6 +17,7 @@ import (
 // of a key policy mistake, or of disabling a key, to one data class.
 type Purpose string
 
+// The purposes of a region's keys.
 const (
 	KeyLogs     Purpose = "logs"     // CloudWatch Logs: flow logs, EKS, Fluent Bit, audit
 	KeyEKS      Purpose = "eks"      // Kubernetes secrets envelope encryption
@@ -28,8 +29,9 @@ const (
 	KeySNS      Purpose = "sns"      // alarm topics
 	KeyMetrics  Purpose = "metrics"  // Amazon Managed Service for Prometheus
 
-	// The bootstrap project's keys (bootstrap/): Pulumi's state objects, and
-	// the secrets provider every stack's config secrets are encrypted with.
+	// KeyState and KeyStackSecrets are the bootstrap project's keys
+	// (bootstrap/): Pulumi's state objects, and the secrets provider every
+	// stack's config secrets are encrypted with.
 	KeyState        Purpose = "state"
 	KeyStackSecrets Purpose = "stack-secrets"
 )
