@@ -68,7 +68,6 @@ func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
 			if err != nil {
 				return err
 			}
-			m.Alarms = append(m.Alarms, al)
 			m.alarmArns = append(m.alarmArns, alarm.Arn)
 		}
 	}

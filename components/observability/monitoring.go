@@ -68,9 +68,6 @@ type Monitoring struct {
 	ContainerLogs pulumi.StringOutput `pulumi:"containerLogGroup"`
 	AuditLogs     pulumi.StringOutput `pulumi:"auditLogGroup"`
 	Dashboard     pulumi.StringOutput `pulumi:"dashboard"`
-	// Alarms are the CloudWatch alarms and Rules the AMP alerts created.
-	Alarms []Alarm
-	Rules  []Rule
 
 	args      *MonitoringArgs
 	name      string

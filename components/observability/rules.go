@@ -36,7 +36,6 @@ func (m *Monitoring) createRules(ctx *pulumi.Context) error {
 	}, pulumi.Parent(m)); err != nil {
 		return err
 	}
-	m.Rules = rules
 	return nil
 }
 
