@@ -33,7 +33,6 @@ type configFunc func(name string) rules.Config
 func NewPack(config configFunc) (policyx.PolicyPack, error) {
 	var policies []policyx.Policy
 	for _, p := range rules.Pack() {
-		p := p
 		schema := &policyx.ConfigSchema{Properties: p.Schema()}
 		if len(p.Params) == 0 {
 			schema = nil

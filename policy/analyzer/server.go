@@ -35,9 +35,6 @@ type Server struct {
 	// predecoded holds the properties the codec decoded for a request
 	// until its handler takes them.
 	predecoded sync.Map
-
-	mu   sync.Mutex
-	tags map[string]string
 }
 
 // NewServer builds the pack once, so metadata is served before any stack
@@ -124,11 +121,9 @@ func toStruct[T any](m map[string]T) (*structpb.Struct, error) {
 	return structpb.NewStruct(plain)
 }
 
-// ConfigureStack records the stack's tags; the pack needs no program context.
-func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackConfigureRequest) (*pulumirpc.AnalyzerStackConfigureResponse, error) {
-	s.mu.Lock()
-	s.tags = req.GetTags()
-	s.mu.Unlock()
+// ConfigureStack accepts the stack; the pack needs no program context (no
+// policy reads the stack's tags).
+func (s *Server) ConfigureStack(context.Context, *pulumirpc.AnalyzerStackConfigureRequest) (*pulumirpc.AnalyzerStackConfigureResponse, error) {
 	return &pulumirpc.AnalyzerStackConfigureResponse{}, nil
 }
 
