@@ -552,6 +552,20 @@ func TestProxyReleaseValues(t *testing.T) {
 	assert.Len(t, tokens, 2, "one token per proxy")
 }
 
+// assertProxyTokenSecrets checks that each of the workshop's two proxies
+// gets its token as a Kubernetes secret registered as a secret.
+func assertProxyTokenSecrets(t *testing.T, r *preview.Result) {
+	t.Helper()
+	found := 0
+	for _, s := range r.OfType("kubernetes:core/v1:Secret") {
+		if str(s, "metadata.name") == "coder-proxy-token" {
+			found++
+			assert.True(t, s.Inputs["stringData"].IsSecret(), "the token is registered as a secret")
+		}
+	}
+	assert.Equal(t, 2, found)
+}
+
 // A token in secret config becomes a Kubernetes secret, and never shows.
 func TestProxyTokenFromSecretConfigIsNeverPrinted(t *testing.T) {
 	t.Parallel()
@@ -561,14 +575,7 @@ func TestProxyTokenFromSecretConfigIsNeverPrinted(t *testing.T) {
 	sf.Secrets["proxySessionTokens"] = true
 	r, err := preview.RunStackFile("coder-platform", "workshop", sf, preview.At(testNow))
 	require.NoError(t, err)
-	found := 0
-	for _, s := range r.OfType("kubernetes:core/v1:Secret") {
-		if str(s, "metadata.name") == "coder-proxy-token" {
-			found++
-			assert.True(t, s.Inputs["stringData"].IsSecret(), "the token is registered as a secret")
-		}
-	}
-	assert.Equal(t, 2, found)
+	assertProxyTokenSecrets(t, r)
 	for _, s := range r.OfType(tSecret) {
 		assert.NotContains(t, str(s, "name"), "proxy-session-token", "no Secrets Manager container is needed")
 	}
@@ -590,14 +597,7 @@ func TestSealedProxyTokensPreview(t *testing.T) {
 	sf.Secrets["proxySessionTokens"], sf.Sealed["proxySessionTokens"] = true, true
 	r, err := preview.RunStackFile("coder-platform", "workshop", sf, preview.At(testNow))
 	require.NoError(t, err)
-	found := 0
-	for _, s := range r.OfType("kubernetes:core/v1:Secret") {
-		if str(s, "metadata.name") == "coder-proxy-token" {
-			found++
-			assert.True(t, s.Inputs["stringData"].IsSecret(), "the token is a secret")
-		}
-	}
-	assert.Equal(t, 2, found)
+	assertProxyTokenSecrets(t, r)
 }
 
 // One version per stack: every Coder image and chart in every region.
