@@ -15,15 +15,16 @@ import (
 )
 
 // ClusterName is the EKS cluster name of a region.
-func ClusterName(cfg *config.Stack, region string) string {
+func ClusterName(cfg *config.Plan, region string) string {
 	return cfg.RegionPrefix(region)
 }
 
-func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutput, net *network.Vpc,
+func clusterArgs(cfg *config.Plan, r *config.Region, account pulumi.StringOutput, net *network.Vpc,
 	keys *security.Keys, plan *sizing.RegionPlan) *cluster.ClusterArgs {
 	c := cfg.Cluster
+	netPlan := cfg.Region(r.Name).Network
 	var controlCIDRs []string
-	for _, s := range r.Plan.SubnetsOf(sizing.TierControl) {
+	for _, s := range netPlan.SubnetsOf(sizing.TierControl) {
 		controlCIDRs = append(controlCIDRs, s.CIDR.String())
 	}
 	var egress []cluster.EgressRule
@@ -40,13 +41,13 @@ func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutpu
 		PublicAccessCIDRs:      c.PublicAccessCIDRs,
 		AdminRoleArns:          c.AdminRoleArns,
 		LogRetentionDays:       c.LogRetentionDays,
-		AutoscalerChartVersion: c.Versions.AutoscalerChart,
+		AutoscalerChartVersion: cfg.Versions().AutoscalerChart,
 		Addons: cluster.AddonVersions{VpcCni: c.Addons.VpcCni, CoreDNS: c.Addons.CoreDNS,
 			KubeProxy: c.Addons.KubeProxy, EbsCsi: c.Addons.EbsCsi},
 		Keys: cluster.KeyRefs{Secrets: keys.Arn(security.KeyEKS), EBS: keys.Arn(security.KeyEBS), Logs: keys.Arn(security.KeyLogs)},
 		Network: cluster.NetworkRefs{
 			VpcID:              net.VpcID,
-			VpcCIDR:            r.Plan.VpcCIDR.String(),
+			VpcCIDR:            netPlan.VpcCIDR.String(),
 			ControlSubnetCIDRs: controlCIDRs,
 			SubnetIDs: map[workloads.Tier]pulumi.StringArrayOutput{
 				workloads.TierControl: net.ControlSubnetIDs, workloads.TierProvisioner: net.ProvisionerSubnetIDs,
@@ -72,7 +73,7 @@ func clusterArgs(cfg *config.Stack, r *config.Region, account pulumi.StringOutpu
 // workspace group becomes a spot pool with an on-demand fallback pool. Each
 // group is named after its tier (and pool); the scheduled scale-up goes to
 // the provisioner group and the workspace group that takes the load first.
-func nodeGroups(cfg *config.Stack, plan *sizing.RegionPlan) []cluster.NodeGroupSpec {
+func nodeGroups(cfg *config.Plan, plan *sizing.RegionPlan) []cluster.NodeGroupSpec {
 	ng := cfg.Cluster.NodeGroups
 	spec := func(tier workloads.Tier, pool string, g config.NodeGroup, capacity cluster.CapacityType, k cluster.Kubelet) cluster.NodeGroupSpec {
 		name := string(tier)
@@ -109,14 +110,13 @@ func nodeGroups(cfg *config.Stack, plan *sizing.RegionPlan) []cluster.NodeGroupS
 // schedule is the pair of scheduled actions of a group: scale up to `up`
 // nodes so they are in service before the business day (or the event), then
 // lower the floor back to `floor` and let the autoscaler drain idle nodes.
-func schedule(cfg *config.Stack, up, floor, maxSize int) []cluster.ScheduledAction {
-	sc := cfg.Scaling
-	if sc.Event != nil {
-		// Only the actions still ahead (config.Event.Upcoming): a passed one
+func schedule(cfg *config.Plan, up, floor, maxSize int) []cluster.ScheduledAction {
+	if ev := cfg.Event(); ev != nil {
+		// Only the actions still ahead (config.EventPlan.Upcoming): a passed one
 		// has run and been deleted by Auto Scaling, and re-creating it with
 		// a start time in the past would fail.
 		var out []cluster.ScheduledAction
-		for _, a := range sc.Event.Upcoming {
+		for _, a := range ev.Upcoming {
 			act := cluster.ScheduledAction{Name: a.Name, StartTime: a.StartTime.Format(time.RFC3339), MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged}
 			if a.Name == sizing.EventScaleUp {
 				act.MinSize, act.Desired = up, up
@@ -125,7 +125,7 @@ func schedule(cfg *config.Stack, up, floor, maxSize int) []cluster.ScheduledActi
 		}
 		return out
 	}
-	u, d := sizing.DailyActions(*sc.Daily)
+	u, d := sizing.DailyActions(*cfg.Daily())
 	return []cluster.ScheduledAction{
 		{Name: u.Name, Recurrence: u.Recurrence, TimeZone: u.TimeZone, MinSize: up, MaxSize: maxSize, Desired: up},
 		{Name: d.Name, Recurrence: d.Recurrence, TimeZone: d.TimeZone, MinSize: floor, MaxSize: maxSize, Desired: cluster.Unchanged},
@@ -157,9 +157,9 @@ func workspaceLimits(plan *sizing.RegionPlan) cluster.ContainerLimits {
 }
 
 // reportPassedEvent names each workshop event action that is no longer
-// registered because its time has come (config.Event.Passed).
-func reportPassedEvent(cfg *config.Stack, d *diagnostics) {
-	e := cfg.Scaling.Event
+// registered because its time has come (config.EventPlan.Passed).
+func reportPassedEvent(cfg *config.Plan, d *diagnostics) {
+	e := cfg.Event()
 	if e == nil {
 		return
 	}
@@ -173,6 +173,6 @@ func reportPassedEvent(cfg *config.Stack, d *diagnostics) {
 // NodeGroupSpecs are a region's managed node groups as the stack declares
 // them, scheduled actions included (the workshop readiness check compares
 // them with the live Auto Scaling groups).
-func NodeGroupSpecs(cfg *config.Stack, region string) []cluster.NodeGroupSpec {
-	return nodeGroups(cfg, cfg.Plan.Region(region))
+func NodeGroupSpecs(cfg *config.Plan, region string) []cluster.NodeGroupSpec {
+	return nodeGroups(cfg, cfg.Capacity().Region(region))
 }

@@ -15,7 +15,7 @@ func deployCoder(s *scope) error {
 	ctx, cfg, r, d := s.ctx, s.cfg, s.r, s.d
 	rc := r.Config
 	args := coderArgs(s)
-	if rc.Role == workloads.Proxy && cfg.ProxyTokenRegions[rc.Name] {
+	if rc.Role == workloads.Proxy && cfg.ProxyTokenInConfig(rc.Name) {
 		args.ProxyToken = proxyToken(ctx, cfg, rc.Name)
 	}
 	var err error
@@ -53,10 +53,10 @@ func coderArgs(s *scope) *coder.CoderArgs {
 			AccessAddresses: accessAddresses(p, r),
 		},
 		QueueMetrics:     queueMetrics(r),
-		KEDAChartVersion: cfg.Cluster.Versions.KEDAChart,
+		KEDAChartVersion: cfg.Versions().KEDAChart,
 		Provisioners:     provisioners(cfg, r),
 		// Token lifetimes are coderd's, for every region's tokens.
-		Identity: identityArgs(cc),
+		Identity: identityArgs(cc, cfg.Lifetimes()),
 	}
 	if rc.Role != workloads.ControlPlane {
 		args.Role = workloads.Proxy
@@ -87,11 +87,11 @@ func coderArgs(s *scope) *coder.CoderArgs {
 	args.AIBridge = cc.AIBridge
 	// Coder's scale guide: aggregate agent stats at high scale.
 	args.AggregateAgentStats = cfg.Workload.Users >= 1000
-	if t := cfg.Templates; t.Delivering() && len(t.Composed) > 0 {
-		args.Templates = &coder.TemplatesArgs{Organization: t.Organization, Composed: t.Composed, Groups: t.Groups, ImageRepository: t.ImageRepository}
+	if t, composed := cfg.Templates, cfg.Composed(); t.Delivering() && len(composed) > 0 {
+		args.Templates = &coder.TemplatesArgs{Organization: t.Organization, Composed: composed, Groups: t.Groups, ImageRepository: t.ImageRepository}
 	}
 	if g := cc.AIGateway; g.Enabled {
-		args.AIGateway = &coder.AIGatewayArgs{Replicas: r.Plan.AIGateway.Replicas, Resources: g.Resources, Image: g.Image, Models: g.Models}
+		args.AIGateway = &coder.AIGatewayArgs{Replicas: r.Plan.AIGateway.Replicas, Resources: g.Resources(), Image: g.Image, Models: g.Models}
 	}
 	return args
 }

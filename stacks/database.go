@@ -25,7 +25,7 @@ func databaseArgs(s *scope) *database.AuroraArgs {
 			Storage: r.Keys.Arn(security.KeyDatabase), Secrets: r.Keys.Arn(security.KeySecrets),
 			Logs: r.Keys.Arn(security.KeyLogs), Backup: r.Keys.Arn(security.KeyBackup),
 		},
-		Sizing:                           db.Sizing,
+		Sizing:                           cfg.DatabaseSizing(),
 		Readers:                          db.Readers,
 		BackupRetentionDays:              db.BackupRetentionDays,
 		DeletionProtection:               db.DeletionProtected(),
@@ -43,11 +43,11 @@ func databaseArgs(s *scope) *database.AuroraArgs {
 
 // reportDatabase shows the ACU arithmetic and warns where the configured
 // range is below Coder's guidance for the declared users.
-func reportDatabase(cfg *config.Stack, d *diagnostics) {
+func reportDatabase(cfg *config.Plan, d *diagnostics) {
 	if !cfg.Database.DeletionProtected() {
 		d.add(Warning, "database", "deletion protection is off (database.deletionProtection: false); the policy pack reports it")
 	}
 }
 
 // DatabaseIdentifier is the Aurora cluster identifier of a stack.
-func DatabaseIdentifier(cfg *config.Stack) string { return cfg.DatabaseIdentifier() }
+func DatabaseIdentifier(cfg *config.Plan) string { return cfg.DatabaseIdentifier() }

@@ -12,11 +12,11 @@ import (
 
 // identityArgs turns coder.identity and the OIDC sync settings into
 // coderd's settings.
-func identityArgs(cc config.Coder) coder.IdentityArgs {
+func identityArgs(cc config.Coder, lt config.Lifetimes) coder.IdentityArgs {
 	id := cc.Identity
 	out := coder.IdentityArgs{
 		PasswordLogin: id.PasswordLogin, OwnerWorkspaceAccess: id.OwnerWorkspaceAccess,
-		Session: id.Session, TokenLifetime: id.TokenLifetime, AdminTokenLifetime: id.AdminTokenLifetime, SCIM: id.SCIM,
+		Session: lt.Session, TokenLifetime: lt.Token, AdminTokenLifetime: lt.AdminToken, SCIM: id.SCIM,
 	}
 	if o := cc.OIDC; o != nil {
 		if g := o.Groups; g != nil {
@@ -32,7 +32,7 @@ func identityArgs(cc config.Coder) coder.IdentityArgs {
 
 // groupSync is coder.oidc.groups for the templates' organization, which
 // the Day-2 configuration writes into coderd's settings (nil: no sync).
-func groupSync(cfg *config.Stack) *delivery.GroupSync {
+func groupSync(cfg *config.Plan) *delivery.GroupSync {
 	o := cfg.Coder.OIDC
 	if o == nil || o.Groups == nil || !cfg.Templates.Delivering() {
 		return nil
@@ -47,14 +47,15 @@ func groupSync(cfg *config.Stack) *delivery.GroupSync {
 // quota (each workspace costs one credit a day; the most any template
 // allows), and every group a template is granted to, created empty with no
 // allowance of its own (allowances add up across a member's groups).
-func configuredGroups(cfg *config.Stack) []delivery.Group {
+func configuredGroups(cfg *config.Plan) []delivery.Group {
 	t := cfg.Templates
-	if !t.Delivering() || len(t.Composed) == 0 {
+	composed := cfg.Composed()
+	if !t.Delivering() || len(composed) == 0 {
 		return nil
 	}
 	quota := 0
 	var names []string
-	for _, ct := range t.Composed {
+	for _, ct := range composed {
 		quota = max(quota, ct.Composition.Settings.MaxWorkspacesPerUser)
 		names = append(names, delivery.AccessGroups(ct, t.Groups[ct.Name])...)
 	}
@@ -68,7 +69,7 @@ func configuredGroups(cfg *config.Stack) []delivery.Group {
 
 // reportIdentity lists the licensed features the stack uses, each with the
 // setting that needs it, and how long a leaver keeps access.
-func reportIdentity(cfg *config.Stack, d *diagnostics) {
+func reportIdentity(cfg *config.Plan, d *diagnostics) {
 	var uses []string
 	for _, u := range cfg.LicensedFeatureUses() {
 		uses = append(uses, fmt.Sprintf("%s (%s)", u.Feature, u.Key))
@@ -77,11 +78,11 @@ func reportIdentity(cfg *config.Stack, d *diagnostics) {
 		d.add(Info, "stack licence", "Coder Premium features in use: %s; declared: %s (the JWT: coder/%s/<control region>/license)",
 			strings.Join(slices.Compact(uses), ", "), strings.Join(l.Features, ", "), cfg.Name)
 	}
-	id := cfg.Coder.Identity
-	leaver := fmt.Sprintf("at most %s (an API token's lifetime); sessions end %s after their last use", id.TokenLifetime, id.Session)
+	id, lt := cfg.Coder.Identity, cfg.Lifetimes()
+	leaver := fmt.Sprintf("at most %s (an API token's lifetime); sessions end %s after their last use", lt.Token, lt.Session)
 	if id.SCIM {
 		leaver = "when the IdP's SCIM app suspends them (every session and token stops at once)"
 	}
 	d.add(Info, "stack identity", "%d owner(s) declared (at most %d); a leaver loses access %s; bound: coder.identity.maxLeaverAccess %s",
-		len(id.Owners), id.MaxOwners, leaver, id.LeaverAccess)
+		len(id.Owners), id.MaxOwners, leaver, lt.LeaverAccess)
 }

@@ -58,7 +58,7 @@ func deployObservability(s *scope) error {
 		args.Notifications = append(args.Notifications, observability.Subscription{Protocol: n.Protocol, Endpoint: n.Endpoint})
 	}
 	if control {
-		args.Database = &observability.DatabaseRefs{ClusterIdentifier: pulumi.String(DatabaseIdentifier(cfg)), MaxACU: cfg.Database.Sizing.MaxACU}
+		args.Database = &observability.DatabaseRefs{ClusterIdentifier: pulumi.String(DatabaseIdentifier(cfg)), MaxACU: cfg.DatabaseSizing().MaxACU}
 	}
 	if !o.InsightsOn() {
 		d.add(Warning, rc.Name+" observability", "containerInsights is off: no node CPU, memory, ephemeral-storage or restart alarms")
@@ -77,7 +77,7 @@ func deployObservability(s *scope) error {
 // credentials are the region's secrets as the credential functions and
 // alarms see them: each with its warning and, for a coderd token that holds
 // a value, its rotation.
-func credentials(cfg *config.Stack, r *Region) *observability.Credentials {
+func credentials(cfg *config.Plan, r *Region) *observability.Credentials {
 	out := &observability.Credentials{
 		Prefix: coder.SecretName(cfg.Name, r.Config.Name, ""),
 		// Tokens are minted by coderd, at the primary access URL.

@@ -11,7 +11,7 @@ import (
 
 // exportOutputs publishes per-region outputs: what operators and the
 // runbooks look up (VPC and subnet IDs, the CIDR plan).
-func exportOutputs(ctx *pulumi.Context, cfg *config.Stack, p *Platform) {
+func exportOutputs(ctx *pulumi.Context, cfg *config.Plan, p *Platform) {
 	regions := pulumi.Map{}
 	for _, r := range p.Regions {
 		if r.Database != nil {
@@ -54,7 +54,7 @@ func exportOutputs(ctx *pulumi.Context, cfg *config.Stack, p *Platform) {
 // given by id: coderd's API takes "default" for the default organization,
 // the CLI's --org only the real name, "coder" on a deployment created by
 // Coder 2.13 or later (seen on v2.30.0; docs/identity.md).
-func ProvisionerKeyCommands(cfg *config.Stack, rc *config.Region) []string {
+func ProvisionerKeyCommands(cfg *config.Plan, rc *config.Region) []string {
 	var out []string
 	for _, o := range cfg.Coder.Provisioners.Organizations {
 		tags := ProvisionerTags(o, rc.Name)

@@ -23,12 +23,12 @@ import (
 // in vCPUs per class, and one of each network, load balancer, cluster and
 // database resource the region's components create. A test checks every
 // count against the resources the program registers.
-func QuotaNeeds(cfg *config.Stack) []preflight.Need {
+func QuotaNeeds(cfg *config.Plan) []preflight.Need {
 	var needs []preflight.Need
 	for i := range cfg.Regions {
 		rc := &cfg.Regions[i]
 		r := rc.Name
-		plan := cfg.Plan.Region(r)
+		plan := cfg.Capacity().Region(r)
 		add := func(q preflight.Quota, amount int, basis string) {
 			needs = append(needs, preflight.Need{Region: r, Quota: q, Amount: amount, Basis: basis})
 		}
@@ -70,7 +70,7 @@ func QuotaNeeds(cfg *config.Stack) []preflight.Need {
 // most Kubernetes admits), each node group's root volumes at its maximum,
 // and every EC2 workspace's home and root volumes (they stay while it is
 // stopped).
-func gp3Need(cfg *config.Stack, plan *sizing.RegionPlan, groups []cluster.NodeGroupSpec) (int, string) {
+func gp3Need(cfg *config.Plan, plan *sizing.RegionPlan, groups []cluster.NodeGroupSpec) (int, string) {
 	total := plan.Quota.StorageGiB
 	parts := []string{fmt.Sprintf("pod homes %d GiB (coder-ws quota)", plan.Quota.StorageGiB)}
 	for _, g := range groups {
@@ -83,7 +83,7 @@ func gp3Need(cfg *config.Stack, plan *sizing.RegionPlan, groups []cluster.NodeGr
 		}
 		template, _, _ := strings.Cut(sc.Shape.Name, "/")
 		root := 0
-		for _, t := range cfg.Templates.Composed {
+		for _, t := range cfg.Composed() {
 			if t.Name == template {
 				root = settingInt(t.Settings["root_volume_gib"])
 			}
@@ -169,7 +169,7 @@ func vcpuNeeds(region string, groups []cluster.NodeGroupSpec, ec2 map[string]int
 }
 
 // QuotaOwner recognises the stack's own resources in the account.
-func QuotaOwner(cfg *config.Stack) preflight.Owner {
+func QuotaOwner(cfg *config.Plan) preflight.Owner {
 	o := preflight.Owner{Project: cfg.Project, Stack: cfg.Name}
 	for _, r := range cfg.Regions {
 		o.Clusters = append(o.Clusters, ClusterName(cfg, r.Name))
@@ -180,7 +180,7 @@ func QuotaOwner(cfg *config.Stack) preflight.Owner {
 // gateQuotas runs the pre-flight before `pulumi up` registers anything: a
 // shortfall (or an account it cannot read) stops the update unless the
 // stack says preflight: warn.
-func gateQuotas(ctx *pulumi.Context, cfg *config.Stack, opts Options) error {
+func gateQuotas(ctx *pulumi.Context, cfg *config.Plan, opts Options) error {
 	c := context.Background()
 	var awsCfg aws.Config
 	var err error

@@ -20,7 +20,7 @@ import (
 type Options struct {
 	// Config, when set, is used instead of loading the stack config again
 	// (the offline preview validates it before running the program).
-	Config *config.Stack
+	Config *config.Plan
 	// Report receives every diagnostic in addition to the engine log.
 	Report func(Diagnostic)
 	// Now, when set, is the time config is loaded at instead of the wall
@@ -75,9 +75,9 @@ type Platform struct {
 }
 
 // Deploy registers every component of the stack.
-func Deploy(ctx *pulumi.Context, cfg *config.Stack, opts Options) (*Platform, error) {
-	if !cfg.Loaded() {
-		return nil, fmt.Errorf("stack config was not built by config.Load: it has no capacity plan or composed templates")
+func Deploy(ctx *pulumi.Context, cfg *config.Plan, opts Options) (*Platform, error) {
+	if !cfg.Built() {
+		return nil, fmt.Errorf("stack plan was not built by config.Load: it has no capacity plan or composed templates")
 	}
 	d := &diagnostics{ctx: ctx, report: opts.Report}
 	p := &Platform{providers: map[string]*aws.Provider{}}

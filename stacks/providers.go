@@ -8,7 +8,7 @@ import (
 )
 
 // DefaultTags returns the tags every AWS resource of a region carries.
-func DefaultTags(cfg *config.Stack, region string) map[string]string {
+func DefaultTags(cfg *config.Plan, region string) map[string]string {
 	return map[string]string{
 		"project":     cfg.Project,
 		"stack":       cfg.Name,
@@ -21,7 +21,7 @@ func DefaultTags(cfg *config.Stack, region string) map[string]string {
 
 // newAWSProvider is the explicit provider of one region; nothing in the
 // program uses the default provider, so a stray aws:region never matters.
-func newAWSProvider(ctx *pulumi.Context, cfg *config.Stack, region string, parent pulumi.Resource) (*aws.Provider, error) {
+func newAWSProvider(ctx *pulumi.Context, cfg *config.Plan, region string, parent pulumi.Resource) (*aws.Provider, error) {
 	var opts []pulumi.ResourceOption
 	if parent != nil {
 		opts = append(opts, pulumi.Parent(parent))

@@ -6,7 +6,7 @@ import (
 )
 
 // provisioners is a region's pools as the capacity plan sizes them.
-func provisioners(cfg *config.Stack, r *Region) coder.ProvisionersArgs {
+func provisioners(cfg *config.Plan, r *Region) coder.ProvisionersArgs {
 	pc := cfg.Coder.Provisioners
 	pp := r.Plan.Provisioners
 	var orgs []coder.ProvisionerOrg

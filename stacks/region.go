@@ -32,7 +32,7 @@ type Region struct {
 	Keys     *security.Keys
 	Network  *network.Vpc
 	Cluster  *cluster.Cluster
-	// Plan is the region's part of the capacity plan (config.Stack.Plan).
+	// Plan is the region's part of the capacity plan (config.Plan.Capacity).
 	Plan *sizing.RegionPlan
 	// Database exists in the control-plane region only.
 	Database     *database.Aurora
@@ -45,7 +45,7 @@ type Region struct {
 
 // AccessURL is the region's access URL: coder.accessUrl for the control
 // plane, the proxy's own URL otherwise.
-func (r *Region) AccessURL(cfg *config.Stack) string {
+func (r *Region) AccessURL(cfg *config.Plan) string {
 	if r.Config.Role == workloads.ControlPlane {
 		return cfg.Coder.AccessURL
 	}
@@ -63,11 +63,11 @@ func regionKeys(r *config.Region) []security.Purpose {
 }
 
 // newRegion registers the region component and its AWS provider.
-func newRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region) (*Region, error) {
+func newRegion(ctx *pulumi.Context, cfg *config.Plan, rc *config.Region) (*Region, error) {
 	r := &Region{Config: rc}
 	if err := ctx.RegisterComponentResourceV2(tokens.Region, rc.Name, pulumi.Map{
 		"role": pulumi.String(string(rc.Role)), "share": pulumi.Float64(*rc.Share),
-		"users": pulumi.Int(rc.Users), "workspaces": pulumi.Int(rc.Workspaces),
+		"users": pulumi.Int(cfg.Region(rc.Name).Users), "workspaces": pulumi.Int(cfg.Region(rc.Name).Workspaces),
 	}, r); err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func newRegion(ctx *pulumi.Context, cfg *config.Stack, rc *config.Region) (*Regi
 // its account, the name its resources start with and their options.
 type scope struct {
 	ctx     *pulumi.Context
-	cfg     *config.Stack
+	cfg     *config.Plan
 	p       *Platform
 	r       *Region
 	d       *diagnostics
@@ -101,7 +101,7 @@ func (s *scope) after(deps ...pulumi.Resource) []pulumi.ResourceOption {
 }
 
 // deployRegion assembles every component of one region.
-func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region, d *diagnostics) error {
+func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region, d *diagnostics) error {
 	rc := r.Config
 	s := &scope{
 		ctx: ctx, cfg: cfg, p: p, r: r, d: d, name: cfg.RegionPrefix(rc.Name),
@@ -120,7 +120,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 	if err != nil {
 		return err
 	}
-	r.Plan = cfg.Plan.Region(rc.Name)
+	r.Plan = cfg.Capacity().Region(rc.Name)
 	reportCapacity(cfg, rc.Name, d)
 	ca := clusterArgs(cfg, rc, s.account, r.Network, r.Keys, r.Plan)
 	ca.AWSProvider = r.Provider
@@ -146,7 +146,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Stack, p *Platform, r *Region
 	})
 }
 
-func networkArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutput, keys *security.Keys) *network.VpcArgs {
+func networkArgs(cfg *config.Plan, rc *config.Region, account pulumi.StringOutput, keys *security.Keys) *network.VpcArgs {
 	egress := network.EgressArgs{
 		AllowedDomains:    cfg.Network.Egress.AllowedDomains,
 		PlatformDomains:   platformDomains(cfg),
@@ -162,7 +162,7 @@ func networkArgs(cfg *config.Stack, rc *config.Region, account pulumi.StringOutp
 	return &network.VpcArgs{
 		Region:               rc.Name,
 		AccountID:            account,
-		Plan:                 rc.Plan,
+		Plan:                 cfg.Region(rc.Name).Network,
 		Egress:               egress,
 		TransitGateway:       tgw,
 		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
@@ -187,7 +187,7 @@ var saasAuthHosts = map[string][]string{
 
 // platformDomains are the names coderd must resolve under DNS filtering:
 // its IdP's issuer and the external-auth providers.
-func platformDomains(cfg *config.Stack) []string {
+func platformDomains(cfg *config.Plan) []string {
 	var out []string
 	if o := cfg.Coder.OIDC; o != nil {
 		if u, err := url.Parse(o.IssuerURL); err == nil && u.Hostname() != "" {

@@ -29,7 +29,7 @@ import (
 // It also returns each filled secret's current version ID: a job that
 // reads a secret at run time (the Day-2 configuration reads the licence)
 // carries it, so a new value runs the job again.
-func secretsReady(ctx *pulumi.Context, cfg *config.Stack, r *Region, purposes []string) (map[string]bool, map[string]string, error) {
+func secretsReady(ctx *pulumi.Context, cfg *config.Plan, r *Region, purposes []string) (map[string]bool, map[string]string, error) {
 	ready, versions := map[string]bool{}, map[string]string{}
 	for _, p := range purposes {
 		name := coder.SecretName(cfg.Name, r.Config.Name, p)
@@ -70,7 +70,7 @@ func currentVersion(versions []secretsmanager.GetSecretVersionsVersion) string {
 // proxyToken reads one region's token from the secret config object (its
 // shape and coverage were validated before anything was registered); the
 // value stays a secret.
-func proxyToken(ctx *pulumi.Context, cfg *config.Stack, region string) pulumi.StringOutput {
+func proxyToken(ctx *pulumi.Context, cfg *config.Plan, region string) pulumi.StringOutput {
 	if cfg.Secret(config.SecretProxyTokens) == config.SecretSealed {
 		// Present but unreadable here (the offline preview holds only its
 		// ciphertext): a secret whose value this process cannot know.

@@ -43,7 +43,7 @@ func sub(m map[string]any, keys ...string) map[string]any {
 }
 
 // runEdited previews an edited stack file and loads its config the same way.
-func runEdited(t *testing.T, name string, sf *config.StackFile) (*preview.Result, *config.Stack) {
+func runEdited(t *testing.T, name string, sf *config.StackFile) (*preview.Result, *config.Plan) {
 	t.Helper()
 	cfg, err := config.LoadAt("coder-platform", name, sf.Source(), testNow)
 	require.NoError(t, err)
@@ -141,7 +141,7 @@ func TestSingleRegionWithoutProxies(t *testing.T) {
 	r, cfg := runEdited(t, "workshop", sf)
 	require.Len(t, cfg.Regions, 1)
 	cp := cfg.ControlPlane()
-	assert.Equal(t, cfg.Workload.Users, cp.Users, "the one region serves every user")
+	assert.Equal(t, cfg.Workload.Users, cfg.Region(cp.Name).Users, "the one region serves every user")
 	var regionNames []string
 	for _, rg := range r.OfType(tRegionComp) {
 		regionNames = append(regionNames, rg.Name)
@@ -154,13 +154,13 @@ func TestSingleRegionWithoutProxies(t *testing.T) {
 	assert.Zero(t, gate.Evaluate(r.Resources, nil).Mandatory())
 }
 
-// A Stack not built by config.Load has no plan: the program says so instead
+// A Plan not built by config.Load has no resolved parts: the program says so instead
 // of panicking on the first derived field.
 func TestDeployRefusesAHandBuiltStack(t *testing.T) {
 	t.Parallel()
 	rec := preview.NewRecorder("coder-platform", "prod")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := stacks.Deploy(ctx, &config.Stack{Project: "coder-platform", Name: "prod"}, stacks.Options{})
+		_, err := stacks.Deploy(ctx, &config.Plan{Stack: config.Stack{Project: "coder-platform", Name: "prod"}}, stacks.Options{})
 		return err
 	}, pulumi.WithMocks("coder-platform", "prod", rec), preview.WithConfig(nil, nil))
 	require.ErrorContains(t, err, "not built by config.Load")

@@ -102,7 +102,7 @@ func TestDeployedCapacityIsThePlan(t *testing.T) {
 	for _, name := range []string{"prod", "workshop"} {
 		s := stack(t, name)
 		for _, rc := range s.Config.Regions {
-			rp := s.Config.Plan.Region(rc.Name)
+			rp := s.Config.Capacity().Region(rc.Name)
 			require.NotNil(t, rp)
 			quota, limits := inRegion(t, s, "kubernetes:core/v1:ResourceQuota", rc.Name), inRegion(t, s, "kubernetes:core/v1:LimitRange", rc.Name)
 			assert.Equal(t, fmt.Sprint(rp.Quota.Pods), str(quota, "spec.hard.pods"), rc.Name)

@@ -142,7 +142,7 @@ func TestCoderServerReleaseValues(t *testing.T) {
 	assert.Equal(t, float64(4), v["replicaCount"])
 	size := map[string]any{"cpu": "4", "memory": "12Gi"}
 	assert.Equal(t, map[string]any{"requests": size, "limits": size}, v["resources"])
-	assert.Equal(t, cfg.Plan.Coderd.Replicas, 4)
+	assert.Equal(t, cfg.Capacity().Coderd.Replicas, 4)
 	// On coder-control only, spread across zones, never evicted by the autoscaler.
 	assert.Equal(t, map[string]any{"coder-control": "true"}, v["nodeSelector"])
 	assert.Equal(t, []any{map[string]any{"key": "coder-control", "operator": "Equal", "value": "true", "effect": "NoSchedule"}}, v["tolerations"])

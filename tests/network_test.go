@@ -40,7 +40,7 @@ func TestEveryRegionHasOneVpcWithFiveTiersInThreeAZs(t *testing.T) {
 				assert.Len(t, tiers[string(tier)], 3, "%s %s %s", name, rc.Name, tier)
 				for az, cidr := range tiers[string(tier)] {
 					want := ""
-					for _, s := range rc.Plan.SubnetsOf(tier) {
+					for _, s := range r.Config.Region(rc.Name).Network.SubnetsOf(tier) {
 						if s.AZ == az {
 							want = s.CIDR.String()
 						}
@@ -394,7 +394,7 @@ func TestRegisteredSubnetsNeverOverlapAndFitProperty(t *testing.T) {
 		if len(subnets) != 5*nAZ {
 			rt.Fatalf("%d subnets for %d AZs", len(subnets), nAZ)
 		}
-		for _, d := range res.Config.Regions[0].Plan.Demands {
+		for _, d := range res.Config.Region(res.Config.Regions[0].Name).Network.Demands {
 			if capacity[string(d.Tier)] < 2*d.NeedIPs {
 				rt.Fatalf("tier %s holds %d addresses for a need of %d", d.Tier, capacity[string(d.Tier)], d.NeedIPs)
 			}

@@ -127,7 +127,7 @@ func TestQuotaNeedsMatchTheRegisteredResources(t *testing.T) {
 					wantVCPU[quota.Code] += maxSize * largest
 				}
 				assert.Equal(t, groups, got[preflight.NodeGroups.Code])
-				ec2 := r.Config.Plan.Region(region).EC2
+				ec2 := r.Config.Capacity().Region(region).EC2
 				for typ, n := range ec2 {
 					tp, err := sizing.ParseInstanceType(typ)
 					require.NoError(t, err)
@@ -138,13 +138,13 @@ func TestQuotaNeedsMatchTheRegisteredResources(t *testing.T) {
 				assert.Equal(t, wantVCPU, vcpu, fmt.Sprintf("%s vCPUs", region))
 				// EC2 workspaces: each one's home and root volumes, which stay
 				// while it is stopped (root size from its template's settings).
-				for _, sc := range r.Config.Plan.Region(region).Shapes {
+				for _, sc := range r.Config.Capacity().Region(region).Shapes {
 					if sc.Shape.OnNodes() {
 						continue
 					}
 					template, _, _ := strings.Cut(sc.Shape.Name, "/")
 					root := 0
-					for _, tpl := range r.Config.Templates.Composed {
+					for _, tpl := range r.Config.Composed() {
 						if tpl.Name == template {
 							v, ok := tpl.Settings["root_volume_gib"]
 							require.True(t, ok, "%s has a root volume setting", template)

@@ -26,7 +26,7 @@ func TestTemplatesRouteBuildsToTheirRegion(t *testing.T) {
 		"workshop": {true, []string{"us-east-2", "us-west-2", "eu-west-2"}},
 		"prod":     {false, []string{"us-east-1"}},
 	} {
-		for _, ct := range stack(t, name).Config.Templates.Composed {
+		for _, ct := range stack(t, name).Config.Composed() {
 			main := string(ct.Files[compose.MainFile])
 			require.Contains(t, main, `data "coder_workspace_tags" "region"`, "%s %s", name, ct.Name)
 			if want.param {

@@ -79,7 +79,7 @@ func runDeploy(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		fmt.Fprintf(stdout, "The state holds coderd %s; the stack declares %s.\n", orNone(deployed), cfg.Coder.Version)
 	}
-	stages := deploy.Plan(cfg, deployed)
+	stages := deploy.Plan(&cfg.Stack, deployed)
 	deploy.WriteStages(stdout, stages)
 	if *dryRun {
 		return exitOK, nil

@@ -165,12 +165,12 @@ func readProjectStackFile(project, stack, configFile string) (*preview.Project, 
 
 // loadStack reads and validates a stack's config: the committed file, or
 // configFile. Every error is a usage or config error (exit 2).
-func loadStack(stack, configFile string) (*preview.Project, string, *config.Stack, error) {
+func loadStack(stack, configFile string) (*preview.Project, string, *config.Plan, error) {
 	return loadStackAt(stack, configFile, time.Now())
 }
 
 // loadStackAt is loadStack as of the instant now (config.LoadAt).
-func loadStackAt(stack, configFile string, now time.Time) (*preview.Project, string, *config.Stack, error) {
+func loadStackAt(stack, configFile string, now time.Time) (*preview.Project, string, *config.Plan, error) {
 	proj, file, sf, err := readProjectStackFile("", stack, configFile)
 	if err != nil {
 		return nil, "", nil, err

@@ -53,9 +53,10 @@ func runWorkshop(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		return exitUsage, usageError{fmt.Sprintf("stack %s declares no workshop (scaling.event)", *stack)}
 	}
-	if ev := cfg.Scaling.Event; *within > 0 && (ev.StartTime.Sub(when) > *within || when.After(ev.EndTime)) {
+	ev := cfg.Event()
+	if *within > 0 && (ev.Start.Sub(when) > *within || when.After(ev.End)) {
 		fmt.Fprintf(stdout, "The event (%s to %s) is not within %s of %s: nothing to check.\n",
-			ev.StartTime.Format(time.RFC3339), ev.EndTime.Format(time.RFC3339), *within, when.Format(time.RFC3339))
+			ev.Start.Format(time.RFC3339), ev.End.Format(time.RFC3339), *within, when.Format(time.RFC3339))
 		return exitOK, nil
 	}
 	token := os.Getenv(*tokenEnv)
@@ -74,7 +75,7 @@ func runWorkshop(args []string, stdout, stderr io.Writer) (int, error) {
 		Account: preflight.NewAccount(awsCfg, stacks.QuotaOwner(cfg)),
 	})
 	fmt.Fprintf(stdout, "Workshop readiness of stack %q (event %s to %s)\n\n", *stack,
-		cfg.Scaling.Event.StartTime.Format(time.RFC3339), cfg.Scaling.Event.EndTime.Format(time.RFC3339))
+		ev.Start.Format(time.RFC3339), ev.End.Format(time.RFC3339))
 	rep.WriteText(stdout)
 	if !rep.Ready() {
 		return exitFailure, nil

@@ -5,34 +5,38 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/observability/thresholds"
 )
 
-// createAlarms creates every CloudWatch alarm of the region. Each notifies
-// the topic on ALARM and on OK, and links its runbook section.
+// createAlarms creates every CloudWatch alarm of the region, the rows of
+// thresholds.Table for what the region watches, source by source. Each
+// notifies the topic on ALARM and on OK, and links its runbook section.
 func (m *Monitoring) createAlarms(ctx *pulumi.Context) error {
-	a := m.args
+	a, sc := m.args, m.scope()
 	type set struct {
 		alarms []Alarm
 		dims   pulumi.StringMap
 	}
 	var sets []set
-	if a.ContainerInsights {
-		sets = append(sets, set{NodeAlarms(a.Thresholds, a.RestartNamespaces), pulumi.StringMap{"ClusterName": a.ClusterName}})
-	}
-	if a.Database != nil {
-		sets = append(sets, set{DatabaseAlarms(a.Thresholds, a.Database.MaxACU), pulumi.StringMap{"DBClusterIdentifier": a.Database.ClusterIdentifier}})
-	}
-	if lb := a.LoadBalancer; lb != nil {
-		for _, al := range LoadBalancerAlarms(a.Thresholds) {
-			sets = append(sets, set{[]Alarm{al}, lb.dimensions(al)})
+	for _, on := range thresholds.Sources {
+		switch {
+		case on.Prometheus():
+			// Rules, made by createRules.
+		case on == thresholds.Nodes && a.ContainerInsights:
+			sets = append(sets, set{sc.alarms(on), pulumi.StringMap{"ClusterName": a.ClusterName}})
+		case on == thresholds.Database && a.Database != nil:
+			sets = append(sets, set{sc.alarms(on), pulumi.StringMap{"DBClusterIdentifier": a.Database.ClusterIdentifier}})
+		case on == thresholds.LoadBalancer && a.LoadBalancer != nil:
+			for _, al := range sc.alarms(on) {
+				sets = append(sets, set{[]Alarm{al}, a.LoadBalancer.dimensions(al)})
+			}
+		case on == thresholds.Day2 && a.Day2:
+			sets = append(sets, set{sc.alarms(on), pulumi.StringMap{}})
+		case on == thresholds.Credentials && a.Credentials != nil,
+			on == thresholds.License && a.Credentials != nil && a.Credentials.License != "":
+			sets = append(sets, set{sc.alarms(on), pulumi.StringMap{"Stack": pulumi.String(a.Stack), "Region": pulumi.String(a.Region)}})
 		}
-	}
-	if a.Day2 {
-		sets = append(sets, set{[]Alarm{Day2Alarm(a.Stack)}, pulumi.StringMap{}})
-	}
-	if cr := a.Credentials; cr != nil {
-		sets = append(sets, set{CredentialAlarms(a.Thresholds, cr.Watched, cr.External, cr.License != ""),
-			pulumi.StringMap{"Stack": pulumi.String(a.Stack), "Region": pulumi.String(a.Region)}})
 	}
 	for _, s := range sets {
 		for _, al := range s.alarms {
@@ -83,4 +87,17 @@ func (lb *LoadBalancerRefs) dimensions(al Alarm) pulumi.StringMap {
 		dims["TargetGroup"] = lb.TargetGroupArnSuffix
 	}
 	return dims
+}
+
+// scope is what the region's alarms are made concrete with.
+func (m *Monitoring) scope() scope {
+	a := m.args
+	s := scope{t: a.Thresholds, stack: a.Stack, namespaces: a.RestartNamespaces}
+	if a.Database != nil {
+		s.maxACU = a.Database.MaxACU
+	}
+	if cr := a.Credentials; cr != nil {
+		s.credentials = cr.watched()
+	}
+	return s
 }

@@ -12,13 +12,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/observability/thresholds"
 )
 
-// The credential functions' metrics (credentials.py).
+// The credential functions' metrics (credentials.py), which their alarms
+// in thresholds.Table watch.
 const (
-	CredentialNamespace = "Coder/Platform"
-	CredentialMetric    = "CredentialDaysToRotation"
-	LicenseMetric       = "LicenseDaysToExpiry"
+	CredentialNamespace = thresholds.CredentialNamespace
+	CredentialMetric    = thresholds.CredentialMetric
+	LicenseMetric       = thresholds.LicenseMetric
 	credentialSchedule  = "rate(6 hours)"
 )
 
@@ -216,32 +218,12 @@ func (m *Monitoring) credentialFunction(ctx *pulumi.Context, suffix, handler, de
 	}, pulumi.Parent(m), pulumi.DependsOn([]pulumi.Resource{policy}))
 }
 
-// CredentialAlarms are one alarm per watched credential, before its
-// renewal is due, and two before the licence expires. Missing data
-// breaches: a silent checker is itself a problem.
-func CredentialAlarms(t Thresholds, watched []Credential, external []ExternalCredential, licensed bool) []Alarm {
-	var out []Alarm
-	for _, e := range external {
-		watched = append(watched, Credential{Secret: e.Secret, Purpose: e.Purpose, Runbook: e.Runbook, WarnDays: e.WarnDays})
-	}
-	for _, c := range watched {
-		out = append(out, Alarm{Name: "credential-" + c.Purpose, Runbook: c.Runbook, Summary: c.Secret + " is due for renewal",
-			Namespace: CredentialNamespace, Metric: CredentialMetric, Dimensions: map[string]string{"Secret": c.Secret},
-			Statistic: "Minimum", Comparison: "LessThanThreshold", Threshold: c.WarnDays, Unit: " days",
-			// The function publishes every 6 hours: two silent periods in a
-			// row, not one late run, make the checker's silence an alarm.
-			Period: 21600, Evaluations: 2, Breaching: 2, Missing: "breaching"})
-	}
-	if licensed {
-		for _, l := range []struct {
-			name  string
-			days  float64
-			level string
-		}{{"license-expiry", t.LicenseExpiryDays, "warning"}, {"license-expiry-critical", t.LicenseExpiryCriticalDays, "critical"}} {
-			out = append(out, Alarm{Name: l.name, Runbook: "credential-license", Summary: fmt.Sprintf("the Coder licence expires within %s days (%s)", trim(l.days), l.level),
-				Namespace: CredentialNamespace, Metric: LicenseMetric, Statistic: "Minimum", Comparison: "LessThanThreshold",
-				Threshold: l.days, Unit: " days", Period: 21600, Evaluations: 2, Breaching: 1, Missing: "breaching"})
-		}
+// watched are the credentials with an alarm each: the region's own, then
+// the external ones (thresholds.Credentials).
+func (cr *Credentials) watched() []Credential {
+	out := append([]Credential(nil), cr.Watched...)
+	for _, e := range cr.External {
+		out = append(out, Credential{Secret: e.Secret, Purpose: e.Purpose, Runbook: e.Runbook, WarnDays: e.WarnDays})
 	}
 	return out
 }

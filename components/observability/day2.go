@@ -3,6 +3,8 @@ package observability
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformeng/coder-platform/components/observability/thresholds"
 )
 
 // Day2FailurePattern is the line configure.sh (components/delivery) prints
@@ -12,10 +14,12 @@ const Day2FailurePattern = "configure: FAILED"
 
 // Day2Metric counts failed Day-2 configuration runs, from the container
 // logs; its namespace is the stack's, since a metric filter carries no
-// dimensions of its own.
-const Day2Metric = "Day2ConfigurationFailures"
+// dimensions of its own. The day2-configuration row of thresholds.Table
+// alarms on it.
+const Day2Metric = thresholds.Day2Metric
 
-// day2Namespace is the metric's namespace for a stack.
+// day2Namespace is the metric's namespace for a stack (the row's
+// Namespace, CredentialNamespace/{stack}).
 func day2Namespace(stack string) string { return CredentialNamespace + "/" + stack }
 
 // createDay2Filter turns the failure line in the container logs into the
@@ -32,13 +36,4 @@ func (m *Monitoring) createDay2Filter(ctx *pulumi.Context) error {
 		},
 	}, pulumi.Parent(m))
 	return err
-}
-
-// Day2Alarm fires when a Day-2 configuration run failed: the daily run
-// found an owner nobody declared, the licence was refused, or its token
-// stopped working.
-func Day2Alarm(stack string) Alarm {
-	return Alarm{Name: "day2-configuration", Runbook: "day2-configuration", Summary: "the Day-2 configuration of coderd failed",
-		Namespace: day2Namespace(stack), Metric: Day2Metric, Statistic: "Sum", Comparison: "GreaterThanThreshold",
-		Threshold: 0, Period: 3600, Evaluations: 1, Breaching: 1, Missing: "notBreaching"}
 }

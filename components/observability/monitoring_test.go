@@ -219,10 +219,11 @@ func TestMonitoringBranches(t *testing.T) {
 				require.Len(t, rules, 1)
 				assert.Equal(t, "ws-1", ct.String(t, rules[0], "workspaceId"))
 				data := ct.String(t, rules[0], "data")
-				for _, r := range observability.CoderRules(thresholds.Defaults()) {
-					assert.Contains(t, data, "alert: "+r.Name)
+				for _, r := range thresholds.Table {
+					if r.Alarm.On.Prometheus() {
+						assert.Contains(t, data, "alert: "+r.Alarm.Name)
+					}
 				}
-				assert.Contains(t, data, "alert: NodeGroupScalingLag")
 				am := rs.OfType(tAlertMgr)
 				require.Len(t, am, 1)
 				assert.Contains(t, ct.String(t, am[0], "definition"), "send_resolved: true")

@@ -7,6 +7,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"sigs.k8s.io/yaml"
+
+	"github.com/platformeng/coder-platform/components/observability/thresholds"
 )
 
 // createRules loads the Prometheus alerts into the region's AMP workspace
@@ -17,10 +19,14 @@ func (m *Monitoring) createRules(ctx *pulumi.Context) error {
 	if a.Prometheus == nil {
 		return nil
 	}
-	rules := []Rule{ScalingLagRule(a.Thresholds)}
+	// The rows of thresholds.Table for Prometheus: coderd's metrics on the
+	// control plane, then the cluster's.
+	var rules []Rule
+	sc := m.scope()
 	if a.CoderRules {
-		rules = append(CoderRules(a.Thresholds), rules...)
+		rules = append(rules, sc.rules(thresholds.CoderMetrics)...)
 	}
+	rules = append(rules, sc.rules(thresholds.ClusterMetrics)...)
 	data, err := ruleGroups(rules, m.runbook)
 	if err != nil {
 		return err

@@ -72,7 +72,7 @@ func TestEngineStagedUpgradeMovesTheControlPlaneFirst(t *testing.T) {
 			cfg.Regions[i].AccessURL = srv.URL
 		}
 	}
-	stages := deploy.Plan(cfg, from)
+	stages := deploy.Plan(&cfg.Stack, from)
 	require.Len(t, stages, 2)
 	rec := &recordingEngine{Engine: eng, after: func() {
 		mu.Lock()
@@ -130,7 +130,7 @@ func stateReleaseVersions(s *engine.Stack) (map[string][]string, error) {
 }
 
 // workshopConfig is the committed workshop config, loaded at testNow.
-func workshopConfig(t *testing.T) *config.Stack {
+func workshopConfig(t *testing.T) *config.Plan {
 	t.Helper()
 	p, err := preview.FindProject(repoRoot(t))
 	require.NoError(t, err)

@@ -137,9 +137,10 @@ func (r *Result) writePlans(w io.Writer) {
 		return // the bootstrap project has no network
 	}
 	for _, rc := range r.Config.Regions {
-		p := rc.Plan
+		rp := r.Config.Region(rc.Name)
+		p := rp.Network
 		fmt.Fprintf(w, "Network plan: %s (%s, VPC %s, %d AZs; %d workspaces; %d of %d addresses allocated)\n",
-			rc.Name, rc.Role, p.VpcCIDR, len(p.AZs), rc.Workspaces, p.Used, 1<<(32-p.VpcCIDR.Bits()))
+			rc.Name, rc.Role, p.VpcCIDR, len(p.AZs), rp.Workspaces, p.Used, 1<<(32-p.VpcCIDR.Bits()))
 		fmt.Fprintf(w, "  %-20s", "tier")
 		for _, az := range p.AZs {
 			fmt.Fprintf(w, " %-17s", az)

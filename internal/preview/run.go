@@ -20,7 +20,7 @@ import (
 type Result struct {
 	Project     string
 	Stack       string
-	Config      *config.Stack
+	Config      *config.Plan
 	Root        string
 	Resources   []*Resource
 	Diagnostics []stacks.Diagnostic

@@ -74,7 +74,7 @@ func (r Report) WriteText(w io.Writer) {
 // Inputs are what the check reads.
 type Inputs struct {
 	// Config is the stack's config, loaded at the check's time (At).
-	Config  *config.Stack
+	Config  *config.Plan
 	At      time.Time
 	Coderd  Coderd
 	AWS     AWS
@@ -238,7 +238,7 @@ func checkProvisioners(ctx context.Context, in Inputs, orgs []Organization, add 
 		for _, rc := range cfg.Regions {
 			want := stacks.ProvisionerTags(o, rc.Name)
 			floor := 0
-			for _, pool := range cfg.Plan.Region(rc.Name).Provisioners.Pools {
+			for _, pool := range cfg.Capacity().Region(rc.Name).Provisioners.Pools {
 				if pool.Name == o.Name {
 					floor = pool.Replicas
 					if pool.Autoscaled {
@@ -300,7 +300,7 @@ func checkTemplates(ctx context.Context, in Inputs, orgs []Organization, add add
 	for _, l := range live {
 		byName[l.Name] = l
 	}
-	for _, c := range t.Composed {
+	for _, c := range in.Config.Composed() {
 		name := "template " + c.Name
 		l, ok := byName[c.Name]
 		if !ok {
@@ -324,12 +324,12 @@ func checkTemplates(ctx context.Context, in Inputs, orgs []Organization, add add
 // declared users is in service when the event starts.
 func checkSchedules(ctx context.Context, in Inputs, add adder) {
 	cfg := in.Config
-	ev := cfg.Scaling.Event
+	ev := cfg.Event()
 	if ev == nil {
 		return
 	}
 	if len(ev.Upcoming) == 0 {
-		add("event scaling", Warn, "the event (%s to %s) has begun or passed: no scaling action is ahead", ev.StartTime.Format(time.RFC3339), ev.EndTime.Format(time.RFC3339))
+		add("event scaling", Warn, "the event (%s to %s) has begun or passed: no scaling action is ahead", ev.Start.Format(time.RFC3339), ev.End.Format(time.RFC3339))
 		return
 	}
 	for _, rc := range cfg.Regions {
@@ -419,7 +419,7 @@ func checkCertificates(in Inputs, add adder) {
 func checkImages(ctx context.Context, in Inputs, add adder) {
 	t := in.Config.Templates
 	tagSet := map[string]bool{}
-	for _, c := range t.Composed {
+	for _, c := range in.Config.Composed() {
 		if c.Base == nil || c.Base.Platform != "kubernetes" {
 			continue
 		}

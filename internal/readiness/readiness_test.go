@@ -32,7 +32,7 @@ var checkAt = time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
 // world is a live workshop platform as coderd and AWS would show it.
 type world struct {
 	mu        sync.Mutex
-	cfg       *config.Stack
+	cfg       *config.Plan
 	coderd    *httptest.Server
 	proxies   map[string]*httptest.Server
 	aws       *fakeaws.Server
@@ -74,7 +74,7 @@ func readyWorld(t *testing.T) *world {
 			}
 		}
 	}
-	for _, c := range cfg.Templates.Composed {
+	for _, c := range cfg.Composed() {
 		w.active[c.Name] = c.VersionName()
 	}
 	w.aws = fakeaws.New(t)

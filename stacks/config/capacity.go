@@ -20,7 +20,7 @@ const OverrideShape = "workload.workspaceCpu/workspaceMemory"
 // reported (a /16 VPC per region addresses 65,536 pods anyway).
 const MaxWorkload = 100000
 
-func validateWorkload(s *Stack, p *problems) {
+func validateWorkload(s *Plan, p *problems) {
 	w := &s.Workload
 	if w.Users < 1 {
 		p.add("workload.users", w.Users, "must be at least 1")
@@ -57,7 +57,7 @@ func validateWorkload(s *Stack, p *problems) {
 			p.add("workload.homeDiskGiB", w.HomeDiskGiB, "must be 1–16384 GiB, the home volume of each workspace")
 		}
 		if ok {
-			w.Shapes = []sizing.Shape{{Name: OverrideShape, Share: 1, DiskGiB: w.HomeDiskGiB, Containers: []sizing.ContainerShape{{
+			s.shapes = []sizing.Shape{{Name: OverrideShape, Share: 1, DiskGiB: w.HomeDiskGiB, Containers: []sizing.ContainerShape{{
 				Name: "workspace", Requests: req, Limits: sizing.Resources{MilliCPU: 2 * req.MilliCPU, MiB: 2 * req.MiB}}}}}
 		}
 	}
@@ -66,10 +66,10 @@ func validateWorkload(s *Stack, p *problems) {
 // workloadShapes reads every offered size of the delivered templates from
 // their bases and gives each its share of the mix; it runs after the
 // templates are composed.
-func workloadShapes(s *Stack, p *problems) {
+func workloadShapes(s *Plan, p *problems) {
 	w := &s.Workload
 	var offered []sizing.Shape
-	for _, t := range s.Templates.Composed {
+	for _, t := range s.composed {
 		fps, err := t.Footprints()
 		if err != nil {
 			p.add("templates.compositions", t.Name, "must render a workspace whose resources can be read: %v", err)
@@ -98,14 +98,14 @@ func workloadShapes(s *Stack, p *problems) {
 		offered[at].Share += m.Share
 	}
 	switch {
-	case len(w.Shapes) == 1:
+	case len(s.shapes) == 1:
 		// The override plans the load; the offered sizes must still start.
 		for _, o := range offered {
 			o.Share = 0
-			w.Shapes = append(w.Shapes, o)
+			s.shapes = append(s.shapes, o)
 		}
 	case len(w.Mix) > 0:
-		w.Shapes = offered
+		s.shapes = offered
 	case len(offered) > 0:
 		p.add("workload.mix", nil, "list the share of workspaces at each size users launch (template and size from %s), or set workload.workspaceCpu and workspaceMemory", strings.Join(names, ", "))
 	default:
@@ -115,13 +115,13 @@ func workloadShapes(s *Stack, p *problems) {
 
 // PlanInput is the stack's declared workload and capacity for users users;
 // workspaces scale at the declared ratio.
-func (s *Stack) PlanInput(users int) sizing.PlanInput {
+func (s *Plan) PlanInput(users int) sizing.PlanInput {
 	w := s.Workload
 	ng := s.Cluster.NodeGroups
 	in := sizing.PlanInput{
 		Users: users, Workspaces: int(math.Ceil(float64(users) * float64(w.Workspaces) / float64(max(w.Users, 1)))),
 		RunningFraction: *w.RunningFraction, BuildConcurrency: *w.BuildConcurrency, MorningLoadFraction: *s.Scaling.MorningLoadFraction,
-		Headroom: *w.Headroom, Shapes: w.Shapes,
+		Headroom: *w.Headroom, Shapes: s.shapes,
 		Control:     sizing.Group{Type: ng.Control.Primary(), Min: ng.Control.Min(), Max: ng.Control.Max()},
 		Provisioner: sizing.Group{Type: ng.Provisioner.Primary(), Min: ng.Provisioner.Min(), Max: ng.Provisioner.Max()},
 		Workspace:   sizing.Group{Type: ng.Workspace.Primary(), Min: ng.Workspace.Min(), Max: ng.Workspace.Max()},
@@ -131,10 +131,10 @@ func (s *Stack) PlanInput(users int) sizing.PlanInput {
 		in.Workspaces = w.Workspaces
 	}
 	if c := s.Coder.Coderd; c != nil {
-		in.Coderd = &sizing.Deployment{Replicas: c.Replicas, Resources: c.Resources}
+		in.Coderd = &sizing.Deployment{Replicas: c.Replicas, Resources: c.Resources()}
 	}
 	if g := s.Coder.AIGateway; g.Enabled {
-		in.AIGateway = &sizing.Deployment{Replicas: g.Replicas, Resources: g.Resources}
+		in.AIGateway = &sizing.Deployment{Replicas: g.Replicas, Resources: g.Resources()}
 	}
 	pc := s.Coder.Provisioners
 	in.Provisioners = sizing.ProvisionerInput{Replicas: pc.Replicas, Min: pc.MinReplicas, Max: pc.MaxReplicas, Autoscaling: pc.AutoscalingEnabled()}
@@ -144,12 +144,12 @@ func (s *Stack) PlanInput(users int) sizing.PlanInput {
 	for _, r := range s.Regions {
 		rs := sizing.RegionShare{Name: r.Name, ControlPlane: r.Role == workloads.ControlPlane, Share: deref(r.Share)}
 		if px := s.Coder.Proxy; px != nil && r.Role == workloads.Proxy {
-			rs.Proxy = &sizing.Deployment{Replicas: px.Replicas, Resources: px.Resources}
+			rs.Proxy = &sizing.Deployment{Replicas: px.Replicas, Resources: px.Resources()}
 		}
 		in.Regions = append(in.Regions, rs)
 	}
-	if users != w.Users && s.Plan != nil {
-		pinDeployed(&in, s.Plan)
+	if users != w.Users && s.capacity != nil {
+		pinDeployed(&in, s.capacity)
 	}
 	return in
 }
@@ -180,13 +180,13 @@ func pinDeployed(in *sizing.PlanInput, deployed *sizing.Plan) {
 }
 
 // PlanFor is the capacity plan of the stack's declarations for users users.
-func (s *Stack) PlanFor(users int) *sizing.Plan { return sizing.PlanCapacity(s.PlanInput(users)) }
+func (s *Plan) PlanFor(users int) *sizing.Plan { return sizing.PlanCapacity(s.PlanInput(users)) }
 
 // planCapacity derives the stack's plan once; every offered size must start
 // on one workspace node, and the database floor must hold the connections.
-func planCapacity(s *Stack, p *problems) {
-	s.Plan = s.PlanFor(s.Workload.Users)
-	for _, m := range s.Plan.Misfits {
+func planCapacity(s *Plan, p *problems) {
+	s.capacity = s.PlanFor(s.Workload.Users)
+	for _, m := range s.capacity.Misfits {
 		if m.Shape == OverrideShape {
 			p.add("workload.workspaceCpu", s.Workload.WorkspaceCPU, "cannot start on one workspace node: the workspace %s", m.Reason)
 			continue
@@ -196,9 +196,10 @@ func planCapacity(s *Stack, p *problems) {
 			"cannot start size %s of template %s: it %s; use a workspace instance type that holds it", size, template, m.Reason)
 	}
 	validateACU(s, p)
-	for i := range s.Regions {
-		r := &s.Regions[i]
-		rp := s.Plan.Region(r.Name)
-		r.Users, r.Workspaces = rp.Users, rp.Workspaces
+	for _, r := range s.Regions {
+		rp := s.capacity.Region(r.Name)
+		reg := s.regions[r.Name]
+		reg.Users, reg.Workspaces = rp.Users, rp.Workspaces
+		s.regions[r.Name] = reg
 	}
 }

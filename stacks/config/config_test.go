@@ -38,7 +38,7 @@ func TestCommittedStacksAreValid(t *testing.T) {
 			s, err := Load(project, name, readStack(t, name).Source())
 			require.NoError(t, err)
 			for _, r := range s.Regions {
-				require.NotNil(t, r.Plan, r.Name)
+				require.NotNil(t, s.Region(r.Name).Network, r.Name)
 			}
 		})
 	}
@@ -48,16 +48,16 @@ func TestProdDerivedValues(t *testing.T) {
 	s, err := Load(project, "prod", readStack(t, "prod").Source())
 	require.NoError(t, err)
 	r := s.ControlPlane()
-	assert.Equal(t, 3000, r.Workspaces)
+	assert.Equal(t, 3000, s.Region(r.Name).Workspaces)
 	// SW Dev S (1 vCPU / 8 GiB requested) on r5.4xlarge: CPU-bound,
 	// floor(15.49 vCPU allocatable / 1) = 15.
 	assert.Equal(t, 15, s.NetworkWorkload(r).WorkspacePodsPerNode)
 	assert.Equal(t, "35 6 * * 1,2,3,4,5", mustDaily(t, s))
 }
 
-func mustDaily(t *testing.T, s *Stack) string {
-	require.NotNil(t, s.Scaling.Daily)
-	up, _ := sizing.DailyActions(*s.Scaling.Daily)
+func mustDaily(t *testing.T, s *Plan) string {
+	require.NotNil(t, s.Daily())
+	up, _ := sizing.DailyActions(*s.Daily())
 	return up.Recurrence
 }
 
@@ -571,7 +571,7 @@ func TestDatabaseDefaultsFollowGuidance(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 64.0, *s.Database.MaxACU, "Coder 3k: 120 GB → 60 ACU → 64")
 	assert.Equal(t, 1.0, *s.Database.MinACU)
-	assert.Equal(t, 163, s.Database.Sizing.ConnectionsNeeded)
+	assert.Equal(t, 163, s.DatabaseSizing().ConnectionsNeeded)
 	w, err := Load(project, "workshop", readStack(t, "workshop").Source())
 	require.NoError(t, err)
 	assert.Equal(t, 4.0, *w.Database.MaxACU)
@@ -610,7 +610,7 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 
 // proxySessionTokens is checked for shape and coverage, and never echoed.
 func TestProxyTokenValidation(t *testing.T) {
-	load := func(raw string) (*Stack, []string) {
+	load := func(raw string) (*Plan, []string) {
 		sf := readStack(t, "workshop")
 		sf.Values[SecretProxyTokens] = raw
 		sf.Secrets[SecretProxyTokens] = true
@@ -626,7 +626,7 @@ func TestProxyTokenValidation(t *testing.T) {
 	}
 	s, probs := load(`{"us-west-2": "tok-oregon"}`)
 	require.Empty(t, probs)
-	assert.Equal(t, map[string]bool{"us-west-2": true}, s.ProxyTokenRegions, "eu-west-2 reads Secrets Manager")
+	assert.Equal(t, map[string]bool{"us-west-2": true}, s.ProxyTokenRegions(), "eu-west-2 reads Secrets Manager")
 
 	_, probs = load(`not json tok-secret`)
 	assert.Equal(t, []string{`proxySessionTokens: got [secret]; must be a JSON object of proxy region to session token, such as {"us-west-2": "..."}`}, probs)
@@ -655,6 +655,6 @@ func TestSealedProxyTokensCoverEveryProxy(t *testing.T) {
 	s, err := Load(project, "workshop", sf.Source())
 	require.NoError(t, err)
 	assert.Equal(t, SecretSealed, s.Secret(SecretProxyTokens))
-	assert.Equal(t, map[string]bool{"us-west-2": true, "eu-west-2": true}, s.ProxyTokenRegions)
+	assert.Equal(t, map[string]bool{"us-west-2": true, "eu-west-2": true}, s.ProxyTokenRegions())
 	assert.Equal(t, SecretAbsent, s.Secret(SecretCloudflareToken))
 }

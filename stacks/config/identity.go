@@ -68,9 +68,6 @@ type Identity struct {
 	// this many days (0 = never): the Day-2 configuration's daily run.
 	// Coder only marks them dormant (no seat) after 90 days.
 	SuspendInactiveDays int `json:"suspendInactiveDays"`
-
-	// Durations, parsed by validateIdentity.
-	Session, TokenLifetime, AdminTokenLifetime, LeaverAccess time.Duration `json:"-"`
 }
 
 // GroupSync maps the IdP's groups claim onto Coder groups
@@ -128,7 +125,7 @@ type FeatureUse struct {
 // LicensedFeatureUses lists, in a fixed order, the licensed features the
 // stack needs and the setting that needs each. Coder answers the routes of
 // an unlicensed feature with 403 (enterprise/coderd RequireFeatureMW).
-func (s *Stack) LicensedFeatureUses() []FeatureUse {
+func (s *Plan) LicensedFeatureUses() []FeatureUse {
 	c := s.Coder
 	var out []FeatureUse
 	add := func(f, key string) { out = append(out, FeatureUse{f, key}) }
@@ -137,7 +134,7 @@ func (s *Stack) LicensedFeatureUses() []FeatureUse {
 	if len(c.Provisioners.Organizations) > 1 {
 		add("multiple_organizations", "coder.provisioners.organizations")
 	}
-	if s.Plan != nil && s.Plan.Coderd.Replicas > 1 {
+	if s.capacity != nil && s.capacity.Coderd.Replicas > 1 {
 		add("high_availability", "coder.coderd.replicas")
 	}
 	for _, r := range s.Regions {
@@ -149,7 +146,7 @@ func (s *Stack) LicensedFeatureUses() []FeatureUse {
 	if len(c.ExternalAuth) > 1 {
 		add("multiple_external_auth", "coder.externalAuth")
 	}
-	if s.Templates.Delivering() && len(s.Templates.Composed) > 0 {
+	if s.Templates.Delivering() && len(s.composed) > 0 {
 		// Template ACLs and quota allowances are groups; deprecation and
 		// require-active-version are access control; autostop requirements
 		// are advanced scheduling.
@@ -174,14 +171,15 @@ func (s *Stack) LicensedFeatureUses() []FeatureUse {
 
 var roleClaim = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,128}$`)
 
-func validateIdentity(s *Stack, p *problems) {
+func validateIdentity(s *Plan, p *problems) {
 	id := &s.Coder.Identity
-	id.Session = duration(p, "coder.identity.sessionDuration", id.SessionDuration, time.Hour, 24*time.Hour)
+	lt := &s.lifetimes
+	lt.Session = duration(p, "coder.identity.sessionDuration", id.SessionDuration, time.Hour, 24*time.Hour)
 	// Tokens rotate at half their lifetime and at most daily: a token must
 	// live two days so that its successor exists before it expires.
-	id.TokenLifetime = duration(p, "coder.identity.maxTokenLifetime", id.MaxTokenLifetime, 48*time.Hour, 366*24*time.Hour)
-	id.AdminTokenLifetime = duration(p, "coder.identity.maxAdminTokenLifetime", id.MaxAdminTokenLifetime, 48*time.Hour, 90*24*time.Hour)
-	id.LeaverAccess = duration(p, "coder.identity.maxLeaverAccess", id.MaxLeaverAccess, time.Hour, 30*24*time.Hour)
+	lt.Token = duration(p, "coder.identity.maxTokenLifetime", id.MaxTokenLifetime, 48*time.Hour, 366*24*time.Hour)
+	lt.AdminToken = duration(p, "coder.identity.maxAdminTokenLifetime", id.MaxAdminTokenLifetime, 48*time.Hour, 90*24*time.Hour)
+	lt.LeaverAccess = duration(p, "coder.identity.maxLeaverAccess", id.MaxLeaverAccess, time.Hour, 30*24*time.Hour)
 	if id.MaxOwners < 2 || id.MaxOwners > 3 {
 		p.add("coder.identity.maxOwners", id.MaxOwners, "must be 2 or 3: the implementation plan's owners are 2–3 named individuals (two, so one can recover the other)")
 	}
@@ -211,7 +209,7 @@ func validateIdentity(s *Stack, p *problems) {
 	}
 	// A leaver keeps a personal API token until it expires, unless SCIM
 	// suspends the account, which stops every token at once.
-	if !id.SCIM && id.TokenLifetime > id.LeaverAccess && id.LeaverAccess > 0 {
+	if !id.SCIM && lt.Token > lt.LeaverAccess && lt.LeaverAccess > 0 {
 		p.add("coder.identity.maxTokenLifetime", id.MaxTokenLifetime,
 			"lets a leaver's API token outlive coder.identity.maxLeaverAccess (%s); shorten it, or turn on coder.identity.scim so the IdP suspends leavers", id.MaxLeaverAccess)
 	}
@@ -308,7 +306,7 @@ func validateRoleSync(o *OIDC, p *problems) {
 	}
 }
 
-func validateLicense(s *Stack, p *problems) {
+func validateLicense(s *Plan, p *problems) {
 	l := s.Coder.License
 	uses := s.LicensedFeatureUses()
 	if l == nil {

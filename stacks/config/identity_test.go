@@ -85,17 +85,17 @@ func TestIdentityRules(t *testing.T) {
 func TestIdentityDefaults(t *testing.T) {
 	s, err := Load(project, "workshop", readStack(t, "workshop").Source())
 	require.NoError(t, err)
-	id := s.Coder.Identity
-	assert.Equal(t, "8h0m0s", id.Session.String(), "the plan's 8-hour sessions")
-	assert.Equal(t, "720h0m0s", id.TokenLifetime.String(), "without SCIM, tokens live no longer than a leaver may keep access")
-	assert.Equal(t, "168h0m0s", id.AdminTokenLifetime.String(), "Coder's default for owners")
+	id, lt := s.Coder.Identity, s.Lifetimes()
+	assert.Equal(t, "8h0m0s", lt.Session.String(), "the plan's 8-hour sessions")
+	assert.Equal(t, "720h0m0s", lt.Token.String(), "without SCIM, tokens live no longer than a leaver may keep access")
+	assert.Equal(t, "168h0m0s", lt.AdminToken.String(), "Coder's default for owners")
 	assert.Equal(t, 3, id.MaxOwners)
 	assert.False(t, id.PasswordLogin)
 	assert.False(t, id.OwnerWorkspaceAccess)
 
 	p, err := Load(project, "prod", readStack(t, "prod").Source())
 	require.NoError(t, err)
-	assert.Equal(t, "2160h0m0s", p.Coder.Identity.TokenLifetime.String(), "with SCIM, the plan's 90-day service tokens")
+	assert.Equal(t, "2160h0m0s", p.Lifetimes().Token.String(), "with SCIM, the plan's 90-day service tokens")
 	assert.Contains(t, p.Coder.OIDC.Scopes, "groups", "group sync from the groups claim asks for its scope")
 }
 

@@ -43,27 +43,28 @@ func (m MapSource) Keys() []string {
 }
 
 // Load reads, defaults and validates the whole stack config at the wall
-// clock's time. It returns a *ValidationError listing every problem, or a
-// Stack ready to deploy.
-func Load(project, stack string, src Source) (*Stack, error) {
+// clock's time. It returns a *ValidationError listing every problem, or the
+// stack's Plan, ready to deploy.
+func Load(project, stack string, src Source) (*Plan, error) {
 	return LoadAt(project, stack, src, time.Now())
 }
 
 // LoadAt is Load at the instant now: the only time the config reads, so
 // that tests fix it (workshop event actions in the past, DST checks).
-func LoadAt(project, stack string, src Source, now time.Time) (*Stack, error) {
-	s := &Stack{Project: project, Name: stack, secrets: map[string]secret{}, Now: now}
+func LoadAt(project, stack string, src Source, now time.Time) (*Plan, error) {
+	pl := &Plan{Stack: Stack{Project: project, Name: stack, secrets: map[string]secret{}, Now: now},
+		regions: map[string]RegionPlan{}, proxyTokens: map[string]bool{}}
 	p := &problems{}
-	decode(s, src, p)
+	decode(&pl.Stack, src, p)
 	if len(p.list) == 0 {
-		applyDefaults(s)
-		validate(s, p)
+		applyDefaults(&pl.Stack)
+		validate(pl, p)
 	}
 	if err := p.err(stack); err != nil {
 		return nil, err
 	}
-	s.loaded = true
-	return s, nil
+	pl.built = true
+	return pl, nil
 }
 
 // decode fills s from src, reporting unknown keys and type mismatches.

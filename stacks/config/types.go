@@ -1,14 +1,11 @@
 package config
 
 import (
-	"net/netip"
 	"time"
 
-	"github.com/platformeng/coder-platform/compat"
 	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/templates"
-	"github.com/platformeng/coder-platform/templates/compose"
 )
 
 // Profile selects the defaults a stack starts from.
@@ -19,8 +16,10 @@ const (
 	ProfileWorkshop   Profile = "workshop"
 )
 
-// Stack is the whole typed configuration of one stack. Fields tagged
-// `json:"-"` are derived during validation and are never read from config.
+// Stack is the whole declared configuration of one stack, defaults applied.
+// What Load resolves from it (the capacity plan, the subnet plans, the
+// composed templates) is in Plan. Fields tagged `json:"-"` name the stack
+// and the instant it was loaded; they are never read from config.
 type Stack struct {
 	Project string `json:"-"`
 	Name    string `json:"-"`
@@ -46,23 +45,10 @@ type Stack struct {
 	// warn and go on (warn).
 	Preflight PreflightMode `json:"preflight"`
 
-	// Plan is the capacity plan: every figure derived from the workload.
-	Plan *sizing.Plan `json:"-"`
-
-	// ProxyTokenRegions are the proxy regions whose session token is in the
-	// secret config key proxySessionTokens (the others use Secrets Manager).
-	ProxyTokenRegions map[string]bool `json:"-"`
 	// secrets are the secret config keys that are set (secrets.go); their
 	// values are for validation only, never printed or handed out.
 	secrets map[string]secret
-	// loaded is set by Load once every derived field is resolved.
-	loaded bool
 }
-
-// Loaded reports whether s came from Load: validated, with every derived
-// field (the capacity plan, the composed templates) resolved. A Stack built
-// by hand has none of them.
-func (s *Stack) Loaded() bool { return s != nil && s.loaded }
 
 // PreflightMode is the quota pre-flight's verdict on a shortfall.
 type PreflightMode string
@@ -113,9 +99,10 @@ type DeploymentSize struct {
 	Replicas int    `json:"replicas"`
 	CPU      string `json:"cpu"`
 	Memory   string `json:"memory"`
-
-	Resources sizing.Resources `json:"-"`
 }
+
+// Resources are the per-pod requests (= limits), parsed.
+func (d DeploymentSize) Resources() sizing.Resources { return resources(d.CPU, d.Memory) }
 
 // OIDC is sign-in through any OpenID Connect identity provider. The client
 // secret is read from Secrets Manager (coder/<stack>/<region>/oidc-client-secret).
@@ -183,9 +170,10 @@ type AIGateway struct {
 	Memory   string   `json:"memory"`
 	Image    string   `json:"image"`
 	Models   []string `json:"models"`
-
-	Resources sizing.Resources `json:"-"`
 }
+
+// Resources are the per-pod requests (= limits), parsed.
+func (a AIGateway) Resources() sizing.Resources { return resources(a.CPU, a.Memory) }
 
 // DNS selects the DNS provider and base domain.
 type DNS struct {
@@ -218,9 +206,6 @@ type Database struct {
 	MonitoringIntervalSeconds        int            `json:"monitoringIntervalSeconds"`
 	PasswordRotationDays             int            `json:"passwordRotationDays"`
 	Backup                           DatabaseBackup `json:"backup"`
-
-	// Sizing is the ACU and connection arithmetic.
-	Sizing sizing.DatabaseSizing `json:"-"`
 }
 
 // DatabaseBackup is the AWS Backup plan with a cross-region copy.
@@ -264,10 +249,6 @@ type Workload struct {
 	// Headroom is the spare share the coder-ws quota and the peak node
 	// count keep above the planned running workspaces (default 0.1).
 	Headroom *float64 `json:"headroom"`
-
-	// Shapes are the offered sizes (share 0 for those not in the mix) or
-	// the one override shape.
-	Shapes []sizing.Shape `json:"-"`
 }
 
 // MixEntry is one size of one template and its share of the workspaces.
@@ -286,12 +267,6 @@ type Region struct {
 	Share             *float64        `json:"share"`
 	AccessURL         string          `json:"accessUrl"` // proxies only
 	TransitGateway    *TransitGateway `json:"transitGateway"`
-
-	VPC  netip.Prefix        `json:"-"`
-	Plan *sizing.NetworkPlan `json:"-"`
-	// Users and Workspaces are this region's part of the workload.
-	Users      int `json:"-"`
-	Workspaces int `json:"-"`
 }
 
 // TransitGateway routes on-premises or peered networks through a TGW.
@@ -349,9 +324,6 @@ type Cluster struct {
 	// ImagePullQPS is the kubelet registryPullQPS of workspace nodes; the
 	// default of 5 throttles a morning of simultaneous workspace starts.
 	ImagePullQPS int `json:"imagePullQps"`
-
-	// Versions are the chart and add-on lines of KubernetesVersion.
-	Versions compat.Set `json:"-"`
 }
 
 // Addons pins the EKS managed add-on versions.
@@ -378,8 +350,34 @@ type NodeGroup struct {
 	// Spot runs the group on spot capacity across InstanceTypes, with an
 	// on-demand group of the same shape as fallback (workspace group only).
 	Spot *bool `json:"spot"`
+}
 
-	Types []sizing.InstanceType `json:"-"`
+// Of is the node group of the tier.
+func (n *NodeGroups) Of(t workloads.Tier) *NodeGroup {
+	switch t {
+	case workloads.TierControl:
+		return &n.Control
+	case workloads.TierProvisioner:
+		return &n.Provisioner
+	default:
+		return &n.Workspace
+	}
+}
+
+// Types are the listed instance types that parse, in order. Validation
+// reports the others; when none parses, one placeholder keeps the
+// arithmetic that runs beside validation safe.
+func (g NodeGroup) Types() []sizing.InstanceType {
+	var out []sizing.InstanceType
+	for _, name := range g.InstanceTypes {
+		if it, err := sizing.ParseInstanceType(name); err == nil {
+			out = append(out, it)
+		}
+	}
+	if len(out) == 0 {
+		return []sizing.InstanceType{{Name: "invalid", VCPU: 1, MemGiB: 1}}
+	}
+	return out
 }
 
 // IsSpot reports whether the group runs on spot capacity.
@@ -394,8 +392,9 @@ func (g NodeGroup) Max() int { return deref(g.MaxSize) }
 // Primary is the instance type the arithmetic sizes against: the smallest
 // listed, so that any mix the capacity pool picks still fits.
 func (g NodeGroup) Primary() sizing.InstanceType {
-	p := g.Types[0]
-	for _, t := range g.Types[1:] {
+	types := g.Types()
+	p := types[0]
+	for _, t := range types[1:] {
 		if t.VCPU < p.VCPU {
 			p = t
 		}
@@ -416,8 +415,6 @@ type Scaling struct {
 	MorningLoadFraction *float64 `json:"morningLoadFraction"`
 	// Event replaces the daily schedule with one event window (workshops).
 	Event *Event `json:"event"`
-
-	Daily *sizing.DailySchedule `json:"-"`
 }
 
 // Event is a workshop window in local time.
@@ -426,15 +423,6 @@ type Event struct {
 	End          string `json:"end"`
 	TimeZone     string `json:"timeZone"`
 	GraceMinutes int    `json:"graceMinutes"`
-
-	StartTime time.Time `json:"-"`
-	EndTime   time.Time `json:"-"`
-	// Upcoming are the event's one-time scaling actions still ahead of the
-	// config's clock; Passed are those already due. Auto Scaling deletes a
-	// one-time action once it has run and rejects a start time in the past,
-	// so only Upcoming ones are registered.
-	Upcoming []sizing.OneOff `json:"-"`
-	Passed   []sizing.OneOff `json:"-"`
 }
 
 // DeletionProtected reports the effective deletion protection.
@@ -480,9 +468,6 @@ type Templates struct {
 	// ImageRepository holds the hardened workspace images of base-k8s,
 	// tagged by image id.
 	ImageRepository string `json:"imageRepository"`
-
-	// Composed are the validated templates, in delivery order.
-	Composed []*compose.Template `json:"-"`
 }
 
 // Delivering reports whether templates are delivered.

@@ -7,7 +7,7 @@ import (
 
 // validate checks every key and derives the values later stages use. Each
 // check adds a Problem instead of returning, so one run reports everything.
-func validate(s *Stack, p *problems) {
+func validate(s *Plan, p *problems) {
 	if s.Profile != ProfileEnterprise && s.Profile != ProfileWorkshop {
 		p.add("profile", string(s.Profile), "must be %q or %q", ProfileEnterprise, ProfileWorkshop)
 	}
@@ -15,20 +15,20 @@ func validate(s *Stack, p *problems) {
 	if s.Preflight != PreflightBlock && s.Preflight != PreflightWarn {
 		p.add("preflight", string(s.Preflight), "must be %q (a quota shortfall stops `pulumi up`) or %q (it is reported and the update goes on)", PreflightBlock, PreflightWarn)
 	}
-	validateDNS(s, p)
-	validateDNSProvider(s, p)
+	validateDNS(&s.Stack, p)
+	validateDNSProvider(&s.Stack, p)
 	validateWorkload(s, p)
-	validateCoder(s, p)
-	validateNetwork(s, p)
+	validateCoder(&s.Stack, p)
+	validateNetwork(&s.Stack, p)
 	validateCluster(s, p)
 	validateScaling(s, p)
 	validateDatabase(s, p)
-	validateEdge(s, p)
-	validateObservability(s, p)
+	validateEdge(&s.Stack, p)
+	validateObservability(&s.Stack, p)
 	validateTemplates(s, p)
 	workloadShapes(s, p)
 	validateRegions(s, p)
-	validateNames(s, p)
+	validateNames(&s.Stack, p)
 	validateProxyTokens(s, p)
 	validateIdentity(s, p)
 }

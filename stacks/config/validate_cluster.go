@@ -9,14 +9,13 @@ import (
 	"github.com/platformeng/coder-platform/sizing"
 )
 
-func validateCluster(s *Stack, p *problems) {
+func validateCluster(s *Plan, p *problems) {
 	c := &s.Cluster
 	set, err := compat.For(c.KubernetesVersion)
 	if err != nil {
 		p.add("cluster.kubernetesVersion", c.KubernetesVersion, "must be a Kubernetes minor this program's charts and add-ons are pinned for: %s",
 			strings.Join(compat.Minors(), ", "))
 	} else {
-		c.Versions = set
 		for _, a := range []struct {
 			key, version string
 			lines        []string
@@ -94,7 +93,7 @@ func validateGroup(key string, g *NodeGroup, noBurst bool, minAtLeast int, p *pr
 	if len(g.InstanceTypes) == 0 {
 		p.add(key+".instanceTypes", g.InstanceTypes, "list at least one instance type")
 	}
-	g.Types = nil
+	valid := 0
 	var arch sizing.Arch
 	for i, name := range g.InstanceTypes {
 		k := fmt.Sprintf("%s.instanceTypes[%d]", key, i)
@@ -114,7 +113,7 @@ func validateGroup(key string, g *NodeGroup, noBurst bool, minAtLeast int, p *pr
 			continue
 		}
 		arch = it.Family.Arch
-		g.Types = append(g.Types, it)
+		valid++
 	}
 	if g.Min() < minAtLeast {
 		p.add(key+".minSize", g.Min(), "must be at least %d", minAtLeast)
@@ -125,20 +124,16 @@ func validateGroup(key string, g *NodeGroup, noBurst bool, minAtLeast int, p *pr
 	if g.DiskSizeGiB < 20 || g.DiskSizeGiB > 16384 {
 		p.add(key+".diskSizeGiB", g.DiskSizeGiB, "must be 20–16384 GiB (gp3)")
 	}
-	if len(g.Types) == 0 && len(g.InstanceTypes) > 0 {
-		// Keep later arithmetic safe; the problem is already reported.
-		g.Types = []sizing.InstanceType{{Name: "invalid", VCPU: 1, MemGiB: 1}}
-	}
 }
 
-func validateScaling(s *Stack, p *problems) {
+func validateScaling(s *Plan, p *problems) {
 	sc := &s.Scaling
 	if sc.NodeWarmupMinutes < 1 || sc.NodeWarmupMinutes > 120 {
 		p.add("scaling.nodeWarmupMinutes", sc.NodeWarmupMinutes, "must be 1–120 minutes (EC2 launch to node Ready)")
 	}
 	fraction(p, "scaling.morningLoadFraction", *sc.MorningLoadFraction)
 	if sc.Event != nil {
-		validateEvent(sc.Event, s.Now, time.Duration(sc.NodeWarmupMinutes)*time.Minute, p)
+		s.event = validateEvent(sc.Event, s.Now, time.Duration(sc.NodeWarmupMinutes)*time.Minute, p)
 		return
 	}
 	loc, err := time.LoadLocation(sc.TimeZone)
@@ -171,14 +166,15 @@ func validateScaling(s *Stack, p *problems) {
 		p.add("scaling.scaleUpAt", sc.ScaleUpAt, "%v; capacity must be in service %s before the business day (scale-up fires scaling.nodeWarmupMinutes earlier)", err, sizing.ReadyBefore)
 		return
 	}
-	sc.Daily = &d
+	s.daily = &d
 }
 
-func validateEvent(e *Event, now time.Time, warmup time.Duration, p *problems) {
+// validateEvent checks the event window and resolves it at the instant now.
+func validateEvent(e *Event, now time.Time, warmup time.Duration, p *problems) *EventPlan {
 	loc, err := time.LoadLocation(e.TimeZone)
 	if err != nil || e.TimeZone == "" {
 		p.add("scaling.event.timeZone", e.TimeZone, "must be an IANA time zone such as America/New_York")
-		return
+		return nil
 	}
 	const layout = "2006-01-02T15:04"
 	start, err1 := time.ParseInLocation(layout, e.Start, loc)
@@ -195,16 +191,17 @@ func validateEvent(e *Event, now time.Time, warmup time.Duration, p *problems) {
 	if e.GraceMinutes < 0 || e.GraceMinutes > 24*60 {
 		p.add("scaling.event.graceMinutes", e.GraceMinutes, "must be 0–1440 minutes")
 	}
-	e.StartTime, e.EndTime = start, end
+	ep := &EventPlan{Start: start, End: end}
 	if err1 != nil || err2 != nil {
-		return
+		return ep
 	}
 	up, down := sizing.EventActions(start, end, warmup, time.Duration(e.GraceMinutes)*time.Minute)
 	for _, a := range []sizing.OneOff{up, down} {
 		if a.StartTime.After(now.Add(sizing.OneOffLeadTime)) {
-			e.Upcoming = append(e.Upcoming, a)
+			ep.Upcoming = append(ep.Upcoming, a)
 		} else {
-			e.Passed = append(e.Passed, a)
+			ep.Passed = append(ep.Passed, a)
 		}
 	}
+	return ep
 }

@@ -31,8 +31,7 @@ var (
 // validateProxyTokens checks the shape of proxySessionTokens without ever
 // echoing it, and records which regions it covers. Offline, where secure
 // values cannot be decrypted, it covers every proxy region.
-func validateProxyTokens(s *Stack, p *problems) {
-	s.ProxyTokenRegions = map[string]bool{}
+func validateProxyTokens(s *Plan, p *problems) {
 	tok := s.secrets[SecretProxyTokens]
 	if !tok.state.Set() {
 		return
@@ -46,7 +45,7 @@ func validateProxyTokens(s *Stack, p *problems) {
 		}
 	}
 	if tok.state == SecretSealed {
-		s.ProxyTokenRegions = proxies
+		s.proxyTokens = proxies
 		return
 	}
 	var tokens map[string]string
@@ -71,7 +70,7 @@ func validateProxyTokens(s *Stack, p *problems) {
 			p.add(key, secretValue{}, "is the token of %s too; every proxy needs its own token", seen[tokens[r]])
 		default:
 			seen[tokens[r]] = r
-			s.ProxyTokenRegions[r] = true
+			s.proxyTokens[r] = true
 		}
 	}
 }
@@ -144,8 +143,7 @@ func validateSize(p *problems, key string, d *DeploymentSize) bool {
 		p.add(key+".replicas", d.Replicas, "must be 1–%d (Coder's 10k-user validated architecture); beyond that scale each replica up", MaxCoderdReplicas)
 		ok = false
 	}
-	var rok bool
-	d.Resources, rok = quantities(p, quantity{key + ".cpu", d.CPU, "such as 4"}, quantity{key + ".memory", d.Memory, "such as 12Gi"})
+	_, rok := quantities(p, quantity{key + ".cpu", d.CPU, "such as 4"}, quantity{key + ".memory", d.Memory, "such as 12Gi"})
 	return ok && rok
 }
 
@@ -232,5 +230,5 @@ func validateAIGateway(a *AIGateway, p *problems) {
 	if !pinnedImage.MatchString(a.Image) || !strings.Contains(a.Image, ":") || strings.HasSuffix(a.Image, ":latest") {
 		p.add("coder.aiGateway.image", a.Image, "must be an image pinned to a tag, such as ghcr.io/berriai/litellm:v1.72.6-stable")
 	}
-	a.Resources, _ = quantities(p, quantity{"coder.aiGateway.cpu", a.CPU, "such as 2"}, quantity{"coder.aiGateway.memory", a.Memory, "such as 4Gi"})
+	quantities(p, quantity{"coder.aiGateway.cpu", a.CPU, "such as 2"}, quantity{"coder.aiGateway.memory", a.Memory, "such as 4Gi"})
 }

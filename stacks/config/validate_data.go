@@ -54,7 +54,7 @@ func validateDNSProvider(s *Stack, p *problems) {
 	}
 }
 
-func validateDatabase(s *Stack, p *problems) {
+func validateDatabase(s *Plan, p *problems) {
 	db := &s.Database
 	if !auroraPGVersion.MatchString(db.EngineVersion) {
 		// A pinned minor breaks the next update after AWS's automatic minor
@@ -83,14 +83,14 @@ func validateDatabase(s *Stack, p *problems) {
 	if s.Coder.PgConnMaxOpen < 1 || s.Coder.PgConnMaxOpen > 500 {
 		p.add("coder.pgConnMaxOpen", s.Coder.PgConnMaxOpen, "must be 1–500 connections per coderd replica")
 	}
-	validateBackup(s, p)
+	validateBackup(&s.Stack, p)
 }
 
 // validateACU fills the ACU range from the capacity plan where it is not
 // set, and rejects a floor too small for the coderd connection pools.
-func validateACU(s *Stack, p *problems) {
+func validateACU(s *Plan, p *problems) {
 	db := &s.Database
-	rec := s.Plan.Database
+	rec := s.capacity.Database
 	if db.MaxACU == nil {
 		db.MaxACU = ptr(rec.MaxACU)
 	}
@@ -110,7 +110,7 @@ func validateACU(s *Stack, p *problems) {
 			rec.MinACU, rec.ConnectionBasis)
 	}
 	rec.MinACU, rec.MaxACU = *db.MinACU, *db.MaxACU
-	db.Sizing = rec
+	s.database = rec
 }
 
 func validateBackup(s *Stack, p *problems) {

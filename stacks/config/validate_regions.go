@@ -22,7 +22,7 @@ const (
 	DatabaseInstances = 2
 )
 
-func validateRegions(s *Stack, p *problems) {
+func validateRegions(s *Plan, p *problems) {
 	if len(s.Regions) == 0 {
 		p.add("regions", nil, "list at least one region with role %q", workloads.ControlPlane)
 		return
@@ -46,7 +46,7 @@ func validateRegions(s *Stack, p *problems) {
 				p.add(key+".accessUrl", r.AccessURL, "must be empty for the control plane; it uses coder.accessUrl")
 			}
 		case workloads.Proxy:
-			checkAccessURL(s, key+".accessUrl", r.AccessURL, p)
+			checkAccessURL(&s.Stack, key+".accessUrl", r.AccessURL, p)
 		default:
 			p.add(key+".role", string(r.Role), "must be %q or %q", workloads.ControlPlane, workloads.Proxy)
 		}
@@ -61,7 +61,7 @@ func validateRegions(s *Stack, p *problems) {
 		if why != "" {
 			p.add(key+".vpcCidr", r.VpcCIDR, "%s", why)
 		}
-		r.VPC = v
+		s.regions[r.Name] = RegionPlan{VPC: v}
 		validateTGW(r, key, p)
 	}
 	if controlPlanes == 0 {
@@ -75,7 +75,7 @@ func validateRegions(s *Stack, p *problems) {
 	if controlPlanes > 1 {
 		p.add("regions", fmt.Sprintf("%d control-plane regions", controlPlanes), "exactly one region has role %q; the others are proxies", workloads.ControlPlane)
 	}
-	if math.Abs(shareSum-1) > 0.001 && allShares(s) {
+	if math.Abs(shareSum-1) > 0.001 && allShares(&s.Stack) {
 		p.add("regions[*].share", fmt.Sprintf("%.3f in total", shareSum), "region shares must sum to 1")
 	}
 	checkOverlaps(s, p)
@@ -134,15 +134,16 @@ func validateTGW(r *Region, key string, p *problems) {
 
 // checkOverlaps rejects VPCs that overlap each other (they could never be
 // peered or routed) and TGW routes that overlap a VPC of the stack.
-func checkOverlaps(s *Stack, p *problems) {
+func checkOverlaps(s *Plan, p *problems) {
 	for i := range s.Regions {
 		a := s.Regions[i]
-		if !a.VPC.IsValid() {
+		av := s.regions[a.Name].VPC
+		if !av.IsValid() {
 			continue
 		}
 		for j := i + 1; j < len(s.Regions); j++ {
 			b := s.Regions[j]
-			if b.VPC.IsValid() && a.VPC.Overlaps(b.VPC) {
+			if bv := s.regions[b.Name].VPC; bv.IsValid() && av.Overlaps(bv) {
 				p.add(fmt.Sprintf("regions[%d].vpcCidr", j), b.VpcCIDR,
 					"overlaps regions[%d].vpcCidr %q; VPCs of one stack must not overlap", i, a.VpcCIDR)
 			}
@@ -152,7 +153,7 @@ func checkOverlaps(s *Stack, p *problems) {
 				continue
 			}
 			for k, c := range r.TransitGateway.CIDRs {
-				if tp, err := parsePrefix(c); err == nil && tp.Overlaps(a.VPC) {
+				if tp, err := parsePrefix(c); err == nil && tp.Overlaps(av) {
 					p.add(fmt.Sprintf("regions[%d].transitGateway.cidrs[%d]", j, k), c,
 						"overlaps regions[%d].vpcCidr %q; routed networks must not overlap the VPCs", i, a.VpcCIDR)
 				}
@@ -162,9 +163,9 @@ func checkOverlaps(s *Stack, p *problems) {
 }
 
 // NetworkWorkload is the CIDR-plan input of a region, from its capacity plan.
-func (s *Stack) NetworkWorkload(r *Region) sizing.NetworkWorkload {
+func (s *Plan) NetworkWorkload(r *Region) sizing.NetworkWorkload {
 	ng := s.Cluster.NodeGroups
-	rp := s.Plan.Region(r.Name)
+	rp := s.capacity.Region(r.Name)
 	dbInstances := 0
 	if r.Role == workloads.ControlPlane {
 		dbInstances = DatabaseInstances
@@ -185,21 +186,23 @@ func (s *Stack) NetworkWorkload(r *Region) sizing.NetworkWorkload {
 
 // planRegions derives each region's workload share and CIDR plan, and
 // reports VPCs too small for the declared workspaces.
-func planRegions(s *Stack, p *problems) {
+func planRegions(s *Plan, p *problems) {
 	for i := range s.Regions {
 		r := &s.Regions[i]
-		plan, err := sizing.PlanNetwork(r.VPC, r.AvailabilityZones, s.NetworkWorkload(r))
+		reg := s.regions[r.Name]
+		plan, err := sizing.PlanNetwork(reg.VPC, r.AvailabilityZones, s.NetworkWorkload(r))
 		var pe *sizing.PlanError
 		switch {
 		case errors.As(err, &pe):
 			bits := 32 - int(math.Ceil(math.Log2(float64(pe.Need))))
 			p.add(fmt.Sprintf("regions[%d].vpcCidr", i), r.VpcCIDR,
 				"cannot hold %d workspaces: the subnet plan needs %d addresses (%s); use a /%d or larger, or lower workload.workspaces",
-				r.Workspaces, pe.Need, pe.Breakdown, bits)
+				reg.Workspaces, pe.Need, pe.Breakdown, bits)
 		case err != nil:
 			p.add(fmt.Sprintf("regions[%d].vpcCidr", i), r.VpcCIDR, "%v", err)
 		default:
-			r.Plan = plan
+			reg.Network = plan
+			s.regions[r.Name] = reg
 		}
 	}
 }

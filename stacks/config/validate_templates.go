@@ -17,7 +17,7 @@ var groupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$`)
 // validateTemplates composes every delivered template, so a bad pairing,
 // override or version fails here, before anything is registered, and checks
 // the stack's settings around them.
-func validateTemplates(s *Stack, p *problems) {
+func validateTemplates(s *Plan, p *problems) {
 	t := &s.Templates
 	if !t.Delivering() {
 		return
@@ -85,7 +85,7 @@ func validateTemplates(s *Stack, p *problems) {
 		}
 		quota = ct.Composition.Settings.MaxWorkspacesPerUser
 		checkQuietHours(s.Coder.QuietHours.Schedule, ct, p)
-		t.Composed = append(t.Composed, ct)
+		s.composed = append(s.composed, ct)
 	}
 }
 

@@ -118,3 +118,10 @@ func quantities(p *problems, cpu, mem quantity) (sizing.Resources, bool) {
 	}
 	return sizing.Resources{MilliCPU: mc, MiB: mib}, cok && mok
 }
+
+// resources parses a validated CPU and memory setting.
+func resources(cpu, mem string) sizing.Resources {
+	mc, _ := sizing.ParseCPU(cpu)
+	mib, _ := sizing.ParseMemory(mem)
+	return sizing.Resources{MilliCPU: mc, MiB: mib}
+}
