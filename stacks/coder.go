@@ -6,7 +6,6 @@ import (
 	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/components/database"
 	"github.com/platformeng/coder-platform/components/security"
-	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 // deployCoder runs Coder in a region: coderd or a proxy, provisioners and,
@@ -15,7 +14,7 @@ func deployCoder(s *scope) error {
 	ctx, cfg, r, d := s.ctx, s.cfg, s.r, s.d
 	rc := r.Config
 	args := coderArgs(s)
-	if rc.Role == workloads.Proxy && cfg.ProxyTokenInConfig(rc.Name) {
+	if rc.Role.RunsProxy() && cfg.ProxyTokenInConfig(rc.Name) {
 		args.ProxyToken = proxyToken(ctx, cfg, rc.Name)
 	}
 	var err error
@@ -26,7 +25,7 @@ func deployCoder(s *scope) error {
 	if err != nil {
 		return err
 	}
-	if args.Role == workloads.ControlPlane && args.AIBridge {
+	if args.Role.RunsCoderd() && args.AIBridge {
 		d.add(Info, rc.Name+" coder", "the AI Gateway is on (coder.aiBridge): it needs the AI Governance add-on licence, "+
 			"and serves nothing until an owner adds a provider under Admin settings > AI > Providers (docs/runbooks.md)")
 	}
@@ -58,13 +57,10 @@ func coderArgs(s *scope) *coder.CoderArgs {
 		// Token lifetimes are coderd's, for every region's tokens.
 		Identity: identityArgs(cc, cfg.Lifetimes()),
 	}
-	if rc.Role != workloads.ControlPlane {
-		args.Role = workloads.Proxy
-		args.Server = r.Plan.Server
+	args.Role, args.Server = rc.Role, r.Plan.Server
+	if !rc.Role.RunsCoderd() {
 		return args
 	}
-	args.Role = workloads.ControlPlane
-	args.Server = r.Plan.Server
 	db := r.Database
 	args.Database = &coder.DatabaseArgs{
 		Endpoint: db.Endpoint, Port: database.Port, Name: database.DatabaseName, ClusterResourceID: db.ClusterResourceID,
@@ -106,7 +102,7 @@ func queueMetrics(r *Region) *coder.PrometheusRef {
 // and in a proxy region the control plane's (the primary access URL).
 func accessAddresses(p *Platform, r *Region) []coder.Addresses {
 	own := coder.Addresses{IPs: r.LoadBalancer.PublicIPs, Count: len(r.Config.AvailabilityZones)}
-	if r.Config.Role == workloads.ControlPlane {
+	if r.Config.Role.RunsCoderd() {
 		return []coder.Addresses{own}
 	}
 	cp := p.ControlPlane

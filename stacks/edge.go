@@ -43,7 +43,7 @@ func deployEdge(s *scope) error {
 	}
 	var primary pulumi.StringArrayOutput
 	primaryCount := 0
-	if r.Config.Role != workloads.ControlPlane {
+	if !r.Config.Role.RunsCoderd() {
 		// The control plane is deployed first: its addresses are known.
 		cp := p.ControlPlane
 		primary, primaryCount = cp.LoadBalancer.PublicIPs, len(cp.Config.AvailabilityZones)

@@ -34,7 +34,7 @@ func deployMetrics(s *scope) error {
 func deployObservability(s *scope) error {
 	ctx, cfg, r, d := s.ctx, s.cfg, s.r, s.d
 	rc, o := r.Config, cfg.Observability
-	control := rc.Role == workloads.ControlPlane
+	control := rc.Role.RunsCoderd()
 	args := &observability.MonitoringArgs{
 		Stack: cfg.Name, Region: rc.Name, AccountID: s.account,
 		ClusterName: r.Cluster.ClusterName, OIDC: r.Cluster.OIDC, KubeProvider: r.Cluster.KubeProvider,
@@ -97,7 +97,7 @@ func credentials(cfg *config.Plan, r *Region) *observability.Credentials {
 	}
 	// The Cloudflare token the stack reads from Secrets Manager belongs to
 	// the DNS team; the control plane watches its age all the same.
-	if cf := cfg.DNS.Cloudflare; r.Config.Role == workloads.ControlPlane && cfg.DNS.Provider == dns.Cloudflare &&
+	if cf := cfg.DNS.Cloudflare; r.Config.Role.RunsCoderd() && cfg.DNS.Provider == dns.Cloudflare &&
 		cf != nil && cf.APITokenSecretID != "" && !cfg.Secret(config.SecretCloudflareToken).Set() {
 		out.External = append(out.External, observability.ExternalCredential{Secret: cf.APITokenSecretID, Purpose: "cloudflare-api-token",
 			Runbook: "credential-cloudflare-token", Days: coder.ManualRotationDays, WarnDays: cfg.Observability.Thresholds.CredentialExpiryDays})

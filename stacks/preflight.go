@@ -12,7 +12,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/cluster"
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -57,7 +56,7 @@ func QuotaNeeds(cfg *config.Plan) []preflight.Need {
 		}
 		gib, basis := gp3Need(cfg, plan, groups)
 		add(preflight.GP3Storage, gib, basis)
-		if rc.Role == workloads.ControlPlane {
+		if rc.Role.RunsCoderd() {
 			add(preflight.DBClusters, 1, "the Aurora cluster")
 			add(preflight.DBInstances, 1+cfg.Database.Readers, fmt.Sprintf("writer + %d reader(s)", cfg.Database.Readers))
 		}

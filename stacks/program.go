@@ -12,7 +12,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/dns"
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -98,7 +97,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Plan, opts Options) (*Platform, err
 		}
 		p.Regions = append(p.Regions, r)
 		p.providers[r.Config.Name] = r.Provider
-		if rc.Role == workloads.ControlPlane {
+		if rc.Role.RunsCoderd() {
 			p.ControlPlane = r
 		}
 	}

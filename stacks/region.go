@@ -17,7 +17,6 @@ import (
 	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/components/tokens"
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
@@ -46,7 +45,7 @@ type Region struct {
 // AccessURL is the region's access URL: coder.accessUrl for the control
 // plane, the proxy's own URL otherwise.
 func (r *Region) AccessURL(cfg *config.Plan) string {
-	if r.Config.Role == workloads.ControlPlane {
+	if r.Config.Role.RunsCoderd() {
 		return cfg.Coder.AccessURL
 	}
 	return r.Config.AccessURL
@@ -56,7 +55,7 @@ func (r *Region) AccessURL(cfg *config.Plan) string {
 func regionKeys(r *config.Region) []security.Purpose {
 	keys := []security.Purpose{security.KeyLogs, security.KeyEKS, security.KeyEBS, security.KeySecrets, security.KeyS3,
 		security.KeySNS, security.KeyMetrics}
-	if r.Role == workloads.ControlPlane {
+	if r.Role.RunsCoderd() {
 		keys = append(keys, security.KeyDatabase, security.KeyBackup)
 	}
 	return keys
@@ -128,7 +127,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 	if err != nil {
 		return err
 	}
-	if rc.Role == workloads.ControlPlane {
+	if rc.Role.RunsCoderd() {
 		r.Database, err = database.NewAurora(ctx, s.name, databaseArgs(s), s.opts...)
 		if err != nil {
 			return err

@@ -163,7 +163,7 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 		return nil, err
 	}
 	steps := []func(*pulumi.Context) error{c.createOperators, c.createWorkspaceIdentity}
-	if args.Role == workloads.ControlPlane {
+	if args.Role.RunsCoderd() {
 		steps = append(steps, c.createCoderd)
 		if args.AIGateway != nil {
 			steps = append(steps, c.createAIGateway)
@@ -172,7 +172,7 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 		steps = append(steps, c.createProxy)
 	}
 	steps = append(steps, c.createAgentEgress, c.createProvisioners)
-	if args.Role == workloads.ControlPlane {
+	if args.Role.RunsCoderd() {
 		steps = append(steps, c.createConfiguration)
 		if args.Templates != nil {
 			steps = append(steps, c.createTemplates)
@@ -210,7 +210,7 @@ func componentInputs(a *CoderArgs) pulumi.Map {
 		"accessUrl": pulumi.String(a.AccessURL), "wildcardAccessUrl": pulumi.String(wildcardURL(a.AccessURL)),
 		"replicas": pulumi.Int(a.Server.Replicas), "provisionerOrganizations": orgs,
 	}
-	if a.Role == workloads.Proxy {
+	if a.Role.RunsProxy() {
 		m["primaryAccessUrl"] = pulumi.String(a.PrimaryAccessURL)
 	}
 	return m

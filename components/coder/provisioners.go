@@ -34,7 +34,7 @@ var InClusterURL = fmt.Sprintf("http://%s.%s.svc.cluster.local", ServerService, 
 // the control-plane region, the primary access URL elsewhere. KEDA asks the
 // same address for the region's pending jobs.
 func (a *CoderArgs) provisionerURL() string {
-	if a.Role == workloads.ControlPlane {
+	if a.Role.RunsCoderd() {
 		return InClusterURL
 	}
 	return a.PrimaryAccessURL

@@ -58,7 +58,7 @@ func SecretName(stack, region, purpose string) string {
 // workloads that read them can start (docs/runbooks.md).
 func RequiredSecrets(a *CoderArgs) []string {
 	var out []string
-	if a.Role == workloads.ControlPlane {
+	if a.Role.RunsCoderd() {
 		if a.OIDC != nil {
 			out = append(out, PurposeOIDC)
 		}

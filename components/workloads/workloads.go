@@ -4,6 +4,8 @@
 // so no component imports a sibling for a name.
 package workloads
 
+import "slices"
+
 // Namespaces of the Coder workloads.
 const (
 	NamespaceCoder       = "coder"
@@ -43,6 +45,39 @@ const (
 // Tiers lists the three tiers.
 var Tiers = []Tier{TierControl, TierProvisioner, TierWorkspace}
 
+// tierSpec is how a tier's node group may run: one row per tier, read by
+// validation and the node-group wiring.
+type tierSpec struct {
+	// group is the tier's key under cluster.nodeGroups.
+	group string
+	// minNodes is the least minSize: coderd needs two nodes to survive one.
+	minNodes int
+	// burstable: burstable families may run it (their CPU credits run out
+	// under coderd and Terraform; Coder's guidance is m5/c5-class).
+	burstable bool
+	// noSpot, when set, is why the tier must not run on spot capacity.
+	noSpot string
+}
+
+var tiers = map[Tier]tierSpec{
+	TierControl: {group: "control", minNodes: 2,
+		noSpot: "the control group is static and must never lose coderd to a spot reclaim"},
+	TierProvisioner: {group: "provisioner", noSpot: "a spot reclaim kills running Terraform builds"},
+	TierWorkspace:   {group: "workspace", burstable: true},
+}
+
+// Group is the tier's key under cluster.nodeGroups.
+func (t Tier) Group() string { return tiers[t].group }
+
+// MinNodes is the least minimum size of the tier's node group.
+func (t Tier) MinNodes() int { return tiers[t].minNodes }
+
+// Burstable reports whether burstable instance families may run the tier.
+func (t Tier) Burstable() bool { return tiers[t].burstable }
+
+// NoSpot is why the tier must not run on spot capacity; "" when it may.
+func (t Tier) NoSpot() string { return tiers[t].noSpot }
+
 // Toleration is the Kubernetes toleration of a tier's taint.
 func (t Tier) Toleration() map[string]any {
 	return map[string]any{"key": string(t), "operator": "Equal", "value": "true", "effect": "NoSchedule"}
@@ -58,14 +93,56 @@ const (
 	StorageClassHome    = "coder-home"
 )
 
-// Role is a region's place in the deployment: what Coder runs there.
+// Role is a region's place in the deployment: what Coder runs there. What
+// each role runs is one row of roles; code asks a role what it runs
+// (RunsCoderd, RunsProxy) and never compares roles, so a new role is one
+// constant and one row.
 type Role string
 
 // The region roles.
 const (
-	ControlPlane Role = "control-plane" // coderd, the database and the templates
-	Proxy        Role = "proxy"         // a workspace proxy and its provisioners
+	ControlPlane Role = "control-plane"
+	Proxy        Role = "proxy"
 )
+
+// roleSpec is what a region of a role runs.
+type roleSpec struct {
+	// coderd: coderd, its database and backups, the templates, the edge of
+	// the access URL; exactly one region of a stack runs it.
+	coderd bool
+	// proxy: a workspace proxy that registers with the coderd region.
+	proxy bool
+	// about is the role in words, for messages.
+	about string
+}
+
+var roles = map[Role]roleSpec{
+	ControlPlane: {coderd: true, about: "coderd, the database and the templates"},
+	Proxy:        {proxy: true, about: "a workspace proxy and its provisioners"},
+}
+
+// Roles lists every region role, sorted.
+func Roles() []Role {
+	out := make([]Role, 0, len(roles))
+	for r := range roles {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { _, ok := roles[r]; return ok }
+
+// RunsCoderd reports whether the region runs coderd, its database and the
+// templates.
+func (r Role) RunsCoderd() bool { return roles[r].coderd }
+
+// RunsProxy reports whether the region runs a workspace proxy.
+func (r Role) RunsProxy() bool { return roles[r].proxy }
+
+// About is the role in words.
+func (r Role) About() string { return roles[r].about }
 
 // PgAuth is how coderd authenticates to PostgreSQL: CODER_PG_AUTH
 // (coder/coder v2.30.0 codersdk/deployment.go, PostgresAuth).

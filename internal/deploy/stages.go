@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/platformeng/coder-platform/components/tokens"
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/coderapi"
 
 	"github.com/platformeng/coder-platform/stacks/config"
@@ -46,7 +45,7 @@ func Plan(cfg *config.Stack, deployed string) []Stage {
 	control, proxies := map[string]string{}, map[string]string{}
 	var proxyURNs []string
 	for _, r := range cfg.Regions {
-		if r.Role == workloads.ControlPlane {
+		if r.Role.RunsCoderd() {
 			control[r.Name] = cfg.Coder.AccessURL
 			continue
 		}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/coderapi"
 	"github.com/platformeng/coder-platform/internal/preflight"
 	"github.com/platformeng/coder-platform/stacks"
@@ -175,7 +174,7 @@ func checkCoderd(ctx context.Context, in Inputs, add adder) {
 func checkProxies(ctx context.Context, in Inputs, add adder) {
 	var regions []string
 	for _, rc := range in.Config.Regions {
-		if rc.Role == workloads.Proxy {
+		if rc.Role.RunsProxy() {
 			regions = append(regions, rc.Name)
 		}
 	}
@@ -377,7 +376,7 @@ func checkSchedules(ctx context.Context, in Inputs, add adder) {
 func checkCertificates(in Inputs, add adder) {
 	urls := map[string]string{"coderd": in.Config.Coder.AccessURL}
 	for _, rc := range in.Config.Regions {
-		if rc.Role == workloads.Proxy {
+		if rc.Role.RunsProxy() {
 			urls["proxy "+rc.Name] = rc.AccessURL
 		}
 	}

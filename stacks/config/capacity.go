@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 	"github.com/platformeng/coder-platform/templates"
 )
@@ -142,8 +141,8 @@ func (s *Plan) PlanInput(users int) sizing.PlanInput {
 		in.Provisioners.Pools = append(in.Provisioners.Pools, sizing.Pool{Name: o.Name, Replicas: o.Replicas})
 	}
 	for _, r := range s.Regions {
-		rs := sizing.RegionShare{Name: r.Name, ControlPlane: r.Role == workloads.ControlPlane, Share: deref(r.Share)}
-		if px := s.Coder.Proxy; px != nil && r.Role == workloads.Proxy {
+		rs := sizing.RegionShare{Name: r.Name, ControlPlane: r.Role.RunsCoderd(), Share: deref(r.Share)}
+		if px := s.Coder.Proxy; px != nil && r.Role.RunsProxy() {
 			rs.Proxy = &sizing.Deployment{Replicas: px.Replicas, Resources: px.Resources()}
 		}
 		in.Regions = append(in.Regions, rs)

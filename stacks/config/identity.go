@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/standards"
 )
 
@@ -138,7 +137,7 @@ func (s *Plan) LicensedFeatureUses() []FeatureUse {
 		add("high_availability", "coder.coderd.replicas")
 	}
 	for _, r := range s.Regions {
-		if r.Role == workloads.Proxy {
+		if r.Role.RunsProxy() {
 			add("workspace_proxy", "regions")
 			break
 		}

@@ -433,7 +433,7 @@ func (d Database) DeletionProtected() bool {
 // ControlPlane returns the control-plane region.
 func (s *Stack) ControlPlane() *Region {
 	for i := range s.Regions {
-		if s.Regions[i].Role == workloads.ControlPlane {
+		if s.Regions[i].Role.RunsCoderd() {
 			return &s.Regions[i]
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/platformeng/coder-platform/compat"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
 )
 
@@ -68,24 +69,13 @@ func validateCluster(s *Plan, p *problems) {
 			p.add("cluster.addons."+key, v, "must be an EKS add-on version such as v1.19.2-eksbuild.1, or empty for the EKS default")
 		}
 	}
-	groups := []struct {
-		key        string
-		g          *NodeGroup
-		noBurst    bool
-		minAtLeast int
-	}{
-		{"cluster.nodeGroups.control", &c.NodeGroups.Control, true, 2},
-		{"cluster.nodeGroups.provisioner", &c.NodeGroups.Provisioner, true, 0},
-		{"cluster.nodeGroups.workspace", &c.NodeGroups.Workspace, false, 0},
+	for _, t := range workloads.Tiers {
+		validateGroup("cluster.nodeGroups."+t.Group(), c.NodeGroups.Of(t), !t.Burstable(), t.MinNodes(), p)
 	}
-	for _, x := range groups {
-		validateGroup(x.key, x.g, x.noBurst, x.minAtLeast, p)
-	}
-	if c.NodeGroups.Control.IsSpot() {
-		p.add("cluster.nodeGroups.control.spot", true, "must be false: the control group is static and must never lose coderd to a spot reclaim")
-	}
-	if c.NodeGroups.Provisioner.IsSpot() {
-		p.add("cluster.nodeGroups.provisioner.spot", true, "must be false: a spot reclaim kills running Terraform builds")
+	for _, t := range workloads.Tiers {
+		if why := t.NoSpot(); why != "" && c.NodeGroups.Of(t).IsSpot() {
+			p.add("cluster.nodeGroups."+t.Group()+".spot", true, "must be false: %s", why)
+		}
 	}
 }
 

@@ -39,7 +39,7 @@ func validateProxyTokens(s *Plan, p *problems) {
 	proxies := map[string]bool{}
 	var names []string
 	for _, r := range s.Regions {
-		if r.Role == workloads.Proxy {
+		if r.Role.RunsProxy() {
 			proxies[r.Name] = true
 			names = append(names, r.Name)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/platformeng/coder-platform/components/workloads"
@@ -39,16 +40,16 @@ func validateRegions(s *Plan, p *problems) {
 			p.add(key+".name", r.Name, "duplicates regions[%d]; one entry per region", j)
 		}
 		names[r.Name] = i
-		switch r.Role {
-		case workloads.ControlPlane:
+		switch {
+		case !r.Role.Valid():
+			p.add(key+".role", string(r.Role), "must be %s", roleList())
+		case r.Role.RunsCoderd():
 			controlPlanes++
 			if r.AccessURL != "" {
 				p.add(key+".accessUrl", r.AccessURL, "must be empty for the control plane; it uses coder.accessUrl")
 			}
-		case workloads.Proxy:
+		case r.Role.RunsProxy():
 			checkAccessURL(&s.Stack, key+".accessUrl", r.AccessURL, p)
-		default:
-			p.add(key+".role", string(r.Role), "must be %q or %q", workloads.ControlPlane, workloads.Proxy)
 		}
 		validateAZs(r, key, p)
 		if r.Share == nil {
@@ -66,7 +67,7 @@ func validateRegions(s *Plan, p *problems) {
 	}
 	if controlPlanes == 0 {
 		for i, r := range s.Regions {
-			if r.Role == workloads.Proxy {
+			if r.Role.RunsProxy() {
 				p.add(fmt.Sprintf("regions[%d].role", i), string(r.Role),
 					"a proxy region needs a region with role %q in the same stack to register with", workloads.ControlPlane)
 			}
@@ -85,6 +86,15 @@ func validateRegions(s *Plan, p *problems) {
 	if len(p.list) == 0 {
 		planRegions(s, p)
 	}
+}
+
+// roleList is the region roles as a message lists them: "a" or "b".
+func roleList() string {
+	var quoted []string
+	for _, r := range workloads.Roles() {
+		quoted = append(quoted, strconv.Quote(string(r)))
+	}
+	return strings.Join(quoted, " or ")
 }
 
 func allShares(s *Stack) bool {
@@ -167,7 +177,7 @@ func (s *Plan) NetworkWorkload(r *Region) sizing.NetworkWorkload {
 	ng := s.Cluster.NodeGroups
 	rp := s.capacity.Region(r.Name)
 	dbInstances := 0
-	if r.Role == workloads.ControlPlane {
+	if r.Role.RunsCoderd() {
 		dbInstances = DatabaseInstances
 	}
 	return sizing.NetworkWorkload{

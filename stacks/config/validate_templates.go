@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/templates"
 	"github.com/platformeng/coder-platform/templates/compose"
 )
@@ -109,7 +108,7 @@ func (s *Stack) templateRegions() []string {
 		out = append(out, cp.Name)
 	}
 	for _, r := range s.Regions {
-		if r.Role != workloads.ControlPlane {
+		if !r.Role.RunsCoderd() {
 			out = append(out, r.Name)
 		}
 	}
