@@ -94,6 +94,10 @@ var meaningOf = map[reflect.Type]func(key string) string{
 	},
 }
 
+// zeroIsDefault are the types whose defaulting fills every field, so that
+// a zero there is the default, not an unset key.
+var zeroIsDefault = map[reflect.Type]bool{reflect.TypeOf(thresholds.Values{}): true}
+
 // DefaultedStack is an empty config of the profile after the defaulting
 // Load runs (before validation, which derives what depends on other keys).
 func DefaultedStack(p Profile) *Stack {
@@ -186,7 +190,7 @@ func (w *schemaWalker) walk(t reflect.Type, prefix string, vals map[Profile]refl
 		sub := map[Profile]reflect.Value{}
 		for p, v := range vals {
 			fv := v.Field(i)
-			key.Defaults[p] = w.defaultOf(p, path, fv)
+			key.Defaults[p] = w.defaultOf(p, path, fv, zeroIsDefault[t])
 			for fv.Kind() == reflect.Pointer && !fv.IsNil() {
 				fv = fv.Elem()
 			}
@@ -215,27 +219,28 @@ func (w *schemaWalker) walk(t reflect.Type, prefix string, vals map[Profile]refl
 }
 
 // defaultOf renders the defaulted value v of the key path: "" for an
-// object, an unset pointer without an accessor, or a zero value other
-// than false.
-func (w *schemaWalker) defaultOf(p Profile, path string, v reflect.Value) string {
+// object, an unset pointer without an accessor, or a zero value that is
+// not false, unless the pointer was set or the zero is the default (zero).
+func (w *schemaWalker) defaultOf(p Profile, path string, v reflect.Value, zero bool) string {
 	if v.Kind() == reflect.Pointer && v.IsNil() {
 		if get, ok := effective[path]; ok {
-			return render(reflect.ValueOf(get(w.stacks[p])))
+			return renderFlow(reflect.ValueOf(get(w.stacks[p])))
 		}
 		return ""
 	}
+	set := v.Kind() == reflect.Pointer
 	for v.Kind() == reflect.Pointer {
 		v = v.Elem()
 	}
 	switch {
 	case v.Kind() == reflect.Struct:
 		return ""
-	case v.Kind() == reflect.Bool:
-		return render(v)
+	case v.Kind() == reflect.Bool, set, zero:
+		return renderFlow(v)
 	case v.IsZero():
 		return ""
 	}
-	return render(v)
+	return renderFlow(v)
 }
 
 func structType(t reflect.Type) reflect.Type {
@@ -287,9 +292,9 @@ func typeWord(t reflect.Type, plural bool) string {
 	return w
 }
 
-// render writes a value as YAML flow text: scalars plain, lists [a, b],
+// renderFlow writes a value as YAML flow text: scalars plain, lists [a, b],
 // objects {key: value} with their set keys only.
-func render(v reflect.Value) string {
+func renderFlow(v reflect.Value) string {
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
 			return "null"
@@ -310,20 +315,20 @@ func render(v reflect.Value) string {
 	case reflect.Slice, reflect.Array:
 		items := make([]string, v.Len())
 		for i := range items {
-			items[i] = render(v.Index(i))
+			items[i] = renderFlow(v.Index(i))
 		}
 		return "[" + strings.Join(items, ", ") + "]"
 	case reflect.Map:
 		keys := make([]string, 0, v.Len())
 		byKey := map[string]reflect.Value{}
 		for _, k := range v.MapKeys() {
-			s := render(k)
+			s := renderFlow(k)
 			keys = append(keys, s)
 			byKey[s] = v.MapIndex(k)
 		}
 		sort.Strings(keys)
 		for i, k := range keys {
-			keys[i] = k + ": " + render(byKey[k])
+			keys[i] = k + ": " + renderFlow(byKey[k])
 		}
 		return "{" + strings.Join(keys, ", ") + "}"
 	case reflect.Struct:
@@ -333,7 +338,7 @@ func render(v reflect.Value) string {
 			if name == "-" || v.Field(i).IsZero() {
 				continue
 			}
-			fields = append(fields, name+": "+render(v.Field(i)))
+			fields = append(fields, name+": "+renderFlow(v.Field(i)))
 		}
 		return "{" + strings.Join(fields, ", ") + "}"
 	}
@@ -380,16 +385,21 @@ func (d *docIndex) meaning(owner reflect.Type, f reflect.StructField, key string
 				return jsonNames(s, names), nil
 			}
 			if c := collapse(fd.comment); c != "" {
-				return upperFirst(jsonNames(c, names)), nil
+				return jsonNames(c, names), nil
 			}
 			if get, ok := meaningOf[owner]; ok {
 				if m := get(key); m != "" {
-					return upperFirst(m), nil
+					return m, nil
 				}
 			}
+			// A doc comment shared by the fields declared after it, whose
+			// first sentence names this one ("Coderd and Proxy override …").
 			for j := i - 1; j >= 0; j-- {
-				if s := sentenceNaming(td.fields[j].doc, f.Name, false); s != "" {
-					return jsonNames(s, names), nil
+				if doc := td.fields[j].doc; doc != "" {
+					if first := sentences(collapse(doc)); len(first) > 0 && sentenceNaming(first[0], f.Name, false) != "" {
+						return jsonNames(first[0], names), nil
+					}
+					break
 				}
 			}
 		}
@@ -529,7 +539,9 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// jsonNames writes the struct's Go field names as their config keys.
+// jsonNames writes the struct's Go field names as their config keys; an
+// all-capitals name (SCIM, OIDC) only where it begins the sentence, since
+// elsewhere it is the acronym.
 func jsonNames(s string, names map[string]string) string {
 	goNames := make([]string, 0, len(names))
 	for n := range names {
@@ -540,18 +552,37 @@ func jsonNames(s string, names map[string]string) string {
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(goNames))) // longer names first among shared prefixes
 	re := regexp.MustCompile(`\b(` + strings.Join(goNames, "|") + `)\b`)
-	return re.ReplaceAllStringFunc(s, func(n string) string { return "`" + names[n] + "`" })
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringIndex(s, -1) {
+		n := s[m[0]:m[1]]
+		b.WriteString(s[last:m[0]])
+		if m[0] > 0 && strings.ToUpper(n) == n {
+			b.WriteString(n)
+		} else {
+			b.WriteString("`" + names[n] + "`")
+		}
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
-var envName = regexp.MustCompile(`\bCODER_[A-Z0-9_]*(<[a-z]+>[A-Z0-9_]*)*\*?`)
+// envName matches coderd's environment variables, and quoted matches a
+// literal value in double quotes: both are set in code.
+var (
+	envName = regexp.MustCompile(`\bCODER_[A-Z0-9_]*(<[a-z]+>[A-Z0-9_]*)*\*?`)
+	quoted  = regexp.MustCompile(`"([^"]+)"`)
+)
 
 // markdownText makes a sentence safe in a table cell: environment variable
-// names in code, and outside code no pipe, angle bracket or stray
-// emphasis.
+// names and quoted values in code, and outside code no pipe, angle bracket
+// or stray emphasis.
 func markdownText(s string) string {
 	parts := strings.Split(s, "`")
 	for i := 0; i < len(parts); i += 2 { // outside code spans
 		p := envName.ReplaceAllStringFunc(parts[i], func(n string) string { return "\x00" + n + "\x00" })
+		p = quoted.ReplaceAllString(p, "\x00$1\x00")
 		var b strings.Builder
 		for j, q := range strings.Split(p, "\x00") {
 			if j%2 == 1 {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/components/observability/thresholds"
 )
 
 var updateDocs = flag.Bool("update", false, "rewrite the generated schema table of docs/config-reference.md")
@@ -70,13 +72,14 @@ func TestSchemaIsTheDecodersKeys(t *testing.T) {
 		if !nested {
 			continue
 		}
-		field, ok := reflect.TypeOf(Stack{}).FieldByNameFunc(func(n string) bool {
-			f, _ := reflect.TypeOf(Stack{}).FieldByName(n)
-			return jsonName(f) == strings.TrimSuffix(top, "[]")
-		})
+		field, ok := stackField(strings.TrimSuffix(top, "[]"))
 		require.True(t, ok, k.Path)
+		value := nestedValue(strings.Split(rest, "."))
+		if strings.HasSuffix(top, "[]") {
+			value = []any{value}
+		}
 		p := &problems{}
-		checkKeys(nestedValue(strings.Split(rest, ".")), field.Type, top, p)
+		checkKeys(value, field.Type, top, p)
 		assert.Empty(t, p.list, "%s: the decoder refuses it", k.Path)
 	}
 	plain, secret := TopLevelKeys()
@@ -84,6 +87,17 @@ func TestSchemaIsTheDecodersKeys(t *testing.T) {
 	for _, s := range secret {
 		assert.True(t, seen[s], "secret key %s", s)
 	}
+}
+
+// stackField is the field of Stack whose key is key.
+func stackField(key string) (reflect.StructField, bool) {
+	rt := reflect.TypeOf(Stack{})
+	for i := 0; i < rt.NumField(); i++ {
+		if jsonName(rt.Field(i)) == key {
+			return rt.Field(i), true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // nestedValue is the JSON value that sets the key path below a top-level
@@ -117,16 +131,25 @@ func TestSchemaDefaultsComeFromTheProfiles(t *testing.T) {
 		assert.True(t, ok, "effective names %s, which is not a key", path)
 	}
 	ent, ws := ProfileEnterprise, ProfileWorkshop
+	e, w := DefaultedStack(ent), DefaultedStack(ws)
+	flow := func(v any) string { return renderFlow(reflect.ValueOf(v)) }
 	assert.Equal(t, "enterprise", byPath["profile"].Defaults[ent])
 	assert.Equal(t, "workshop", byPath["profile"].Defaults[ws])
-	assert.Equal(t, "0.06", byPath["workload.buildConcurrency"].Defaults[ent])
-	assert.Equal(t, "0.5", byPath["workload.buildConcurrency"].Defaults[ws])
-	assert.Equal(t, "[m5.large]", byPath["cluster.nodeGroups.control.instanceTypes"].Defaults[ent])
-	assert.Equal(t, "[m5.xlarge]", byPath["cluster.nodeGroups.control.instanceTypes"].Defaults[ws])
-	assert.Equal(t, "200", byPath["cluster.nodeGroups.workspace.maxSize"].Defaults[ent])
-	assert.Equal(t, "20", byPath["cluster.nodeGroups.workspace.maxSize"].Defaults[ws])
-	assert.Equal(t, "[{name: default}]", byPath["coder.provisioners.organizations"].Defaults[ent])
-	assert.Equal(t, "[70, 85, 95]", byPath["observability.thresholds.ephemeralStoragePercent"].Defaults[ent])
+	for path, want := range map[string][2]string{
+		"workload.buildConcurrency":                        {flow(e.Workload.BuildConcurrency), flow(w.Workload.BuildConcurrency)},
+		"cluster.nodeGroups.control.instanceTypes":         {flow(e.Cluster.NodeGroups.Control.InstanceTypes), flow(w.Cluster.NodeGroups.Control.InstanceTypes)},
+		"cluster.nodeGroups.workspace.maxSize":             {flow(e.Cluster.NodeGroups.Workspace.MaxSize), flow(w.Cluster.NodeGroups.Workspace.MaxSize)},
+		"coder.provisioners.organizations":                 {flow(e.Coder.Provisioners.Organizations), flow(w.Coder.Provisioners.Organizations)},
+		"observability.thresholds.ephemeralStoragePercent": {flow(e.Observability.Thresholds.EphemeralStoragePercent), flow(w.Observability.Thresholds.EphemeralStoragePercent)},
+		"cluster.nodeGroups.provisioner.minSize":           {flow(e.Cluster.NodeGroups.Provisioner.MinSize), flow(w.Cluster.NodeGroups.Provisioner.MinSize)},
+	} {
+		assert.Equal(t, want, [2]string{byPath[path].Defaults[ent], byPath[path].Defaults[ws]}, path)
+	}
+	// The profiles differ where the defaulting code says so.
+	assert.NotEqual(t, byPath["workload.buildConcurrency"].Defaults[ent], byPath["workload.buildConcurrency"].Defaults[ws])
+	assert.NotEqual(t, byPath["cluster.nodeGroups.workspace.maxSize"].Defaults[ent], byPath["cluster.nodeGroups.workspace.maxSize"].Defaults[ws])
+	assert.Equal(t, "0", byPath["cluster.nodeGroups.provisioner.minSize"].Defaults[ent], "a pointer set to 0 is a default")
+	assert.Equal(t, flow(thresholds.Defaults().AuroraDeadlocks), byPath["observability.thresholds.auroraDeadlocks"].Defaults[ent], "a threshold of 0 is a default")
 	assert.Equal(t, "true", byPath["coder.provisioners.autoscaling"].Defaults[ent], "nil means on")
 	assert.Equal(t, "false", byPath["cluster.nodeGroups.control.spot"].Defaults[ent], "nil means off")
 	assert.Empty(t, byPath["coder.version"].Defaults[ent], "required: no default")
@@ -230,5 +253,5 @@ func TestSentences(t *testing.T) {
 	assert.Empty(t, sentenceNaming("A first.", "Name", false))
 	assert.Equal(t, "`replicas` and `minReplicas`", jsonNames("Replicas and MinReplicas", map[string]string{"Replicas": "replicas", "MinReplicas": "minReplicas"}))
 	assert.Equal(t, "`CODER_EXTERNAL_AUTH_<n>_*` at coder/&lt;stack&gt; a \\| b", markdownText("CODER_EXTERNAL_AUTH_<n>_* at coder/<stack> a | b"))
-	assert.Equal(t, "{name: default, replicas: 2}", render(reflect.ValueOf(ProvisionerOrg{Name: "default", Replicas: 2})))
+	assert.Equal(t, "{name: default, replicas: 2}", renderFlow(reflect.ValueOf(ProvisionerOrg{Name: "default", Replicas: 2})))
 }
