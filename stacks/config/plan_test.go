@@ -61,8 +61,7 @@ func TestPlanHandsOutCopies(t *testing.T) {
 
 	ev := pl.Event()
 	require.NotNil(t, ev)
-	all := append(ev.Upcoming, ev.Passed...)
-	require.Len(t, all, 2, "one scale-up and one scale-down")
+	require.Equal(t, 2, len(ev.Upcoming)+len(ev.Passed), "one scale-up and one scale-down")
 	for _, s := range [][]sizing.OneOff{ev.Upcoming, ev.Passed} {
 		for i := range s {
 			s[i].Name = "changed"
