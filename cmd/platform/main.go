@@ -57,6 +57,9 @@ func commands() []command {
 		{"deploy", "gate with the offline preview and policy pack, then update; a Coder upgrade moves the control plane first (--dry-run prints the stages)", runDeploy},
 		{"workshop", "workshop check: the readiness checklist of the live platform before an event (exit 1 when not ready)", runWorkshop},
 		{"preflight", "compare the stack's service-quota needs with the AWS account (exit 1 on a shortfall)", runPreflight},
+		{"diagram", "draw a stack from its offline preview: --view components|traffic|security, --format svg|d2|mermaid", runDiagram},
+		{"report", "write the offline preview as one static HTML page, DIR/index.html (--base FILE: the changes against a previous preview)", runReport},
+		{"cost", "estimate the stack's monthly AWS cost from its offline preview: --json, --live (Price List API), --compare FILE", runCost},
 	}
 }
 

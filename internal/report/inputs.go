@@ -1,0 +1,32 @@
+package report
+
+import (
+	"fmt"
+
+	"github.com/platformeng/coder-platform/internal/preview"
+)
+
+// str is a registered input as text, masked ("" when absent).
+func str(r *preview.Resource, path string) string {
+	v, ok := r.Input(path)
+	if !ok {
+		return ""
+	}
+	switch p := Mask(preview.PlainValue(v)).(type) {
+	case nil:
+		return ""
+	case string:
+		return p
+	default:
+		return fmt.Sprint(p)
+	}
+}
+
+// num is a registered number input (0 when absent).
+func num(r *preview.Resource, path string) float64 {
+	v, ok := r.Input(path)
+	if !ok || !v.IsNumber() {
+		return 0
+	}
+	return v.NumberValue()
+}
