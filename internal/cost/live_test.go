@@ -19,7 +19,6 @@ import (
 // GetProducts, answering from prices keyed by "service usage-or-type".
 type fakePriceList struct {
 	mu      sync.Mutex
-	calls   int
 	prices  map[string]string
 	targets map[string]bool
 }
@@ -27,7 +26,6 @@ type fakePriceList struct {
 func (f *fakePriceList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls++
 	f.targets[r.Header.Get("X-Amz-Target")] = true
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256") {
 		http.Error(w, `{"__type":"AccessDeniedException"}`, http.StatusForbidden)
@@ -54,7 +52,7 @@ func (f *fakePriceList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	out, _ := json.Marshal(map[string]any{"FormatVersion": "aws_v1", "PriceList": list})
-	w.Write(out)
+	_, _ = w.Write(out)
 }
 
 func TestCostLiveRefreshFromPriceListAPI(t *testing.T) {
