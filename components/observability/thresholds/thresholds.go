@@ -168,9 +168,9 @@ type Scale int
 const (
 	// AsIs compares the value configured.
 	AsIs Scale = iota
-	// MiBToBytes: configured in MiB, the metric is in bytes.
+	// MiBToBytes converts: configured in MiB, the metric is in bytes.
 	MiBToBytes
-	// PercentOfMaxConnections: configured as a percentage of the writer's
+	// PercentOfMaxConnections converts: configured as a percentage of the writer's
 	// max_connections at its maximum ACU, compared as a connection count.
 	PercentOfMaxConnections
 )

@@ -142,4 +142,3 @@ func TestReferenceIsCurrent(t *testing.T) {
 	assert.Equal(t, want, doc[i+len(begin):j], "run go test ./components/observability/thresholds -update")
 }
 
-func ptr(v Values) *Values { return &v }
