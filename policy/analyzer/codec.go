@@ -26,9 +26,16 @@ import (
 // request. When the wire decoder gives up (on anything but the plain
 // encoding, or a value the SDK rejects), the whole request is decoded as
 // before, so results and errors are always those of protobuf and the SDK.
+//
+// With a session (the server's), the properties the Analyze requests
+// decoded are kept for the AnalyzeStack call that follows, which reuses
+// them rather than decoding the same properties again, and a provider's
+// properties are decoded once for all its resources (session.go).
 type codec struct {
 	proto      encoding.CodecV2
 	predecoded *sync.Map // *pulumirpc.AnalyzeRequest → decoded; *pulumirpc.AnalyzeStackRequest → []decoded
+	// session, when not nil, holds the current preview's session.
+	session *atomic.Pointer[session]
 }
 
 func newCodec(predecoded *sync.Map) *codec {
@@ -79,7 +86,11 @@ func (c *codec) fastAnalyze(data mem.BufferSlice, m *pulumirpc.AnalyzeRequest) b
 	defer buf.Free()
 	r := request{b: buf.ReadOnlyData()}
 	r.s = string(r.b)
-	d, ok := r.resource(0, len(r.b), m, func(p *pulumirpc.AnalyzerProviderResource) { m.Provider = p })
+	var sess *session
+	if c.session != nil {
+		sess = c.session.Load()
+	}
+	d, ok := r.resource(0, len(r.b), m, func(p *pulumirpc.AnalyzerProviderResource) { m.Provider = p }, sess, true)
 	if !ok {
 		return false
 	}
@@ -100,6 +111,12 @@ func (c *codec) fastAnalyzeStack(data mem.BufferSlice, m *pulumirpc.AnalyzeStack
 	}, resourcesField, 0) {
 		return false
 	}
+	// This call ends the preview: what its Analyze calls decoded is
+	// reused, and the next preview starts afresh.
+	var sess *session
+	if c.session != nil {
+		sess = c.session.Swap(newSession())
+	}
 	// The resources are independent: decode them on every processor, in
 	// chunks (a stack is a few hundred resources, each a few microseconds).
 	res := make([]*pulumirpc.AnalyzerResource, len(spans))
@@ -113,7 +130,7 @@ func (c *codec) fastAnalyzeStack(data mem.BufferSlice, m *pulumirpc.AnalyzeStack
 			defer wg.Done()
 			for k := w * len(spans) / workers; k < (w+1)*len(spans)/workers && !failed.Load(); k++ {
 				x := &pulumirpc.AnalyzerResource{}
-				d, ok := r.resource(spans[k][0], spans[k][1], x, func(p *pulumirpc.AnalyzerProviderResource) { x.Provider = p })
+				d, ok := r.resource(spans[k][0], spans[k][1], x, func(p *pulumirpc.AnalyzerProviderResource) { x.Provider = p }, sess, false)
 				if !ok {
 					failed.Store(true)
 					return
@@ -142,36 +159,75 @@ const (
 
 // resource decodes the resource message (an AnalyzeRequest or
 // AnalyzerResource) at [i:end] into m: its properties and its provider's
-// with the wire decoder, into d, everything else with protobuf.
-func (r request) resource(i, end int, m proto.Message, setProvider func(*pulumirpc.AnalyzerProviderResource)) (d decoded, ok bool) {
-	var haveProps, haveProvider bool
+// with the wire decoder, into d, everything else with protobuf. Properties
+// sess holds for the resource's (or provider's) URN, decoded from an
+// encoding of the same Struct, are taken from it rather than decoded again;
+// with keep, those decoded here are added to it.
+func (r request) resource(i, end int, m urnMessage, setProvider func(*pulumirpc.AnalyzerProviderResource), sess *session, keep bool) (d decoded, ok bool) {
+	// Where the properties are: they are decoded once the URNs, which
+	// usually follow them, are known.
+	var props, providerProps span
+	var p *pulumirpc.AnalyzerProviderResource
 	ok = r.runs(i, end, m, func(num protowire.Number, i, end int) bool {
-		var ok bool
 		switch {
-		case num == propertiesField && !haveProps:
-			haveProps = true
-			d.props, ok = wireProperties(r.s, i, end)
-			return ok
-		case num == providerField && !haveProvider:
-			haveProvider = true
-			p := &pulumirpc.AnalyzerProviderResource{}
-			var haveProviderProps bool
-			if !r.runs(i, end, p, func(_ protowire.Number, i, end int) bool {
-				if haveProviderProps {
+		case num == propertiesField && !props.present:
+			props = span{i, end, true}
+			return true
+		case num == providerField && p == nil:
+			p = &pulumirpc.AnalyzerProviderResource{}
+			return r.runs(i, end, p, func(_ protowire.Number, i, end int) bool {
+				if providerProps.present {
 					return false
 				}
-				haveProviderProps = true
-				d.provider, ok = wireProperties(r.s, i, end)
-				return ok
-			}, propertiesField, 0) {
-				return false
-			}
-			setProvider(p)
-			return true
+				providerProps = span{i, end, true}
+				return true
+			}, propertiesField, 0)
 		}
 		return false // a second occurrence, which protobuf would merge into the first
 	}, propertiesField, providerField)
-	return d, ok
+	if !ok {
+		return d, false
+	}
+	if props.present {
+		if d.props, ok = r.properties(props, false, m.GetUrn(), sess, keep); !ok {
+			return d, false
+		}
+	}
+	if p != nil {
+		if providerProps.present {
+			if d.provider, ok = r.properties(providerProps, true, p.GetUrn(), sess, keep); !ok {
+				return d, false
+			}
+		}
+		setProvider(p)
+	}
+	return d, true
+}
+
+// urnMessage is a resource message: AnalyzeRequest or AnalyzerResource.
+type urnMessage interface {
+	proto.Message
+	GetUrn() string
+}
+
+// span is where a field's payload is in a request.
+type span struct {
+	i, end  int
+	present bool
+}
+
+// properties is the Struct at s decoded, or as sess has it for urn from an
+// encoding of the same Struct.
+func (r request) properties(s span, provider bool, urn string, sess *session, keep bool) (resource.PropertyMap, bool) {
+	raw := r.s[s.i:s.end]
+	if pm := sess.lookup(provider, urn, raw); pm != nil {
+		return pm, true
+	}
+	pm, ok := wireProperties(r.s, s.i, s.end)
+	if ok && keep {
+		sess.store(provider, urn, raw, pm)
+	}
+	return pm, ok
 }
 
 // runs decodes the message at [i:end] into m with protobuf, except for the

@@ -35,6 +35,9 @@ type Server struct {
 	// predecoded holds the properties the codec decoded for a request
 	// until its handler takes them.
 	predecoded sync.Map
+	// session is what the current preview's Analyze calls decoded, for its
+	// AnalyzeStack call (session.go).
+	session atomic.Pointer[session]
 }
 
 // NewServer builds the pack once, so metadata is served before any stack
@@ -54,7 +57,16 @@ func NewServer() (*Server, error) {
 		s.order = append(s.order, s.rules[p.Name()])
 	}
 	s.judges.Store(s.newJudges(map[string]rules.PolicyConfig{}))
+	s.session.Store(newSession())
 	return s, nil
+}
+
+// codec is the server's gRPC codec, sharing its predecoded properties and
+// its session.
+func (s *Server) codec() *codec {
+	c := newCodec(&s.predecoded)
+	c.session = &s.session
+	return c
 }
 
 // policyConfig is a policy's effective configuration now, a copy the caller
@@ -143,6 +155,8 @@ func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRe
 		conf[name] = c
 	}
 	s.judges.Store(s.newJudges(conf))
+	// A new preview begins: nothing decoded before it is reused.
+	s.session.Store(newSession())
 	return &pbempty.Empty{}, nil
 }
 

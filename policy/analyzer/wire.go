@@ -138,6 +138,14 @@ func (w *wire) structAt(i, end, depth int) (m resource.PropertyMap, signed, ok b
 
 // entry reads a map entry at src[i:end]: its key and where its Value is.
 func (w *wire) entry(i, end int) (key string, vstart, vstop int, ok bool) {
+	if key, vstart, vstop, ok = w.entryBytes(i, end); !ok || !utf8.ValidString(key) {
+		return "", 0, 0, false
+	}
+	return key, vstart, vstop, true
+}
+
+// entryBytes is entry, with a key that need not be UTF-8.
+func (w *wire) entryBytes(i, end int) (key string, vstart, vstop int, ok bool) {
 	haveKey, haveValue := false, false
 	for i < end {
 		num, typ, next := w.tag(i, end)
@@ -152,9 +160,6 @@ func (w *wire) entry(i, end int) (key string, vstart, vstop int, ok bool) {
 		switch {
 		case num == entryKey && !haveKey:
 			key, haveKey = w.src[start:stop], true
-			if !utf8.ValidString(key) {
-				return "", 0, 0, false
-			}
 		case num == entryValue && !haveValue:
 			vstart, vstop, haveValue = start, stop, true
 		default:
