@@ -53,6 +53,8 @@ func deployObservability(s *scope) error {
 		Credentials:        credentials(cfg, r),
 		Trail:              control && o.CloudTrail.On(),
 		TrailRetentionDays: o.CloudTrail.RetentionDays,
+		CostAlerts:         costAlerts(cfg, rc),
+		SecurityFindings:   securityFindings(cfg),
 	}
 	for _, n := range o.Notifications {
 		args.Notifications = append(args.Notifications, observability.Subscription{Protocol: n.Protocol, Endpoint: n.Endpoint})

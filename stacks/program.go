@@ -118,6 +118,9 @@ func Deploy(ctx *pulumi.Context, cfg *config.Plan, opts Options) (*Platform, err
 			return nil, fmt.Errorf("region %s: %w", r.Config.Name, err)
 		}
 	}
+	if err := deployCostControl(ctx, cfg, p, d); err != nil {
+		return nil, fmt.Errorf("cost controls: %w", err)
+	}
 	exportOutputs(ctx, cfg, p)
 	return p, nil
 }

@@ -7,15 +7,31 @@ import (
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
+// The keys of the default tags.
+const (
+	TagProject    = "project"
+	TagStack      = "stack"
+	TagRegion     = "region"
+	TagOwner      = "owner"
+	TagCostCenter = "cost-center"
+	TagManagedBy  = "managed-by"
+)
+
+// CostAllocationTags are the default tags the stack activates as cost
+// allocation tags (costcontrol): what Cost Explorer and Budgets group and
+// filter the bill by. region and managed-by are left out: the bill has a
+// region dimension of its own, and every resource is managed by Pulumi.
+var CostAllocationTags = []string{TagProject, TagStack, TagCostCenter, TagOwner}
+
 // DefaultTags returns the tags every AWS resource of a region carries.
 func DefaultTags(cfg *config.Plan, region string) map[string]string {
 	return map[string]string{
-		"project":     cfg.Project,
-		"stack":       cfg.Name,
-		"region":      region,
-		"owner":       cfg.Tags.Owner,
-		"cost-center": cfg.Tags.CostCenter,
-		"managed-by":  "pulumi",
+		TagProject:    cfg.Project,
+		TagStack:      cfg.Name,
+		TagRegion:     region,
+		TagOwner:      cfg.Tags.Owner,
+		TagCostCenter: cfg.Tags.CostCenter,
+		TagManagedBy:  "pulumi",
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/platformeng/coder-platform/components/database"
 	"github.com/platformeng/coder-platform/components/dns"
 	"github.com/platformeng/coder-platform/components/edge"
+	"github.com/platformeng/coder-platform/components/guard"
 	"github.com/platformeng/coder-platform/components/network"
 	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/security"
@@ -40,6 +41,9 @@ type Region struct {
 	Prometheus   *observability.Prometheus
 	Coder        *coder.Coder
 	Monitoring   *observability.Monitoring
+	// Guard is the region's security monitoring (registered even when
+	// config turns every part of it off).
+	Guard *guard.Guard
 }
 
 // AccessURL is the region's access URL: coder.accessUrl for the control
@@ -110,7 +114,8 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 	var err error
 	r.Keys, err = security.NewKeys(ctx, s.name, &security.KeysArgs{
 		Region: rc.Name, AccountID: s.account, Purposes: regionKeys(rc),
-		AliasPrefix: fmt.Sprintf("coder/%s/%s", cfg.Name, rc.Name),
+		AliasPrefix: fmt.Sprintf("coder/%s/%s", cfg.Name, rc.Name), CostAlerts: costAlerts(cfg, rc),
+		SecurityFindings: securityFindings(cfg),
 	}, s.opts...)
 	if err != nil {
 		return err
@@ -134,7 +139,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 		}
 		reportDatabase(cfg, d)
 	}
-	for _, step := range []func(*scope) error{deployEdge, deployMetrics, deployCoder, deployObservability} {
+	for _, step := range []func(*scope) error{deployEdge, deployMetrics, deployCoder, deployObservability, deploySecurity} {
 		if err := step(s); err != nil {
 			return err
 		}

@@ -306,7 +306,8 @@ func TestGitHubDeployRoleCoversTheStacksServices(t *testing.T) {
 	// pulumi-aws module → IAM service prefix(es)
 	prefixes := map[string][]string{
 		"amp": {"aps"}, "lb": {"elasticloadbalancing"}, "vpc": {"ec2"}, "ec2transitgateway": {"ec2"},
-		"cloudwatch": {"cloudwatch", "logs", "events"},
+		"cloudwatch": {"cloudwatch", "logs", "events"}, "costexplorer": {"ce"},
+		"cfg": {"config"}, "accessanalyzer": {"access-analyzer"},
 	}
 	granted := map[string]bool{"iam": true, "s3": true}
 	for _, s := range state.DeployServices {

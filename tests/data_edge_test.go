@@ -174,8 +174,9 @@ func TestLogBucketsAreHardened(t *testing.T) {
 	t.Parallel()
 	r := stack(t, "prod")
 	buckets := r.OfType(tBucketV2)
-	require.Len(t, buckets, 2, "the NLB access logs and the CloudTrail")
-	expiry := map[string]float64{"-nlb-logs": float64(r.Config.Edge.AccessLogRetentionDays), "-trail": float64(r.Config.Observability.CloudTrail.RetentionDays)}
+	require.Len(t, buckets, 3, "the NLB access logs, the CloudTrail and AWS Config")
+	expiry := map[string]float64{"-nlb-logs": float64(r.Config.Edge.AccessLogRetentionDays), "-trail": float64(r.Config.Observability.CloudTrail.RetentionDays),
+		"-config": float64(r.Config.Observability.CloudTrail.RetentionDays)}
 	of := func(typ, bucketID string) *preview.Resource {
 		for _, c := range r.OfType(typ) {
 			if str(c, "bucket") == bucketID {

@@ -400,6 +400,43 @@ var weakenings = []weakening{
 		setIn(t, r.Inputs, []any{map[string]any{"rule": "unverified-download", "location": "base base-ec2-windows main.tf:154",
 			"text": "Invoke-WebRequest …", "reason": "no signature is published"}}, "supplyChain", "accepted")
 	}, "ec2-windev-gui")},
+	{"budget that alerts nobody", "budget-alerts", one("aws:budgets/budget:Budget", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, []any{}, "notifications")
+	})},
+	// Security monitoring (components/guard).
+	{"bucket policy may be public", "s3-public-access-block", one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, false, "blockPublicPolicy")
+	})},
+	{"detector switched off", "guardduty-enabled", one("aws:guardduty/detector:Detector", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, false, "enable")
+	})},
+	{"findings sent to a function", "guardduty-findings-delivered", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		tg := find(rs, "aws:cloudwatch/eventTarget:EventTarget", "-findings")
+		if tg == nil {
+			return rs, ""
+		}
+		setIn(t, tg.Inputs, "arn:aws:lambda:us-east-1:123456789012:function:sink", "arn")
+		delete(tg.PropertyDependencies, "arn")
+		for _, d := range rs {
+			if d.Type == "aws:guardduty/detector:Detector" && d.Name == strings.TrimSuffix(tg.Name, "-findings") {
+				return rs, d.URN
+			}
+		}
+		return rs, ""
+	}},
+	{"recorder switched off", "config-recorder-on", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		st := find(rs, "aws:cfg/recorderStatus:RecorderStatus")
+		if st == nil {
+			return rs, ""
+		}
+		setIn(t, st.Inputs, false, "isEnabled")
+		for _, rec := range rs {
+			if rec.Type == "aws:cfg/recorder:Recorder" && rec.Name == st.Name {
+				return rs, rec.URN
+			}
+		}
+		return rs, ""
+	}},
 }
 
 // alsoFires are policies a weakening legitimately trips besides its own:

@@ -60,6 +60,7 @@ func commands() []command {
 		{"diagram", "draw a stack from its offline preview: --view components|traffic|security, --format svg|d2|mermaid", runDiagram},
 		{"report", "write the offline preview as one static HTML page, DIR/index.html (--base FILE: the changes against a previous preview)", runReport},
 		{"cost", "estimate the stack's monthly AWS cost from its offline preview: --json, --live (Price List API), --compare FILE", runCost},
+		{"compliance", "report the stack against the FSBP controls it claims: policy verdicts offline, --live adds AWS Config and Security Hub (exit 1 when a control fails)", runCompliance},
 	}
 }
 

@@ -58,6 +58,12 @@ type MonitoringArgs struct {
 	// Trail creates the stack's multi-region CloudTrail here.
 	Trail              bool
 	TrailRetentionDays int
+	// CostAlerts lets AWS Budgets and Cost Anomaly Detection publish to the
+	// topic (the control plane's, where the stack's cost alerts go).
+	CostAlerts bool
+	// SecurityFindings lets the region's EventBridge rules publish to the
+	// topic: GuardDuty findings (components/guard).
+	SecurityFindings bool
 }
 
 // Monitoring is one region's observability.

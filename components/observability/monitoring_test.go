@@ -231,6 +231,27 @@ func TestMonitoringBranches(t *testing.T) {
 				pol := rs.OfType(tTopicPol)
 				require.Len(t, pol, 1)
 				assert.Contains(t, ct.Statements(ct.JSON(t, pol[0], "policy")), "PrometheusAlertsPublish")
+				assert.NotContains(t, ct.Statements(ct.JSON(t, pol[0], "policy")), "BudgetsPublish")
+			},
+		},
+		{
+			name:   "cost alerts",
+			mutate: func(a *observability.MonitoringArgs) { a.CostAlerts = true },
+			check: func(t *testing.T, rs ct.Resources) {
+				pol := rs.OfType(tTopicPol)
+				require.Len(t, pol, 1)
+				stmts := ct.Statements(ct.JSON(t, pol[0], "policy"))
+				budgets, anomaly := stmts["BudgetsPublish"], stmts["CostAnomalyPublish"]
+				require.NotNil(t, budgets)
+				require.NotNil(t, anomaly)
+				assert.Equal(t, map[string]any{"Service": "budgets.amazonaws.com"}, budgets["Principal"])
+				assert.Equal(t, []any{"sns:Publish"}, budgets["Action"])
+				assert.Equal(t, map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
+					"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:budgets::123456789012:*"},
+				}, budgets["Condition"])
+				assert.Equal(t, map[string]any{"Service": "costalerts.amazonaws.com"}, anomaly["Principal"])
+				assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"}}, anomaly["Condition"])
 			},
 		},
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // createTopic is the region's alarm topic: KMS-encrypted, publishable only
-// by CloudWatch alarms and the region's AMP alert manager, with the
-// configured subscriptions.
+// by CloudWatch alarms, the region's AMP alert manager and, with
+// CostAlerts, AWS Budgets and Cost Anomaly Detection, with the configured
+// subscriptions.
 func (m *Monitoring) createTopic(ctx *pulumi.Context) error {
 	a := m.args
 	topic, err := sns.NewTopic(ctx, m.name+"-alarms", &sns.TopicArgs{
@@ -39,6 +40,31 @@ func (m *Monitoring) createTopic(ctx *pulumi.Context) error {
 			Condition: pulumi.Map{
 				"ArnEquals":    pulumi.Map{"aws:SourceArn": a.Prometheus.WorkspaceArn},
 				"StringEquals": pulumi.Map{"aws:SourceAccount": a.AccountID},
+			}})
+	}
+	if a.CostAlerts {
+		// "Creating an Amazon SNS topic for budget notifications" and "...
+		// for anomaly notifications" (AWS Cost Management User Guide): the
+		// budgets of this account, and Cost Anomaly Detection on its behalf.
+		doc = append(doc,
+			policydoc.Statement{Sid: "BudgetsPublish", Principal: policydoc.Service("budgets.amazonaws.com"),
+				Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn},
+				Condition: pulumi.Map{
+					"StringEquals": pulumi.Map{"aws:SourceAccount": a.AccountID},
+					"ArnLike":      pulumi.Map{"aws:SourceArn": pulumi.Sprintf("arn:aws:budgets::%s:*", a.AccountID)},
+				}},
+			policydoc.Statement{Sid: "CostAnomalyPublish", Principal: policydoc.Service("costalerts.amazonaws.com"),
+				Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn},
+				Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": a.AccountID}}})
+	}
+	if a.SecurityFindings {
+		// "Amazon SNS permissions" (EventBridge User Guide): the rules of
+		// this account in this region.
+		doc = append(doc, policydoc.Statement{Sid: "EventBridgePublish", Principal: policydoc.Service("events.amazonaws.com"),
+			Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn},
+			Condition: pulumi.Map{
+				"StringEquals": pulumi.Map{"aws:SourceAccount": a.AccountID},
+				"ArnLike":      pulumi.Map{"aws:SourceArn": pulumi.Sprintf("arn:aws:events:%s:%s:rule/*", a.Region, a.AccountID)},
 			}})
 	}
 	if _, err := sns.NewTopicPolicy(ctx, m.name+"-alarms", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: doc.JSON()},

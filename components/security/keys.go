@@ -44,6 +44,12 @@ type KeysArgs struct {
 	Purposes []Purpose
 	// AliasPrefix is "alias/<prefix>/<purpose>".
 	AliasPrefix string
+	// CostAlerts lets AWS Budgets and Cost Anomaly Detection use the sns
+	// key, to publish to the encrypted topic the stack's cost alerts go to.
+	CostAlerts bool
+	// SecurityFindings lets EventBridge use the sns key, to deliver GuardDuty
+	// findings to the encrypted alarm topic (components/guard).
+	SecurityFindings bool
 }
 
 // Keys is the set of customer-managed keys of one region.
@@ -76,7 +82,7 @@ func NewKeys(ctx *pulumi.Context, name string, args *KeysArgs, opts ...pulumi.Re
 			EnableKeyRotation:    pulumi.Bool(true),
 			RotationPeriodInDays: pulumi.Int(365),
 			DeletionWindowInDays: pulumi.Int(30),
-			Policy:               keyPolicy(p, args.Region, args.AccountID),
+			Policy:               keyPolicy(p, args.Region, args.AccountID, args.CostAlerts, args.SecurityFindings),
 			Tags:                 pulumi.StringMap{"Name": pulumi.Sprintf("%s/%s", args.AliasPrefix, p), "coder:key-purpose": pulumi.String(ps)},
 		}, pulumi.Parent(k), pulumi.Protect(true))
 		if err != nil {
@@ -110,7 +116,7 @@ func (k *Keys) Arn(p Purpose) pulumi.StringOutput {
 
 // keyPolicy is the key policy of a purpose: account-level IAM delegation plus
 // exactly the service access that purpose needs.
-func keyPolicy(p Purpose, region string, account pulumi.StringInput) pulumi.StringOutput {
+func keyPolicy(p Purpose, region string, account pulumi.StringInput, costAlerts, findings bool) pulumi.StringOutput {
 	root := pulumi.Sprintf("arn:aws:iam::%s:root", account)
 	doc := policydoc.Document{{
 		Sid:       "AccountAdministersKeyThroughIAM",
@@ -200,6 +206,27 @@ func keyPolicy(p Purpose, region string, account pulumi.StringInput) pulumi.Stri
 			Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 			Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": account}},
 		})
+		if costAlerts {
+			// A service that publishes to an encrypted topic needs the key
+			// ("Configuring AWS KMS permissions", Amazon SNS Developer Guide).
+			doc = append(doc, policydoc.Statement{
+				Sid:       "CostAlertsPublish",
+				Principal: policydoc.Service("budgets.amazonaws.com", "costalerts.amazonaws.com"),
+				Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+				Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": account}},
+			})
+		}
+		if findings {
+			// An EventBridge rule whose target is an encrypted topic needs
+			// the key ("Amazon SNS permissions", EventBridge User Guide):
+			// the rules of this account.
+			doc = append(doc, policydoc.Statement{
+				Sid:       "EventBridgePublish",
+				Principal: policydoc.Service("events.amazonaws.com"),
+				Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+				Condition: pulumi.Map{"StringEquals": pulumi.Map{"aws:SourceAccount": account}},
+			})
+		}
 	}
 	return doc.JSON()
 }

@@ -118,3 +118,27 @@ func TestKeysComponentInputsAreSorted(t *testing.T) {
 	assert.Equal(t, []any{"ebs", "logs", "sns"}, ct.Input(t, comp[0], "purposes"))
 	assert.Equal(t, "us-east-1", ct.String(t, comp[0], "region"))
 }
+
+// With CostAlerts, the sns key also lets AWS Budgets and Cost Anomaly
+// Detection publish to the encrypted topic, for this account only.
+func TestSNSKeyCostAlerts(t *testing.T) {
+	t.Parallel()
+	rs := ct.Run(t, func(ctx *pulumi.Context) error {
+		prov, err := ct.AWSProvider(ctx, "us-east-1")
+		if err != nil {
+			return err
+		}
+		_, err = security.NewKeys(ctx, keysName, &security.KeysArgs{
+			Region: "us-east-1", AccountID: pulumi.String("123456789012"), Purposes: []security.Purpose{security.KeySNS, security.KeyLogs},
+			AliasPrefix: aliasPrefix, CostAlerts: true,
+		}, pulumi.Provider(prov))
+		return err
+	})
+	sns := ct.Statements(ct.JSON(t, rs.Named(tKey, keysName+"-sns"), "policy"))
+	st, ok := sns["CostAlertsPublish"]
+	require.True(t, ok)
+	assert.Equal(t, map[string]any{"Service": []any{"budgets.amazonaws.com", "costalerts.amazonaws.com"}}, st["Principal"])
+	assert.ElementsMatch(t, []any{"kms:Decrypt", "kms:GenerateDataKey*"}, st["Action"])
+	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"}}, st["Condition"])
+	assert.NotContains(t, ct.Statements(ct.JSON(t, rs.Named(tKey, keysName+"-logs"), "policy")), "CostAlertsPublish")
+}

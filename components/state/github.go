@@ -21,8 +21,9 @@ const GitHubIssuer = "token.actions.githubusercontent.com"
 // register). The deploy role may do anything in them, but only on ARNs
 // of its own account.
 var DeployServices = []string{
-	"acm", "aps", "autoscaling", "backup", "cloudtrail", "cloudwatch", "ec2", "eks", "elasticloadbalancing",
+	"acm", "aps", "autoscaling", "backup", "budgets", "ce", "cloudtrail", "cloudwatch", "ec2", "eks", "elasticloadbalancing",
 	"events", "kms", "lambda", "logs", "rds", "route53", "secretsmanager", "sns",
+	"config", "guardduty", "securityhub", "access-analyzer", "ssm",
 }
 
 // DeployCreateActions are creations whose API takes no resource ARN
@@ -32,6 +33,14 @@ var DeployCreateActions = []string{
 	"acm:RequestCertificate", "aps:CreateWorkspace", "backup:CreateBackupPlan", "backup:CreateBackupVault",
 	"ec2:CreateTags", "eks:CreateCluster", "kms:CreateKey", "kms:CreateAlias", "route53:CreateHostedZone",
 	"route53:ChangeResourceRecordSets", "route53:GetChange", "secretsmanager:GetRandomPassword",
+	// Cost controls: activating cost allocation tags names no resource.
+	"ce:UpdateCostAllocationTagsStatus", "ce:ListCostAllocationTags",
+	// Security monitoring: a region's one detector, recorder and delivery
+	// channel have no resource type in the Service Authorization Reference
+	// (Amazon GuardDuty; AWS Config).
+	"guardduty:CreateDetector", "config:PutConfigurationRecorder", "config:StartConfigurationRecorder",
+	"config:StopConfigurationRecorder", "config:PutDeliveryChannel", "config:DeleteConfigurationRecorder",
+	"config:DeleteDeliveryChannel",
 }
 
 // GitHubArgs are the GitHub Actions identities of one account.

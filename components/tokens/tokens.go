@@ -19,6 +19,8 @@ const (
 	Configuration = "coder:delivery:Configuration"
 	Prometheus    = "coder:observability:Prometheus"
 	Monitoring    = "coder:observability:Monitoring"
+	CostControl   = "coder:costcontrol:CostControl"
+	Guard         = "coder:guard:Guard"
 	StateBackend  = "coder:state:Backend"
 	StateReplica  = "coder:state:Replica"
 	GitHub        = "coder:state:GitHub"

@@ -32,6 +32,10 @@ var pricers = map[string]pricer{
 	"aws:secretsmanager/secret:Secret":                  secret,
 	"coder:dns:Zone":                                    dnsZone,
 	"aws:route53/zone:Zone":                             route53Zone,
+	"aws:guardduty/detector:Detector":                   guardDutyDetector,
+	"aws:cfg/recorder:Recorder":                         configRecorder,
+	"aws:cfg/rule:Rule":                                 configRule,
+	"aws:securityhub/account:Account":                   securityHubAccount,
 }
 
 // Priced reports whether a resource type is priced (or may be).

@@ -1,9 +1,10 @@
 // Package fakeaws is a local server on 127.0.0.1 that answers the AWS APIs
 // the operations commands call, in each API's own protocol (Service Quotas
 // JSON 1.1, the EC2 query protocol, the ELB and RDS query protocols, EKS
-// REST-JSON), so the real aws-sdk-go-v2 clients run against it with an
-// endpoint override. It pages every list, and it can throttle or deny any
-// action, as AWS does. Wire shapes follow the SDK's own response snapshots.
+// REST-JSON, AWS Config JSON 1.1 and Security Hub REST-JSON), so the real
+// aws-sdk-go-v2 clients run against it with an endpoint override. It pages
+// every list, and it can throttle or deny any action, as AWS does. Wire
+// shapes follow the SDK's own response snapshots.
 package fakeaws
 
 import (
@@ -81,6 +82,10 @@ type Region struct {
 	// ScheduledActions an Auto Scaling group to its scheduled actions.
 	NodeGroups       map[string]string
 	ScheduledActions map[string][]ScheduledAction
+	// ConfigRules and Findings are the region's AWS Config rules and
+	// Security Hub findings (compliance.go).
+	ConfigRules []ConfigRule
+	Findings    []Finding
 }
 
 // ScheduledAction is one Auto Scaling scheduled action.
@@ -192,6 +197,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		action = "eks:DescribeNodegroup"
 	case service == "eks":
 		action = "eks:ListClusters"
+	case service == "securityhub":
+		action = "securityhub:GetFindings"
 	default:
 		form, _ = url.ParseQuery(string(body))
 		action = service + ":" + form.Get("Action")
@@ -214,6 +221,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.quota(w, region, action, body)
 	case service == "ecr":
 		s.ecr(w, body)
+	case service == "config":
+		s.configCompliance(w, rg, action, body)
+	case service == "securityhub":
+		s.findings(w, rg, r, body)
 	case action == "eks:DescribeNodegroup":
 		s.nodegroup(w, rg, r.URL.Path)
 	case service == "autoscaling":
@@ -236,7 +247,7 @@ func throttleCode(service string) string {
 	switch service {
 	case "ec2":
 		return "RequestLimitExceeded"
-	case "servicequotas", "eks", "ecr":
+	case "servicequotas", "eks", "ecr", "securityhub":
 		return "TooManyRequestsException"
 	}
 	return "Throttling"
@@ -246,7 +257,7 @@ func deniedCode(service string) string {
 	switch service {
 	case "ec2":
 		return "UnauthorizedOperation"
-	case "servicequotas", "eks", "ecr":
+	case "servicequotas", "eks", "ecr", "securityhub":
 		return "AccessDeniedException"
 	}
 	return "AccessDenied"
@@ -255,10 +266,10 @@ func deniedCode(service string) string {
 // fail answers an error in the service's protocol.
 func (s *Server) fail(w http.ResponseWriter, service string, status int, code, msg string) {
 	switch service {
-	case "servicequotas", "ecr":
+	case "servicequotas", "ecr", "config":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		writeJSON(w, status, map[string]string{"__type": code, "Message": msg})
-	case "eks":
+	case "eks", "securityhub":
 		w.Header().Set("X-Amzn-ErrorType", code)
 		writeJSON(w, status, map[string]string{"message": msg})
 	case "ec2":

@@ -19,6 +19,10 @@ func Pack() []*Policy {
 		sgNoWorldIngress, sgWorldHTTPSOnlyOnLoadBalancer, imdsv2Required, eksPrivateEndpoint,
 		eksControlPlaneLogs, vpcFlowLogs, logRetention, dataStoreProtection, backupCrossRegion,
 		secretsRotation, iamNoWildcard, irsaTrustScoped, githubTrustScoped, requiredTags,
+		// Cost controls.
+		budgetAlerts,
+		// Security monitoring.
+		s3PublicAccessBlock, guarddutyEnabled, guarddutyFindingsDelivered, configRecorderOn,
 		// Coder.
 		coderProvisionerDaemonsZero, coderProvisionerKeyAuth, coderVersionConsistency,
 		// Identity.

@@ -118,6 +118,8 @@ func applyDefaults(s *Stack) {
 		s.Regions[0].Share = ptr(1.0)
 	}
 	defaultObservability(&s.Observability)
+	defaultCost(s)
+	defaultSecurity(s)
 	if s.Network.FlowLogRetentionDays == 0 {
 		s.Network.FlowLogRetentionDays = 365
 	}

@@ -79,6 +79,12 @@ var effective = map[string]func(*Stack) any{
 	"observability.containerInsights":     func(s *Stack) any { return s.Observability.InsightsOn() },
 	"observability.cloudTrail.enabled":    func(s *Stack) any { return s.Observability.CloudTrail.On() },
 	"templates.deliver":                   func(s *Stack) any { return s.Templates.Delivering() },
+	"cost.enabled":                        func(s *Stack) any { return s.Cost.On() },
+	"security.guardDuty.enabled":          func(s *Stack) any { return s.Security.GuardDuty.On() },
+	"security.config.enabled":             func(s *Stack) any { return s.Security.Config.On() },
+	"security.remediation.enabled":        func(s *Stack) any { return s.Security.Remediation.On() },
+	"security.securityHub.enabled":        func(s *Stack) any { return s.Security.SecurityHub.On() },
+	"security.accessAnalyzer.enabled":     func(s *Stack) any { return s.Security.AccessAnalyzer.On() },
 }
 
 // meaningOf gives the meaning of the fields of a type whose fields carry

@@ -40,6 +40,8 @@ type Stack struct {
 
 	Observability Observability `json:"observability"`
 	Templates     Templates     `json:"templates"`
+	Cost          Cost          `json:"cost"`
+	Security      Security      `json:"security"`
 	// Preflight is what `pulumi up` does when a service quota falls short
 	// of the stack's needs: stop before anything is registered (block), or
 	// warn and go on (warn).

@@ -25,6 +25,8 @@ func validate(s *Plan, p *problems) {
 	validateDatabase(s, p)
 	validateEdge(&s.Stack, p)
 	validateObservability(&s.Stack, p)
+	validateCost(&s.Stack, p)
+	validateSecurity(&s.Stack, p)
 	validateTemplates(s, p)
 	workloadShapes(s, p)
 	validateRegions(s, p)

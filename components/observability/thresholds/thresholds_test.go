@@ -141,4 +141,3 @@ func TestReferenceIsCurrent(t *testing.T) {
 	}
 	assert.Equal(t, want, doc[i+len(begin):j], "run go test ./components/observability/thresholds -update")
 }
-
