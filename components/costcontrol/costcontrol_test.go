@@ -66,7 +66,7 @@ func TestCostControl(t *testing.T) {
 		keys = append(keys, ct.String(t, tag, "tagKey"))
 		assert.Equal(t, "Active", ct.String(t, tag, "status"))
 	}
-	assert.Equal(t, []string{"project", "stack", "cost-center", "owner"}, keys)
+	assert.ElementsMatch(t, []string{"project", "stack", "cost-center", "owner"}, keys, "registered concurrently: any order")
 
 	// The monthly cost budget on the stack's tag, alerting the topic at 80 %
 	// actual and 100 % forecast.
