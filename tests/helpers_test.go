@@ -80,40 +80,13 @@ func (ix index) ref(res *preview.Resource, path string) *preview.Resource {
 	return ix.byID[v.StringValue()]
 }
 
-func str(res *preview.Resource, path string) string {
-	v, ok := res.Input(path)
-	if !ok || !v.IsString() {
-		return ""
-	}
-	return v.StringValue()
-}
+func str(res *preview.Resource, path string) string { return res.Str(path) }
 
-func num(res *preview.Resource, path string) float64 {
-	v, ok := res.Input(path)
-	if !ok || !v.IsNumber() {
-		return 0
-	}
-	return v.NumberValue()
-}
+func num(res *preview.Resource, path string) float64 { n, _ := res.Num(path); return n }
 
-func boolean(res *preview.Resource, path string) bool {
-	v, ok := res.Input(path)
-	return ok && v.IsBool() && v.BoolValue()
-}
+func boolean(res *preview.Resource, path string) bool { b, _ := res.Bool(path); return b }
 
-func strs(res *preview.Resource, path string) []string {
-	v, ok := res.Input(path)
-	if !ok || !v.IsArray() {
-		return nil
-	}
-	var out []string
-	for _, e := range v.ArrayValue() {
-		if e.IsString() {
-			out = append(out, e.StringValue())
-		}
-	}
-	return out
-}
+func strs(res *preview.Resource, path string) []string { return res.Strs(path) }
 
 // tag returns a resource's tag value.
 func tag(res *preview.Resource, key string) string {

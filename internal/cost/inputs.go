@@ -15,13 +15,7 @@ func str(r *preview.Resource, path string) string {
 }
 
 // num reads a number input.
-func num(r *preview.Resource, path string) (float64, bool) {
-	v, ok := r.Input(path)
-	if !ok || !v.IsNumber() {
-		return 0, false
-	}
-	return v.NumberValue(), true
-}
+func num(r *preview.Resource, path string) (float64, bool) { return r.Num(path) }
 
 // count is the length of a list input.
 func count(r *preview.Resource, path string) int {

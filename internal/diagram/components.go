@@ -34,8 +34,8 @@ func buildComponents(ix *index) *Graph {
 
 // regionLoad is the workload the region was sized for, from its inputs.
 func regionLoad(r *preview.Resource) string {
-	users, okU := inNum(r, "users")
-	ws, okW := inNum(r, "workspaces")
+	users, okU := r.Num("users")
+	ws, okW := r.Num("workspaces")
 	if !okU || !okW {
 		return ""
 	}
@@ -166,7 +166,7 @@ func componentTitle(ix *index, c *preview.Resource) string {
 var titles = map[string]func(ix *index, c *preview.Resource) string{
 	"coder:network:Vpc": func(ix *index, c *preview.Resource) string {
 		for _, v := range ix.under(c, "aws:ec2/vpc:Vpc") {
-			return "VPC " + inStr(v, "cidrBlock")
+			return "VPC " + v.Str("cidrBlock")
 		}
 		return "VPC"
 	},
@@ -178,16 +178,16 @@ var titles = map[string]func(ix *index, c *preview.Resource) string{
 	"coder:dns:Certificate": func(*index, *preview.Resource) string { return "certificate" },
 	"coder:dns:Records":     func(*index, *preview.Resource) string { return "DNS records" },
 	"coder:dns:Zone": func(_ *index, c *preview.Resource) string {
-		return fmt.Sprintf("DNS zone %s (%s)", inStr(c, "baseDomain"), inStr(c, "provider"))
+		return fmt.Sprintf("DNS zone %s (%s)", c.Str("baseDomain"), c.Str("provider"))
 	},
 	"coder:security:Keys": func(_ *index, c *preview.Resource) string {
-		return "KMS keys in " + inStr(c, "region")
+		return "KMS keys in " + c.Str("region")
 	},
 	"coder:observability:Prometheus": func(*index, *preview.Resource) string { return "managed Prometheus" },
 	"coder:observability:Monitoring": func(*index, *preview.Resource) string { return "monitoring" },
 	"coder:coder:Coder": func(_ *index, c *preview.Resource) string {
-		return "Coder " + strings.ReplaceAll(inStr(c, "role"), "-", " ")
+		return "Coder " + strings.ReplaceAll(c.Str("role"), "-", " ")
 	},
-	"coder:templates:Template":     func(_ *index, c *preview.Resource) string { return "template " + inStr(c, "name") },
+	"coder:templates:Template":     func(_ *index, c *preview.Resource) string { return "template " + c.Str("name") },
 	"coder:delivery:Configuration": func(*index, *preview.Resource) string { return "Day-2 configuration" },
 }

@@ -33,11 +33,11 @@ func TestDiagramComponentsHoldEveryRegionAndPart(t *testing.T) {
 				}
 				for _, s := range ix.under(info.Res, "aws:ec2/subnet:Subnet") {
 					box := labelOf(g, rid+"/vpc/tier-"+tag(s, "coder:tier"))
-					assert.Contains(t, box, inStr(s, "availabilityZone")+"  "+inStr(s, "cidrBlock"), s.Name)
+					assert.Contains(t, box, s.Str("availabilityZone")+"  "+s.Str("cidrBlock"), s.Name)
 				}
 				for _, ng := range ix.under(info.Res, "aws:eks/nodeGroup:NodeGroup") {
-					box := labelOf(g, rid+"/cluster/ng-"+inStr(ng, "nodeGroupName"))
-					assert.Contains(t, box, strings.Join(inStrs(ng, "instanceTypes"), ", "), ng.Name)
+					box := labelOf(g, rid+"/cluster/ng-"+ng.Str("nodeGroupName"))
+					assert.Contains(t, box, strings.Join(ng.Strs("instanceTypes"), ", "), ng.Name)
 				}
 				for _, l := range ix.under(info.Res, tListener) {
 					// One box: the component is drawn as a single node.
@@ -46,7 +46,7 @@ func TestDiagramComponentsHoldEveryRegionAndPart(t *testing.T) {
 				for _, typ := range recordTypes {
 					for _, rec := range ix.under(info.Res, typ) {
 						if ix.recordLB(rec) != nil {
-							assert.Contains(t, labelOf(g, rid+"/records"), inStr(rec, "name"))
+							assert.Contains(t, labelOf(g, rid+"/records"), rec.Str("name"))
 						}
 					}
 				}

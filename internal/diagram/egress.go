@@ -34,11 +34,11 @@ func (ix *index) routesOf(subnets []*preview.Resource) []route {
 				if r.From.Type != "aws:ec2/route:Route" || r.Prop != "routeTableId" {
 					continue
 				}
-				dest, err := netip.ParsePrefix(inStr(r.From, "destinationCidrBlock"))
+				dest, err := netip.ParsePrefix(r.From.Str("destinationCidrBlock"))
 				if err != nil {
 					continue
 				}
-				rt := route{Dest: dest, Target: ix.target(r.From, "natGatewayId"), TGW: inStr(r.From, "transitGatewayId")}
+				rt := route{Dest: dest, Target: ix.target(r.From, "natGatewayId"), TGW: r.From.Str("transitGatewayId")}
 				if rt.Target == nil {
 					rt.Target = ix.target(r.From, "gatewayId")
 				}
@@ -104,7 +104,7 @@ func (ix *index) routedEgress(w workload) []egress {
 		if ix.ruleLB(rule) != nil {
 			continue
 		}
-		cidr, err := netip.ParsePrefix(inStr(rule, "cidrIpv4"))
+		cidr, err := netip.ParsePrefix(rule.Str("cidrIpv4"))
 		if err != nil {
 			continue
 		}

@@ -152,7 +152,7 @@ func (ix *index) regions() []regionInfo {
 	var out []regionInfo
 	add := func(name string) {
 		if r := byName[name]; r != nil {
-			out = append(out, regionInfo{Name: name, Role: inStr(r, "role"), Res: r})
+			out = append(out, regionInfo{Name: name, Role: r.Str("role"), Res: r})
 			delete(byName, name)
 		}
 	}

@@ -13,46 +13,12 @@ import (
 // reads as absent: a diagram prints what the program declared, never a
 // placeholder.
 
-// inStr is the string input at path, or "".
-func inStr(r *preview.Resource, path string) string {
-	v, ok := r.Input(path)
-	if !ok || !v.IsString() {
-		return ""
-	}
-	return v.StringValue()
-}
-
-// inNum is the number input at path.
-func inNum(r *preview.Resource, path string) (float64, bool) {
-	v, ok := r.Input(path)
-	if !ok || !v.IsNumber() {
-		return 0, false
-	}
-	return v.NumberValue(), true
-}
-
 // inBool is the boolean input at path, or def.
 func inBool(r *preview.Resource, path string, def bool) bool {
-	v, ok := r.Input(path)
-	if !ok || !v.IsBool() {
-		return def
+	if v, ok := r.Bool(path); ok {
+		return v
 	}
-	return v.BoolValue()
-}
-
-// inStrs is the list of strings at path.
-func inStrs(r *preview.Resource, path string) []string {
-	v, ok := r.Input(path)
-	if !ok || !v.IsArray() {
-		return nil
-	}
-	var out []string
-	for _, e := range v.ArrayValue() {
-		if e.IsString() {
-			out = append(out, e.StringValue())
-		}
-	}
-	return out
+	return def
 }
 
 // inMap is the object at path as plain values.

@@ -44,7 +44,7 @@ func (ix *index) recordLB(rec *preview.Resource) *preview.Resource {
 // hostLB is the load balancer serving host, through the record named host.
 func (ix *index) hostLB(host string) *preview.Resource {
 	for _, rec := range ix.lbRecords() {
-		if strings.TrimSuffix(inStr(rec, "name"), ".") == host {
+		if strings.TrimSuffix(rec.Str("name"), ".") == host {
 			return ix.recordLB(rec)
 		}
 	}
@@ -64,7 +64,7 @@ func (ix *index) eipLB(eip *preview.Resource) *preview.Resource {
 // listenerOn is the load balancer's listener on port, or nil.
 func (ix *index) listenerOn(lb *preview.Resource, port float64) *preview.Resource {
 	for _, l := range ix.under(lb, tListener) {
-		if p, ok := inNum(l, "port"); ok && p == port {
+		if p, ok := l.Num("port"); ok && p == port {
 			return l
 		}
 	}
@@ -73,18 +73,18 @@ func (ix *index) listenerOn(lb *preview.Resource, port float64) *preview.Resourc
 
 // secure reports whether a listener terminates TLS.
 func secure(l *preview.Resource) bool {
-	p := inStr(l, "protocol")
+	p := l.Str("protocol")
 	return p == "TLS" || p == "HTTPS"
 }
 
 // listenerPort is "TLS :443".
 func listenerPort(l *preview.Resource) string {
-	return inStr(l, "protocol") + portSuffix(l, "port")
+	return l.Str("protocol") + portSuffix(l, "port")
 }
 
 // portSuffix is " :443" for a known port input, "" for an unknown one.
 func portSuffix(r *preview.Resource, path string) string {
-	if p, ok := inNum(r, path); ok {
+	if p, ok := r.Num(path); ok {
 		return " :" + num(p)
 	}
 	return ""
@@ -93,10 +93,10 @@ func portSuffix(r *preview.Resource, path string) string {
 // listenerLabel is "TLS :443\n<policy>\nALPN <policy>".
 func listenerLabel(l *preview.Resource) string {
 	parts := []string{listenerPort(l)}
-	if p := inStr(l, "sslPolicy"); p != "" {
+	if p := l.Str("sslPolicy"); p != "" {
 		parts = append(parts, p)
 	}
-	if a := inStr(l, "alpnPolicy"); a != "" {
+	if a := l.Str("alpnPolicy"); a != "" {
 		parts = append(parts, "ALPN "+a)
 	}
 	return strings.Join(parts, "\n")
@@ -132,12 +132,12 @@ func parseEndpoint(raw string) (endpoint, bool) {
 
 // portRange prints a rule's ports: "tcp 443", "udp 1024–65535", "all".
 func portRange(rule *preview.Resource) string {
-	proto := inStr(rule, "ipProtocol")
+	proto := rule.Str("ipProtocol")
 	if proto == "-1" {
 		return "all traffic"
 	}
-	from, okF := inNum(rule, "fromPort")
-	to, okT := inNum(rule, "toPort")
+	from, okF := rule.Num("fromPort")
+	to, okT := rule.Num("toPort")
 	switch {
 	case !okF || !okT:
 		return proto

@@ -28,7 +28,7 @@ func trusts(role *preview.Resource) []trust {
 			Condition map[string]map[string]any
 		}
 	}
-	if json.Unmarshal([]byte(inStr(role, "assumeRolePolicy")), &doc) != nil {
+	if json.Unmarshal([]byte(role.Str("assumeRolePolicy")), &doc) != nil {
 		return nil
 	}
 	var out []trust

@@ -80,11 +80,11 @@ func keyLabel(ix *index, k *preview.Resource) string {
 	lines := []string{"key " + tag(k, "coder:key-purpose")}
 	for _, r := range ix.referrers[k.URN] {
 		if r.From.Type == "aws:kms/alias:Alias" {
-			lines = append(lines, inStr(r.From, "name"))
+			lines = append(lines, r.From.Str("name"))
 		}
 	}
 	if inBool(k, "enableKeyRotation", false) {
-		if d, ok := inNum(k, "rotationPeriodInDays"); ok {
+		if d, ok := k.Num("rotationPeriodInDays"); ok {
 			lines = append(lines, "rotates every "+num(d)+" days")
 		} else {
 			lines = append(lines, "rotates yearly")

@@ -32,7 +32,7 @@ func (s *sgPaths) place(reg regionInfo, rid string) {
 		return
 	}
 	for _, v := range s.ix.under(reg.Res, "aws:ec2/vpc:Vpc") {
-		s.vpcs[reg.Name] = inStr(v, "cidrBlock")
+		s.vpcs[reg.Name] = v.Str("cidrBlock")
 	}
 	box := s.g.Add(Node{ID: rid + "/sgs", Label: "security groups", Parent: rid, Class: ClassGroup})
 	for _, sg := range groups {
@@ -56,13 +56,13 @@ func (s *sgPaths) attachedTo(sg *preview.Resource) string {
 		case "aws:ec2/launchTemplate:LaunchTemplate":
 			for _, lt := range s.ix.referrers[r.From.URN] {
 				if lt.From.Type == "aws:eks/nodeGroup:NodeGroup" {
-					ngs = append(ngs, inStr(lt.From, "nodeGroupName"))
+					ngs = append(ngs, lt.From.Str("nodeGroupName"))
 				}
 			}
 		case tLB:
-			others = append(others, inStr(r.From, "loadBalancerType")+" load balancer")
+			others = append(others, r.From.Str("loadBalancerType")+" load balancer")
 		case "aws:rds/cluster:Cluster":
-			others = append(others, "Aurora "+inStr(r.From, "clusterIdentifier"))
+			others = append(others, "Aurora "+r.From.Str("clusterIdentifier"))
 		case "aws:ec2/vpcEndpoint:VpcEndpoint":
 			endpoints++
 		}
@@ -150,11 +150,11 @@ func (s *sgPaths) otherEnds(rule *preview.Resource) []string {
 	reg := s.ix.region(rule)
 	if ep := s.ix.target(rule, "prefixListId"); ep != nil {
 		return []string{s.g.Add(Node{ID: regionID(reg) + "/pl-" + ep.Name, Parent: regionID(reg), Class: ClassExternal,
-			Label: endpointService(inStr(ep, "serviceName")) + " (prefix list of the gateway endpoint)"})}
+			Label: endpointService(ep.Str("serviceName")) + " (prefix list of the gateway endpoint)"})}
 	}
-	cidr := inStr(rule, "cidrIpv4")
+	cidr := rule.Str("cidrIpv4")
 	if cidr == "" {
-		cidr = inStr(rule, "cidrIpv6")
+		cidr = rule.Str("cidrIpv6")
 	}
 	if cidr == "" {
 		return nil

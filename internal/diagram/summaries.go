@@ -76,11 +76,11 @@ func vpcBoxes(ix *index, c *preview.Resource) []Node {
 	for _, t := range tiers {
 		subnets := byTier[t]
 		sort.Slice(subnets, func(i, j int) bool {
-			return inStr(subnets[i], "availabilityZone") < inStr(subnets[j], "availabilityZone")
+			return subnets[i].Str("availabilityZone") < subnets[j].Str("availabilityZone")
 		})
 		lines := []string{t + " subnets"}
 		for _, s := range subnets {
-			lines = append(lines, inStr(s, "availabilityZone")+"  "+inStr(s, "cidrBlock"))
+			lines = append(lines, s.Str("availabilityZone")+"  "+s.Str("cidrBlock"))
 		}
 		out = append(out, Node{ID: "tier-" + t, Label: strings.Join(lines, "\n"), Class: ClassResource})
 	}
@@ -88,7 +88,7 @@ func vpcBoxes(ix *index, c *preview.Resource) []Node {
 		var azs []string
 		for _, n := range nats {
 			if s := ix.target(n, "subnetId"); s != nil {
-				azs = append(azs, inStr(s, "availabilityZone"))
+				azs = append(azs, s.Str("availabilityZone"))
 			}
 		}
 		out = append(out, Node{ID: "nat", Label: counted("NAT gateway", len(nats)) + "\n" + strings.Join(uniqSorted(azs), ", "), Class: ClassResource})
@@ -99,8 +99,8 @@ func vpcBoxes(ix *index, c *preview.Resource) []Node {
 	if eps := ix.under(c, "aws:ec2/vpcEndpoint:VpcEndpoint"); len(eps) > 0 {
 		var gw, iface []string
 		for _, e := range eps {
-			name := endpointService(inStr(e, "serviceName"))
-			if inStr(e, "vpcEndpointType") == "Gateway" {
+			name := endpointService(e.Str("serviceName"))
+			if e.Str("vpcEndpointType") == "Gateway" {
 				gw = append(gw, name)
 			} else {
 				iface = append(iface, name)
@@ -116,7 +116,7 @@ func vpcBoxes(ix *index, c *preview.Resource) []Node {
 		out = append(out, Node{ID: "endpoints", Label: strings.Join(lines, "\n"), Class: ClassResource})
 	}
 	for _, a := range ix.under(c, "aws:ec2transitgateway/vpcAttachment:VpcAttachment") {
-		out = append(out, Node{ID: "tgw-" + a.Name, Label: "transit gateway attachment\n" + inStr(a, "transitGatewayId") + "\n" + tiersOf(ix.targets(a, "subnetIds")), Class: ClassResource})
+		out = append(out, Node{ID: "tgw-" + a.Name, Label: "transit gateway attachment\n" + a.Str("transitGatewayId") + "\n" + tiersOf(ix.targets(a, "subnetIds")), Class: ClassResource})
 	}
 	return out
 }
@@ -155,20 +155,20 @@ func clusterBoxes(ix *index, c *preview.Resource) []Node {
 			Label: "EKS control plane\nAPI endpoint: " + access + "\n" + tiersOf(ix.targets(k, "privateSubnetIds"))})
 	}
 	for _, ng := range ix.under(c, "aws:eks/nodeGroup:NodeGroup") {
-		lo, _ := inNum(ng, "scalingConfig.minSize")
-		hi, _ := inNum(ng, "scalingConfig.maxSize")
-		label := fmt.Sprintf("node group %s\n%s · %s\n%s–%s nodes · %s", inStr(ng, "nodeGroupName"),
-			strings.Join(inStrs(ng, "instanceTypes"), ", "), strings.ToLower(strings.ReplaceAll(inStr(ng, "capacityType"), "_", "-")),
+		lo, _ := ng.Num("scalingConfig.minSize")
+		hi, _ := ng.Num("scalingConfig.maxSize")
+		label := fmt.Sprintf("node group %s\n%s · %s\n%s–%s nodes · %s", ng.Str("nodeGroupName"),
+			strings.Join(ng.Strs("instanceTypes"), ", "), strings.ToLower(strings.ReplaceAll(ng.Str("capacityType"), "_", "-")),
 			num(lo), num(hi), tiersOf(ix.targets(ng, "subnetIds")))
-		out = append(out, Node{ID: "ng-" + inStr(ng, "nodeGroupName"), Label: label, Class: ClassResource})
+		out = append(out, Node{ID: "ng-" + ng.Str("nodeGroupName"), Label: label, Class: ClassResource})
 	}
 	var addons []string
 	for _, a := range ix.under(c, "aws:eks/addon:Addon") {
-		addons = append(addons, inStr(a, "addonName"))
+		addons = append(addons, a.Str("addonName"))
 	}
 	var charts []string
 	for _, h := range ix.under(c, "kubernetes:helm.sh/v3:Release") {
-		charts = append(charts, inStr(h, "chart"))
+		charts = append(charts, h.Str("chart"))
 	}
 	if len(addons)+len(charts) > 0 {
 		lines := wrapList("add-ons: ", uniqSorted(addons), 3)
@@ -181,11 +181,11 @@ func clusterBoxes(ix *index, c *preview.Resource) []Node {
 func databaseBoxes(ix *index, c *preview.Resource) []Node {
 	var out []Node
 	for _, db := range ix.under(c, "aws:rds/cluster:Cluster") {
-		lo, _ := inNum(db, "serverlessv2ScalingConfiguration.minCapacity")
-		hi, _ := inNum(db, "serverlessv2ScalingConfiguration.maxCapacity")
+		lo, _ := db.Num("serverlessv2ScalingConfiguration.minCapacity")
+		hi, _ := db.Num("serverlessv2ScalingConfiguration.maxCapacity")
 		instances := 0
 		for _, i := range ix.under(c, "aws:rds/clusterInstance:ClusterInstance") {
-			if ix.target(i, "clusterIdentifier") == db || inStr(i, "clusterIdentifier") == inStr(db, "clusterIdentifier") {
+			if ix.target(i, "clusterIdentifier") == db || i.Str("clusterIdentifier") == db.Str("clusterIdentifier") {
 				instances++
 			}
 		}
@@ -193,7 +193,7 @@ func databaseBoxes(ix *index, c *preview.Resource) []Node {
 		if sg := ix.target(db, "dbSubnetGroupName"); sg != nil {
 			subnets = ix.targets(sg, "subnetIds")
 		}
-		label := fmt.Sprintf("%s\nport%s · serverless v2 %s–%s ACU\n%s · %s", inStr(db, "engine"), portSuffix(db, "port"),
+		label := fmt.Sprintf("%s\nport%s · serverless v2 %s–%s ACU\n%s · %s", db.Str("engine"), portSuffix(db, "port"),
 			num(lo), num(hi), counted("instance", instances), tiersOf(subnets))
 		out = append(out, Node{ID: "aurora-" + db.Name, Label: label, Class: ClassData, Shape: "cylinder"})
 	}
@@ -202,7 +202,7 @@ func databaseBoxes(ix *index, c *preview.Resource) []Node {
 		for _, v := range vaults {
 			if k := ix.target(v, "kmsKeyArn"); k != nil {
 				if keys := ix.byURN[k.Parent]; keys != nil {
-					regions = append(regions, inStr(keys, "region"))
+					regions = append(regions, keys.Str("region"))
 				}
 			}
 		}
@@ -218,7 +218,7 @@ func loadBalancerBoxes(ix *index, c *preview.Resource) []Node {
 		if inBool(lb, "internal", false) {
 			scheme = "internal"
 		}
-		lines := []string{fmt.Sprintf("%s load balancer (%s)", inStr(lb, "loadBalancerType"), scheme),
+		lines := []string{fmt.Sprintf("%s load balancer (%s)", lb.Str("loadBalancerType"), scheme),
 			tiersOf(ix.targets(lb, "subnetMappings")) + tiersOf(ix.targets(lb, "subnets"))}
 		for _, l := range ix.under(lb, "aws:lb/listener:Listener") {
 			lines = append(lines, listenerLine(ix, l))
@@ -232,7 +232,7 @@ func loadBalancerBoxes(ix *index, c *preview.Resource) []Node {
 func listenerLine(ix *index, l *preview.Resource) string {
 	line := listenerPort(l)
 	for _, tg := range ix.targets(l, "defaultActions") {
-		line += fmt.Sprintf(" → %s%s (%s targets)", inStr(tg, "protocol"), portSuffix(tg, "port"), inStr(tg, "targetType"))
+		line += fmt.Sprintf(" → %s%s (%s targets)", tg.Str("protocol"), portSuffix(tg, "port"), tg.Str("targetType"))
 	}
 	return line
 }
@@ -240,9 +240,9 @@ func listenerLine(ix *index, l *preview.Resource) string {
 func certificateBoxes(ix *index, c *preview.Resource) []Node {
 	var out []Node
 	for _, cert := range ix.under(c, "aws:acm/certificate:Certificate") {
-		names := append([]string{inStr(cert, "domainName")}, inStrs(cert, "subjectAlternativeNames")...)
+		names := append([]string{cert.Str("domainName")}, cert.Strs("subjectAlternativeNames")...)
 		out = append(out, Node{ID: "acm-" + cert.Name, Class: ClassResource,
-			Label: "ACM " + strings.Join(names, ", ") + "\n" + inStr(cert, "validationMethod") + " validation"})
+			Label: "ACM " + strings.Join(names, ", ") + "\n" + cert.Str("validationMethod") + " validation"})
 	}
 	return out
 }
@@ -251,7 +251,7 @@ func recordBoxes(ix *index, c *preview.Resource) []Node {
 	var lines []string
 	for _, t := range []string{"aws:route53/record:Record", "cloudflare:index/record:Record"} {
 		for _, r := range ix.under(c, t) {
-			lines = append(lines, inStr(r, "name")+" "+inStr(r, "type"))
+			lines = append(lines, r.Str("name")+" "+r.Str("type"))
 		}
 	}
 	if len(lines) == 0 {
@@ -280,7 +280,7 @@ func prometheusBoxes(ix *index, c *preview.Resource) []Node {
 		parts = append(parts, counted("AMP workspace", n))
 	}
 	if n := len(ix.under(c, "aws:amp/scraper:Scraper")); n > 0 {
-		parts = append(parts, fmt.Sprintf("%s (every %s, port%s)", counted("scraper", n), inStr(c, "scrapeInterval"), portSuffix(c, "scrapePort")))
+		parts = append(parts, fmt.Sprintf("%s (every %s, port%s)", counted("scraper", n), c.Str("scrapeInterval"), portSuffix(c, "scrapePort")))
 	}
 	if n := len(ix.under(c, "aws:amp/ruleGroupNamespace:RuleGroupNamespace")); n > 0 {
 		parts = append(parts, counted("rule group", n))
@@ -310,10 +310,10 @@ func monitoringBoxes(ix *index, c *preview.Resource) []Node {
 	}
 	var charts []string
 	for _, h := range ix.under(c, "kubernetes:helm.sh/v3:Release") {
-		charts = append(charts, inStr(h, "chart"))
+		charts = append(charts, h.Str("chart"))
 	}
 	for _, a := range ix.under(c, "aws:eks/addon:Addon") {
-		charts = append(charts, inStr(a, "addonName"))
+		charts = append(charts, a.Str("addonName"))
 	}
 	lines = append(lines, wrapList("agents: ", uniqSorted(charts), 2)...)
 	if len(lines) == 0 {
@@ -329,25 +329,25 @@ func coderBoxes(ix *index, c *preview.Resource) []Node {
 		if h.Type != "kubernetes:helm.sh/v3:Release" {
 			continue
 		}
-		replicas, _ := inNum(h, "values.coder.replicaCount")
-		switch inStr(h, "chart") {
+		replicas, _ := h.Num("values.coder.replicaCount")
+		switch h.Str("chart") {
 		case "coder":
 			name := "coderd"
 			if inBool(h, "values.coder.workspaceProxy", false) {
 				name = "workspace proxy"
 			}
-			out = append(out, Node{ID: "coderd", Label: fmt.Sprintf("%s ×%s\nnamespace %s", name, num(replicas), inStr(h, "namespace")), Class: ClassResource})
+			out = append(out, Node{ID: "coderd", Label: fmt.Sprintf("%s ×%s\nnamespace %s", name, num(replicas), h.Str("namespace")), Class: ClassResource})
 		case "coder-provisioner":
-			out = append(out, Node{ID: "prov-" + inStr(h, "name"), Class: ClassResource,
-				Label: fmt.Sprintf("provisioners %s ×%s\nnamespace %s", strings.TrimPrefix(inStr(h, "name"), "coder-provisioner-"), num(replicas), inStr(h, "namespace"))})
+			out = append(out, Node{ID: "prov-" + h.Str("name"), Class: ClassResource,
+				Label: fmt.Sprintf("provisioners %s ×%s\nnamespace %s", strings.TrimPrefix(h.Str("name"), "coder-provisioner-"), num(replicas), h.Str("namespace"))})
 		default:
-			operators = append(operators, inStr(h, "chart"))
+			operators = append(operators, h.Str("chart"))
 		}
 	}
 	for _, d := range ix.under(c, "kubernetes:apps/v1:Deployment") {
-		replicas, _ := inNum(d, "spec.replicas")
+		replicas, _ := d.Num("spec.replicas")
 		out = append(out, Node{ID: "deploy-" + d.Name, Class: ClassResource,
-			Label: fmt.Sprintf("%s ×%s\nnamespace %s", inStr(d, "metadata.name"), num(replicas), inStr(d, "metadata.namespace"))})
+			Label: fmt.Sprintf("%s ×%s\nnamespace %s", d.Str("metadata.name"), num(replicas), d.Str("metadata.namespace"))})
 	}
 	if len(operators) > 0 {
 		ops = append(ops, Node{ID: "operators", Label: strings.Join(wrapList("charts: ", uniqSorted(operators), 2), "\n"), Class: ClassResource})

@@ -42,14 +42,14 @@ func buildTraffic(ix *index) *Graph {
 func (t *traffic) placeRegion(reg regionInfo) {
 	rid := t.g.Add(Node{ID: regionID(reg.Name), Label: regionLabel(reg), Class: ClassRegion})
 	for _, lb := range t.ix.under(reg.Res, tLB) {
-		lines := []string{fmt.Sprintf("%s load balancer", inStr(lb, "loadBalancerType"))}
+		lines := []string{fmt.Sprintf("%s load balancer", lb.Str("loadBalancerType"))}
 		for _, l := range t.ix.under(lb, tListener) {
 			lines = append(lines, "listener "+listenerLabel(l))
 		}
 		t.lbs[lb] = t.g.Add(Node{ID: rid + "/lb-" + lb.Name, Label: strings.Join(lines, "\n"), Parent: rid, Class: ClassResource})
 	}
 	for _, db := range t.ix.under(reg.Res, "aws:rds/cluster:Cluster") {
-		t.dbs[db] = t.g.Add(Node{ID: rid + "/db-" + db.Name, Label: inStr(db, "engine") + "\n" + inStr(db, "clusterIdentifier"),
+		t.dbs[db] = t.g.Add(Node{ID: rid + "/db-" + db.Name, Label: db.Str("engine") + "\n" + db.Str("clusterIdentifier"),
 			Parent: rid, Class: ClassData, Shape: "cylinder"})
 	}
 	for _, w := range t.ix.workloads(reg) {
@@ -75,7 +75,7 @@ func (t *traffic) connectEntry() {
 		recs := byComponent[c]
 		var names []string
 		for _, r := range recs {
-			names = append(names, inStr(r, "name"))
+			names = append(names, r.Str("name"))
 		}
 		provider := "Route 53"
 		if strings.HasPrefix(recs[0].Type, "cloudflare:") {
@@ -98,9 +98,9 @@ func (t *traffic) connectEntry() {
 // recordKind is "A alias" or "CNAME".
 func recordKind(r *preview.Resource) string {
 	if v, ok := r.Input("aliases"); ok && v.IsArray() && len(v.ArrayValue()) > 0 {
-		return inStr(r, "type") + " alias"
+		return r.Str("type") + " alias"
 	}
-	return inStr(r, "type")
+	return r.Str("type")
 }
 
 type lbNode struct {
@@ -132,10 +132,10 @@ func (t *traffic) connectIngress(lb *preview.Resource, id string) {
 		return
 	}
 	for _, rule := range t.ix.rules(sgs, tIngress) {
-		if c := inStr(rule, "cidrIpv4"); c != "0.0.0.0/0" {
+		if c := rule.Str("cidrIpv4"); c != "0.0.0.0/0" {
 			continue
 		}
-		from, _ := inNum(rule, "fromPort")
+		from, _ := rule.Num("fromPort")
 		if l := t.ix.listenerOn(lb, from); l != nil {
 			t.g.Connect(Edge{From: "users", To: id, Label: listenerPort(l), Class: trafficClass(secure(l))})
 		} else {
@@ -159,7 +159,7 @@ func (t *traffic) connectBackends() {
 		for _, l := range t.ix.under(n.lb, tListener) {
 			for _, tg := range t.ix.targets(l, "defaultActions") {
 				for _, w := range t.boundWorkloads(tg) {
-					proto := inStr(tg, "protocol")
+					proto := tg.Str("protocol")
 					label := proto + portSuffix(tg, "port")
 					tls := proto == "TLS" || proto == "HTTPS"
 					if secure(l) && !tls {
@@ -190,9 +190,9 @@ func (t *traffic) boundWorkloads(tg *preview.Resource) []workload {
 		if r.From.Type != "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding" {
 			continue
 		}
-		svc, ns := inStr(r.From, "spec.serviceRef.name"), inStr(r.From, "metadata.namespace")
+		svc, ns := r.From.Str("spec.serviceRef.name"), r.From.Str("metadata.namespace")
 		for _, w := range t.workloads {
-			if w.Release != nil && inStr(w.Release, "name") == svc && inStr(w.Release, "namespace") == ns &&
+			if w.Release != nil && w.Release.Str("name") == svc && w.Release.Str("namespace") == ns &&
 				w.Region == t.ix.region(r.From) {
 				out = append(out, w)
 			}
@@ -251,7 +251,7 @@ func (t *traffic) connectClients() {
 			if lb == nil || t.lbs[lb] == "" {
 				continue
 			}
-			from, _ := inNum(rule, "fromPort")
+			from, _ := rule.Num("fromPort")
 			if l := t.ix.listenerOn(lb, from); l != nil {
 				t.g.Connect(Edge{From: w.ID, To: t.lbs[lb], Label: listenerPort(l), Class: trafficClass(secure(l))})
 			} else {
@@ -273,7 +273,7 @@ func (t *traffic) connectURL(w workload, raw, key string) {
 	if svc, ok := strings.CutSuffix(ep.Host, ".svc.cluster.local"); ok {
 		name, ns, _ := strings.Cut(svc, ".")
 		for _, o := range t.workloads {
-			if o.Release != nil && o.Region == w.Region && inStr(o.Release, "name") == name && inStr(o.Release, "namespace") == ns {
+			if o.Release != nil && o.Region == w.Region && o.Release.Str("name") == name && o.Release.Str("namespace") == ns {
 				t.g.Connect(Edge{From: w.ID, To: o.ID, Label: label + "\nin-cluster Service " + svc, Class: trafficClass(ep.TLS)})
 			}
 		}

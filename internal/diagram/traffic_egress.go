@@ -58,7 +58,7 @@ func (t *traffic) natNode(region string) string {
 	var azs []string
 	for _, n := range nats {
 		for _, s := range t.ix.targets(n, "subnetId") {
-			azs = append(azs, inStr(s, "availabilityZone"))
+			azs = append(azs, s.Str("availabilityZone"))
 		}
 	}
 	return t.g.Add(Node{ID: regionID(region) + "/nat", Parent: regionID(region), Class: ClassResource,

@@ -22,13 +22,13 @@ func TestDiagramTrafficEntryFromListenerInputs(t *testing.T) {
 			listeners := ix.ofType(tListener)
 			require.NotEmpty(t, listeners)
 			for _, l := range listeners {
-				port, _ := inNum(l, "port")
+				port, _ := l.Num("port")
 				require.Equal(t, 443.0, port, "the NLB listens on 443")
-				require.Equal(t, "TLS", inStr(l, "protocol"))
+				require.Equal(t, "TLS", l.Str("protocol"))
 				lb := ix.byURN[l.Parent]
 				rid := regionID(ix.region(lb))
 				lbID := rid + "/lb-" + lb.Name
-				assert.Contains(t, labelOf(g, lbID), inStr(l, "sslPolicy"))
+				assert.Contains(t, labelOf(g, lbID), l.Str("sslPolicy"))
 				entry := edgesBetween(g, "users", lbID)
 				require.Len(t, entry, 1)
 				assert.Equal(t, "TLS :443", entry[0].Label)

@@ -26,26 +26,26 @@ func (ix *index) workloads(reg regionInfo) []workload {
 	groups := ix.under(reg.Res, "aws:eks/nodeGroup:NodeGroup")
 	var out []workload
 	for _, rel := range ix.under(reg.Res, "kubernetes:helm.sh/v3:Release") {
-		replicas, _ := inNum(rel, "values.coder.replicaCount")
+		replicas, _ := rel.Num("values.coder.replicaCount")
 		var label string
-		switch inStr(rel, "chart") {
+		switch rel.Str("chart") {
 		case "coder":
 			label = "coderd"
 			if inBool(rel, "values.coder.workspaceProxy", false) {
 				label = "workspace proxy"
 			}
 		case "coder-provisioner":
-			label = "provisioners " + strings.TrimPrefix(inStr(rel, "name"), "coder-provisioner-")
+			label = "provisioners " + strings.TrimPrefix(rel.Str("name"), "coder-provisioner-")
 		default:
 			continue
 		}
-		out = append(out, workload{ID: regionID(reg.Name) + "/" + inStr(rel, "name"), Region: reg.Name, Release: rel,
+		out = append(out, workload{ID: regionID(reg.Name) + "/" + rel.Str("name"), Region: reg.Name, Release: rel,
 			Label: fmt.Sprintf("%s ×%s", label, num(replicas)), Groups: selectGroups(groups, inMap(rel, "values.coder.nodeSelector"))})
 	}
 	if ws := selectGroups(groups, map[string]any{"coder-ws": "true"}); len(ws) > 0 {
 		var names []string
 		for _, g := range ws {
-			names = append(names, inStr(g, "nodeGroupName"))
+			names = append(names, g.Str("nodeGroupName"))
 		}
 		sort.Strings(names)
 		out = append(out, workload{ID: regionID(reg.Name) + "/workspaces", Region: reg.Name, Groups: ws,

@@ -23,10 +23,4 @@ func str(r *preview.Resource, path string) string {
 }
 
 // num is a registered number input (0 when absent).
-func num(r *preview.Resource, path string) float64 {
-	v, ok := r.Input(path)
-	if !ok || !v.IsNumber() {
-		return 0
-	}
-	return v.NumberValue()
-}
+func num(r *preview.Resource, path string) float64 { n, _ := r.Num(path); return n }
