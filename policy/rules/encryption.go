@@ -111,7 +111,7 @@ var s3SSEKMS = &Policy{
 	CheckStack: func(rs []*Resource, _ Config) []Finding {
 		idx := byType(rs)
 		var out []Finding
-		for _, b := range append(idx[tBucketV2], idx[tBucket]...) {
+		for _, b := range buckets(idx) {
 			var rules []*Resource
 			// The v1 Bucket's inline configuration.
 			if inline, s := object(b.Props, "serverSideEncryptionConfiguration", "rule"); s == unknown {
@@ -119,16 +119,14 @@ var s3SSEKMS = &Policy{
 			} else if s == known {
 				rules = append(rules, &Resource{URN: b.URN, Props: inline})
 			}
-			for _, c := range idx[tBucketSSE] {
-				if c.dependsOn("bucket", b.URN) || sameBucket(c, b) {
-					items, s := list(c.Props, "rules")
-					if s == unknown {
-						rules = append(rules, nil)
-					}
-					for _, x := range items {
-						m, _ := elem(x)
-						rules = append(rules, &Resource{URN: c.URN, Props: m})
-					}
+			for _, c := range attachedTo(idx, tBucketSSE, b) {
+				items, s := list(c.Props, "rules")
+				if s == unknown {
+					rules = append(rules, nil)
+				}
+				for _, x := range items {
+					m, _ := elem(x)
+					rules = append(rules, &Resource{URN: c.URN, Props: m})
 				}
 			}
 			if len(rules) == 0 {

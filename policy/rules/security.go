@@ -32,13 +32,8 @@ var s3PublicAccessBlock = &Policy{
 	CheckStack: func(rs []*Resource, _ Config) []Finding {
 		idx := byType(rs)
 		var out []Finding
-		for _, b := range append(idx[tBucketV2], idx[tBucket]...) {
-			var blocks []*Resource
-			for _, p := range idx[tBucketPAB] {
-				if p.dependsOn("bucket", b.URN) || sameBucket(p, b) {
-					blocks = append(blocks, p)
-				}
-			}
+		for _, b := range buckets(idx) {
+			blocks := attachedTo(idx, tBucketPAB, b)
 			if len(blocks) == 0 {
 				out = append(out, Finding{b.URN, "the bucket has no public-access block."})
 				continue

@@ -288,13 +288,8 @@ var s3TLSOnly = &Policy{
 	CheckStack: func(rs []*Resource, _ Config) []Finding {
 		idx := byType(rs)
 		var out []Finding
-		for _, b := range append(idx[tBucketV2], idx[tBucket]...) {
-			var policies []*Resource
-			for _, p := range idx[tBucketPolicy] {
-				if p.dependsOn("bucket", b.URN) || sameBucket(p, b) {
-					policies = append(policies, p)
-				}
-			}
+		for _, b := range buckets(idx) {
+			policies := attachedTo(idx, tBucketPolicy, b)
 			if len(policies) == 0 {
 				out = append(out, Finding{b.URN, "the bucket has no bucket policy, so plaintext HTTP requests are allowed."})
 				continue
@@ -309,7 +304,25 @@ var s3TLSOnly = &Policy{
 	},
 }
 
-// sameBucket matches a bucket policy to a bucket by a known name.
+// buckets are the S3 buckets of the stack, v2 and v1.
+func buckets(idx map[string][]*Resource) []*Resource {
+	return slices.Concat(idx[tBucketV2], idx[tBucket])
+}
+
+// attachedTo are the resources of type t that configure bucket b (a bucket
+// policy, its encryption, its public-access block): by a dependency of their
+// bucket input on it, or by a known equal name.
+func attachedTo(idx map[string][]*Resource, t string, b *Resource) []*Resource {
+	var out []*Resource
+	for _, p := range idx[t] {
+		if p.dependsOn("bucket", b.URN) || sameBucket(p, b) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sameBucket matches a bucket's configuration to it by a known name.
 func sameBucket(p, b *Resource) bool {
 	pn, ps := str(p.Props, "bucket")
 	bn, bs := str(b.Props, "bucket")
