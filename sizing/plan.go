@@ -257,6 +257,11 @@ type LimitRange struct {
 // server and webhook (100m/100Mi each). External Secrets requests nothing.
 var AddonOverhead = Resources{MilliCPU: 1100, MiB: 1836}
 
+// GrafanaRequests is what the stack's Grafana (components/observability)
+// requests on the control plane's coder-control nodes; its dashboard
+// sidecar requests nothing.
+var GrafanaRequests = Resources{MilliCPU: 250, MiB: 512}
+
 // PlanCapacity derives every figure from the declared workload.
 func PlanCapacity(in PlanInput) *Plan {
 	p := &Plan{Users: in.Users, Workspaces: in.Workspaces, CoderdGuide: Coderd(in.Users)}
@@ -356,7 +361,11 @@ func planRegion(in PlanInput, p *Plan, r RegionShare) RegionPlan {
 // the larger of its deployed size and the guidance; the add-ons count as
 // one pod, as they are small and spread over the nodes.
 func (rp RegionPlan) controlPods() []Resources {
-	return append(Replicate(atLeast(rp.Server, rp.ServerGuide), atLeast(rp.AIGateway, rp.aiGuide)), AddonOverhead)
+	pods := append(Replicate(atLeast(rp.Server, rp.ServerGuide), atLeast(rp.AIGateway, rp.aiGuide)), AddonOverhead)
+	if rp.ControlPlane {
+		pods = append(pods, GrafanaRequests)
+	}
+	return pods
 }
 
 // atLeast is d grown to the guide's replicas and per-pod resources.

@@ -86,6 +86,9 @@ func (p *Plan) regionRows(in PlanInput, rp RegionPlan) {
 	if ai.Replicas > 0 {
 		what += fmt.Sprintf(" + %d AI gateway × %s", ai.Replicas, ai.Resources)
 	}
+	if rp.ControlPlane {
+		what += fmt.Sprintf(" + Grafana %s", GrafanaRequests)
+	}
 	p.add(s, "control nodes", nodesOf(ctl, 1, in.Control.Type), groupOf(in.Control), ctlGap,
 		fmt.Sprintf("first-fit packing of %s + %s of add-ons onto %s", what, AddonOverhead, in.Control.Type.Name))
 	wp := rp.Workspace

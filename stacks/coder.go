@@ -3,6 +3,8 @@ package stacks
 import (
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/components/database"
 	"github.com/platformeng/coder-platform/components/security"
@@ -14,14 +16,25 @@ func deployCoder(s *scope) error {
 	ctx, cfg, r, d := s.ctx, s.cfg, s.r, s.d
 	rc := r.Config
 	args := coderArgs(s)
+	images, refs, err := regionImages(s)
+	if err != nil {
+		return err
+	}
+	args.Images = images
+	if g := args.AIGateway; g != nil && refs[g.Image] != "" {
+		g.Image = refs[g.Image]
+	}
 	if rc.Role.RunsProxy() && cfg.ProxyTokenInConfig(rc.Name) {
 		args.ProxyToken = proxyToken(ctx, cfg, rc.Name)
 	}
-	var err error
 	if args.SecretsReady, args.SecretVersions, err = secretsReady(ctx, cfg, r, coder.RequiredSecrets(args)); err != nil {
 		return err
 	}
-	r.Coder, err = coder.NewCoder(ctx, s.name, args, s.after(r.Cluster, r.LoadBalancer)...)
+	deps := []pulumi.Resource{r.Cluster, r.LoadBalancer}
+	if r.Registry != nil {
+		deps = append(deps, r.Registry) // its cache rules and templates, before the first pull
+	}
+	r.Coder, err = coder.NewCoder(ctx, s.name, args, s.after(deps...)...)
 	if err != nil {
 		return err
 	}
@@ -46,7 +59,7 @@ func coderArgs(s *scope) *coder.CoderArgs {
 		AccessURL: r.AccessURL(cfg), PrimaryAccessURL: cc.AccessURL,
 		Cluster:        coder.ClusterRef{KubeProvider: r.Cluster.KubeProvider, OIDC: r.Cluster.OIDC, Namespaces: r.Cluster.Namespaces()},
 		TargetGroupArn: r.LoadBalancer.TargetGroupArn,
-		Keys:           coder.Keys{Secrets: r.Keys.Arn(security.KeySecrets), EBS: r.Keys.Arn(security.KeyEBS)},
+		Keys:           coder.Keys{Secrets: r.Keys.Arn(security.KeySecrets), EBS: r.Keys.Arn(security.KeyEBS), Replica: secretReplica(cfg, p, rc.Name)},
 		Workspaces: coder.WorkspaceNetwork{
 			VpcID: r.Network.VpcID, SubnetIDs: r.Network.WorkspaceSubnetIDs, SecurityGroupID: r.Network.WorkspaceSecurityGroupID,
 			AccessAddresses: accessAddresses(p, r),
@@ -76,6 +89,7 @@ func coderArgs(s *scope) *coder.CoderArgs {
 	args.Configuration = coder.ConfigurationArgs{Owners: cc.Identity.Owners, Groups: configuredGroups(cfg),
 		Schedule: coder.ConfigurationSchedule, SuspendInactiveDays: cc.Identity.SuspendInactiveDays,
 		GroupSync: groupSync(cfg)}
+	args.BuildRetries = buildRetries(cfg)
 	for _, e := range cc.ExternalAuth {
 		args.ExternalAuth = append(args.ExternalAuth, coder.ExternalAuthArgs{ID: e.ID, Type: e.Type, ClientID: e.ClientID})
 	}
@@ -85,6 +99,7 @@ func coderArgs(s *scope) *coder.CoderArgs {
 	args.AggregateAgentStats = cfg.Workload.Users >= 1000
 	if t, composed := cfg.Templates, cfg.Composed(); t.Delivering() && len(composed) > 0 {
 		args.Templates = &coder.TemplatesArgs{Organization: t.Organization, Composed: composed, Groups: t.Groups, ImageRepository: t.ImageRepository}
+		addScaletestTemplate(cfg, args)
 	}
 	if g := cc.AIGateway; g.Enabled {
 		args.AIGateway = &coder.AIGatewayArgs{Replicas: r.Plan.AIGateway.Replicas, Resources: g.Resources(), Image: g.Image, Models: g.Models}

@@ -38,6 +38,8 @@ func databaseArgs(s *scope) *database.AuroraArgs {
 			CopyRegion: db.Backup.CopyRegion, CopyProvider: s.p.providers[db.Backup.CopyRegion],
 			CopyRetentionDays: db.Backup.CopyRetentionDays, VaultLock: lock,
 		},
+		Restore: databaseRestore(cfg),
+		Global:  db.GlobalDatabase,
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 // newZone sets up the stack's one DNS provider. The Cloudflare token comes
 // from secret config or Secrets Manager and stays a secret throughout.
 func newZone(ctx *pulumi.Context, cfg *config.Plan, prov *aws.Provider) (*dns.Zone, error) {
-	args := &dns.ZoneArgs{Provider: cfg.DNS.Provider, BaseDomain: cfg.DNS.BaseDomain, CreateZone: cfg.DNS.CreateZone, AWSProvider: prov}
+	args := &dns.ZoneArgs{Provider: cfg.DNS.Provider, BaseDomain: cfg.DNS.BaseDomain, CreateZone: cfg.DNS.CreateZone, TakeOver: cfg.DNS.TakeOver, AWSProvider: prov}
 	if cf := cfg.DNS.Cloudflare; cfg.DNS.Provider == dns.Cloudflare {
 		args.CloudflareZoneID = cf.ZoneID
 		if cfg.Secret(config.SecretCloudflareToken).Set() {

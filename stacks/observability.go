@@ -106,3 +106,19 @@ func credentials(cfg *config.Plan, r *Region) *observability.Credentials {
 	}
 	return out
 }
+
+// deployDashboards gives the stack one Grafana, in the control plane's
+// cluster, with a data source per region's managed Prometheus and the
+// repository's dashboards (components/observability/dashboards).
+func deployDashboards(ctx *pulumi.Context, cfg *config.Plan, p *Platform) error {
+	cp := p.ControlPlane
+	var ws []observability.DashboardWorkspace
+	for _, r := range p.Regions { // the control plane first
+		ws = append(ws, observability.DashboardWorkspace{Region: r.Config.Name, Arn: r.Prometheus.WorkspaceArn,
+			Endpoint: r.Prometheus.Endpoint, Coderd: r.Config.Role.RunsCoderd()})
+	}
+	_, err := observability.NewDashboards(ctx, cfg.RegionPrefix(cp.Config.Name)+"-dashboards", &observability.DashboardsArgs{
+		Stack: cfg.Name, OIDC: cp.Cluster.OIDC, KubeProvider: cp.Cluster.KubeProvider, Workspaces: ws,
+	}, pulumi.Parent(cp), pulumi.Provider(cp.Provider), pulumi.DependsOn([]pulumi.Resource{cp.Cluster}))
+	return err
+}

@@ -68,6 +68,9 @@ type Platform struct {
 	// Regions are every region, the control plane first.
 	Regions []*Region
 	Zone    *dns.Zone
+	// images are the stack's images and digests, resolved in the control
+	// plane (stacks/registry.go); nil with images.ecr off.
+	images *stackImages
 	// providers maps every region the stack touches (its own regions and the
 	// backup-copy region) to that region's AWS provider.
 	providers map[string]*aws.Provider
@@ -117,6 +120,9 @@ func Deploy(ctx *pulumi.Context, cfg *config.Plan, opts Options) (*Platform, err
 		if err := deployRegion(ctx, cfg, p, r, d); err != nil {
 			return nil, fmt.Errorf("region %s: %w", r.Config.Name, err)
 		}
+	}
+	if err := deployDashboards(ctx, cfg, p); err != nil {
+		return nil, fmt.Errorf("dashboards: %w", err)
 	}
 	if err := deployCostControl(ctx, cfg, p, d); err != nil {
 		return nil, fmt.Errorf("cost controls: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/platformeng/coder-platform/components/guard"
 	"github.com/platformeng/coder-platform/components/network"
 	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/components/registry"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/sizing"
@@ -41,6 +42,8 @@ type Region struct {
 	Prometheus   *observability.Prometheus
 	Coder        *coder.Coder
 	Monitoring   *observability.Monitoring
+	// Registry is the region's ECR registry (nil with images.ecr off).
+	Registry *registry.Registry
 	// Guard is the region's security monitoring (registered even when
 	// config turns every part of it off).
 	Guard *guard.Guard
@@ -56,11 +59,13 @@ func (r *Region) AccessURL(cfg *config.Plan) string {
 }
 
 // regionKeys lists the key purposes a region needs.
-func regionKeys(r *config.Region) []security.Purpose {
-	keys := []security.Purpose{security.KeyLogs, security.KeyEKS, security.KeyEBS, security.KeySecrets, security.KeyS3,
-		security.KeySNS, security.KeyMetrics}
-	if r.Role.RunsCoderd() {
-		keys = append(keys, security.KeyDatabase, security.KeyBackup)
+func regionKeys(cfg *config.Plan, r *config.Region) []security.Purpose {
+	// Every region backs up its workspaces' home volumes (KeyBackup).
+	keys := []security.Purpose{security.KeyLogs, security.KeyEKS, security.KeyEBS, security.KeySecrets, security.KeyS3, security.KeyBackup,
+		security.KeySNS, security.KeyMetrics, security.KeyECR}
+	// The database, and the global database's standby in the backup region.
+	if r.Role.RunsCoderd() || cfg.Database.GlobalDatabase && r.Name == cfg.Database.Backup.CopyRegion {
+		keys = append(keys, security.KeyDatabase)
 	}
 	return keys
 }
@@ -113,7 +118,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 	}
 	var err error
 	r.Keys, err = security.NewKeys(ctx, s.name, &security.KeysArgs{
-		Region: rc.Name, AccountID: s.account, Purposes: regionKeys(rc),
+		Region: rc.Name, AccountID: s.account, Purposes: regionKeys(cfg, rc),
 		AliasPrefix: fmt.Sprintf("coder/%s/%s", cfg.Name, rc.Name), CostAlerts: costAlerts(cfg, rc),
 		SecurityFindings: securityFindings(cfg),
 	}, s.opts...)
@@ -128,6 +133,9 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 	reportCapacity(cfg, rc.Name, d)
 	ca := clusterArgs(cfg, rc, s.account, r.Network, r.Keys, r.Plan)
 	ca.AWSProvider = r.Provider
+	if cfg.Images.On() {
+		ca.PullThroughPrefixes = PullThroughPrefixes(cfg)
+	}
 	r.Cluster, err = cluster.NewCluster(ctx, s.name, ca, s.opts...)
 	if err != nil {
 		return err
@@ -139,7 +147,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 		}
 		reportDatabase(cfg, d)
 	}
-	for _, step := range []func(*scope) error{deployEdge, deployMetrics, deployCoder, deployObservability, deploySecurity} {
+	for _, step := range []func(*scope) error{deployEdge, deployMetrics, deployRegistry, deployCoder, deployObservability, deploySecurity, deployScaletest, deployResilience} {
 		if err := step(s); err != nil {
 			return err
 		}

@@ -526,7 +526,7 @@ func TestUndersizedControlGroupWarns(t *testing.T) {
 	}
 	assert.Contains(t, msgs, "us-east-1 control nodes: needs does not fit on m5.large, declared 2–3 × m5.large: "+
 		"use m5.2xlarge or larger in cluster.nodeGroups.control.instanceTypes "+
-		"(first-fit packing of 4 coderd × 4 vCPU / 12Gi + 1100m vCPU / 1836Mi of add-ons onto m5.large)")
+		"(first-fit packing of 4 coderd × 4 vCPU / 12Gi + Grafana 250m vCPU / 512Mi + 1100m vCPU / 1836Mi of add-ons onto m5.large)")
 }
 
 func keyByArn(r *preview.Result, arn string) *preview.Resource {

@@ -136,7 +136,11 @@ func TestCoderServerReleaseValues(t *testing.T) {
 	assert.Equal(t, "2.35.1", str(rel, "version"), "the chart follows the one Coder version")
 	assert.Equal(t, "https://helm.coder.com/v2", str(rel, "repositoryOpts.repo"))
 	v := coderValues(t, rel)
-	assert.Equal(t, map[string]any{"repo": "ghcr.io/coder/coder", "tag": "v2.35.1"}, v["image"])
+	// The region's own ECR registry, GHCR's cache path, the tag pinned to
+	// the control plane's digest (docs/images.md).
+	img := v["image"].(map[string]any)
+	assert.Equal(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com/github/coder/coder", img["repo"])
+	assert.Regexp(t, `^v2\.35\.1@sha256:[0-9a-f]{64}$`, img["tag"])
 	assert.Equal(t, false, v["workspaceProxy"])
 	// 3,000 users: Coder's validated architecture, 4 × 4 vCPU / 12Gi, requests = limits.
 	assert.Equal(t, float64(4), v["replicaCount"])
@@ -350,7 +354,7 @@ func TestProvisionerReleaseValues(t *testing.T) {
 	assert.Equal(t, "", pd["pskSecretName"], "a scoped key, never the PSK")
 	assert.Equal(t, float64(600), pd["terminationGracePeriodSeconds"])
 	v := values["coder"].(map[string]any)
-	assert.Equal(t, "v2.35.1", v["image"].(map[string]any)["tag"])
+	assert.Regexp(t, `^v2\.35\.1@sha256:[0-9a-f]{64}$`, v["image"].(map[string]any)["tag"], "the version, pinned to its digest")
 	// 180 concurrent builds at 1 vCPU / 1 GiB; autoscaling starts at a quarter.
 	size := map[string]any{"cpu": "1", "memory": "1Gi"}
 	assert.Equal(t, map[string]any{"requests": size, "limits": size}, v["resources"])
@@ -607,16 +611,20 @@ func TestOneCoderVersionEverywhere(t *testing.T) {
 		r := stack(t, name)
 		want := r.Config.Coder.Version
 		n := 0
+		digests := map[string]bool{}
 		for _, rel := range r.OfType(tHelmRelease) {
 			chart := str(rel, "chart")
 			if chart != "coder" && chart != "coder-provisioner" {
 				continue
 			}
 			n++
-			assert.Equal(t, want, coderValues(t, rel)["image"].(map[string]any)["tag"], "%s %s in %s", chart, str(rel, "name"), r.RegionOf(rel))
+			tag, digest, _ := strings.Cut(coderValues(t, rel)["image"].(map[string]any)["tag"].(string), "@")
+			assert.Equal(t, want, tag, "%s %s in %s", chart, str(rel, "name"), r.RegionOf(rel))
+			digests[digest] = true
 			assert.Equal(t, strings.TrimPrefix(want, "v"), str(rel, "version"))
 		}
 		assert.Equal(t, map[string]int{"prod": 2, "workshop": 9}[name], n, name)
+		assert.Len(t, digests, 1, "%s: every region runs one digest of the Coder image", name)
 		for _, c := range r.OfType(tCoderComp) {
 			assert.Equal(t, want, str(c, "version"))
 		}
@@ -636,7 +644,8 @@ func TestAIGateway(t *testing.T) {
 	c := mustInput(t, d, "spec.template.spec.containers").ArrayValue()[0].ObjectValue()
 	size := map[string]any{"cpu": "2", "memory": "4Gi"}
 	assert.Equal(t, map[string]any{"requests": size, "limits": size}, preview.PlainValue(c["resources"]))
-	assert.Equal(t, "ghcr.io/berriai/litellm:v1.72.6-stable", c["image"].StringValue())
+	assert.Regexp(t, `^123456789012\.dkr\.ecr\.us-east-2\.amazonaws\.com/github/berriai/litellm:v1\.72\.6-stable@sha256:[0-9a-f]{64}$`,
+		c["image"].StringValue(), "from the region's GHCR cache, by digest")
 	args := strings.Join(asStrings(preview.PlainValue(c["args"])), " ")
 	assert.Contains(t, args, "--ssl_certfile_path", "TLS on its only port")
 	var svc *preview.Resource
@@ -756,7 +765,7 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	assert.Equal(t, 3, charts["external-secrets"])
 	assert.Empty(t, r.OfType(tScaledObject))
 	assert.Empty(t, r.OfType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"))
-	assert.Len(t, r.OfType(tSecret), 17, "every container exists, ready to be filled (with the template-admin and queue tokens, the automation token and the licence)")
+	assert.Len(t, r.OfType(tSecret), 20, "every container exists, ready to be filled (with the template-admin and queue tokens, the automation token, the licence and each region's GHCR pull-through cache credential)")
 	assert.Empty(t, r.OfType(tTemplate), "templates wait for coderd and the template-admin token")
 	assert.Len(t, r.OfType(tDeployment), 1, "the AI gateway generates its own key")
 	var msgs []string

@@ -33,7 +33,7 @@ func TestStacksRegisterCostControls(t *testing.T) {
 	want := map[string]struct {
 		region string
 		budget string
-	}{"prod": {"us-east-1", "112000.00"}, "workshop": {"us-east-2", "9000.00"}}
+	}{"prod": {"us-east-1", "131000.00"}, "workshop": {"us-east-2", "9100.00"}}
 	for name, w := range want {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

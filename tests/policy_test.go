@@ -104,6 +104,17 @@ func find(rs []*preview.Resource, typ string, parts ...string) *preview.Resource
 }
 
 // without drops every resource of the given type.
+// withoutURN drops one resource.
+func withoutURN(rs []*preview.Resource, urn string) []*preview.Resource {
+	var out []*preview.Resource
+	for _, r := range rs {
+		if r.URN != urn {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func without(rs []*preview.Resource, typ string) []*preview.Resource {
 	var out []*preview.Resource
 	for _, r := range rs {
@@ -320,10 +331,18 @@ var weakenings = []weakening{
 		r.Protect = false
 	})},
 	{"database outside the backup plan", "backup-cross-region", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
-		return without(rs, tBackupSel), find(rs, tRDSCluster).URN
+		return withoutURN(rs, find(rs, tBackupSel, "Aurora").URN), find(rs, tRDSCluster).URN
+	}},
+	{"home volumes outside every backup plan", "workspace-volumes-backed-up", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
+		for _, sel := range rs {
+			if sel.Type == tBackupSel && strings.Contains(sel.URN, "HomeBackup") {
+				rs = withoutURN(rs, sel.URN)
+			}
+		}
+		return rs, find(rs, tStorageClass, "coder-home").URN
 	}},
 	{"backups copied within the region", "backup-cross-region", func(t *testing.T, rs []*preview.Resource) ([]*preview.Resource, string) {
-		p := find(rs, tBackupPlan)
+		p := find(rs, tBackupPlan, "Aurora")
 		setIn(t, p.Inputs, nil, "rules", "0", "copyActions")
 		return rs, find(rs, tRDSCluster).URN
 	}},
@@ -356,7 +375,13 @@ var weakenings = []weakening{
 		setIn(t, r.Inputs, "coder-provisioner-psk", "values", "provisionerDaemon", "pskSecretName")
 	})},
 	{"provisioner on an older Coder", "coder-version-consistency", chart("coder-provisioner", func(t *testing.T, r *preview.Resource) {
-		setIn(t, r.Inputs, "v2.30.0", "values", "coder", "image", "tag")
+		// Only the version: the digest stays, so image-digest-consistency
+		// has nothing to say.
+		_, digest, _ := strings.Cut(r.Inputs["values"].ObjectValue()["coder"].ObjectValue()["image"].ObjectValue()["tag"].StringValue(), "@")
+		setIn(t, r.Inputs, "v2.30.0@"+digest, "values", "coder", "image", "tag")
+	})},
+	{"provisioner on another digest of the Coder image", "image-digest-consistency", chart("coder-provisioner", func(t *testing.T, r *preview.Resource) {
+		setIn(t, r.Inputs, "v2.35.1@sha256:"+strings.Repeat("0", 64), "values", "coder", "image", "tag")
 	})},
 	{"tokens for a century", "coder-token-lifetimes", chart("coder", func(t *testing.T, r *preview.Resource) {
 		setEnv(t, r, "CODER_MAX_TOKEN_LIFETIME", "876000h")

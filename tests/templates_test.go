@@ -76,7 +76,8 @@ func TestProdDeliversTheDefaultTemplates(t *testing.T) {
 	for name, d := range ds {
 		plain, secret := jobEnv(t, d.job)
 		c := mustInput(t, d.job, "spec.template.spec.containers").ArrayValue()[0].ObjectValue()
-		assert.Equal(t, coder.Image+":v2.35.1", c["image"].StringValue(), name)
+		assert.Regexp(t, `^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/github/coder/coder:v2\.35\.1@sha256:[0-9a-f]{64}$`,
+			c["image"].StringValue(), "%s: the region's cache of %s, by digest", name, coder.Image)
 		assert.Equal(t, "https://coder.acme-corp.com", plain["CODER_URL"])
 		assert.Equal(t, "default", plain["CODER_ORGANIZATION"])
 		assert.Equal(t, name, plain["TEMPLATE_NAME"])

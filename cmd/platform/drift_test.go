@@ -48,7 +48,9 @@ func TestEngineDriftCommand(t *testing.T) {
 	out.Reset()
 	errb.Reset()
 	assert.Equal(t, exitFailure, run([]string{"drift", "--stack", "prod"}, &out, &errb), errb.String())
-	assert.Contains(t, out.String(), "Drift in 10 resource(s):")
+	// Every KMS key drifted: the region's ten and the backup region's two
+	// (the database copy vault's and the secrets replicas').
+	assert.Contains(t, out.String(), "Drift in 12 resource(s):")
 	assert.Contains(t, out.String(), "coder:security:Keys coder-prod-us-east-1")
 	assert.Contains(t, out.String(), "aws:kms/key:Key coder-prod-us-east-1-logs: description")
 }

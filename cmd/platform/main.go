@@ -7,7 +7,9 @@
 //	platform deploy --stack workshop [--dry-run] [--from VERSION]
 //	platform workshop check --stack workshop [--at TIME]
 //	platform policy check [--policy-config FILE] FILE
+//	platform resilience --stack prod --lose az:us-east-1a [--config-file FILE] [--json]
 //	platform templates check [--out DIR] | publish --dir templates | schema
+//	platform images list|pin --stack S
 //
 // Exit status: 0 on success, 1 when the program fails or a mandatory policy
 // is violated, 2 on invalid config or usage.
@@ -60,7 +62,10 @@ func commands() []command {
 		{"diagram", "draw a stack from its offline preview: --view components|traffic|security, --format svg|d2|mermaid", runDiagram},
 		{"report", "write the offline preview as one static HTML page, DIR/index.html (--base FILE: the changes against a previous preview)", runReport},
 		{"cost", "estimate the stack's monthly AWS cost from its offline preview: --json, --live (Price List API), --compare FILE", runCost},
+		{"images", "images list|pin --stack S: the stack's images and their pins; pin resolves each tag's digest at its registry (docs/images.md)", runImages},
 		{"compliance", "report the stack against the FSBP controls it claims: policy verdicts offline, --live adds AWS Config and Security Hub (exit 1 when a control fails)", runCompliance},
+		{"scaletest", "scaletest report --stack S RESULTS...: judge a scale test's result files against the acceptance criteria (exit 1 on a miss)", runScaletest},
+		{"resilience", "what keeps serving when the stack loses --lose az:<zone>|region:<region>, and the recovery time against the declared RTO/RPO (exit 1 when a critical tier stops or a target is missed)", runResilience},
 	}
 }
 

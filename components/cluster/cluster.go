@@ -53,6 +53,9 @@ type ClusterArgs struct {
 	// AutoscalerChartVersion is the cluster-autoscaler chart built for
 	// KubernetesVersion (compat.Set).
 	AutoscalerChartVersion string
+	// PullThroughPrefixes are the region's ECR pull-through cache prefixes
+	// (components/registry): nodes may import upstream images into them.
+	PullThroughPrefixes []string
 	// NodeGroups are the managed node groups (coder-control, coder-prov and
 	// the coder-ws spot and on-demand pools).
 	NodeGroups []NodeGroupSpec

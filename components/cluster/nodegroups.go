@@ -59,8 +59,34 @@ func (c *Cluster) createNodeRoles(ctx *pulumi.Context, name string) error {
 			return err
 		}
 		c.nodeRoles[t] = role
+		if err := c.pullThroughPolicy(ctx, fmt.Sprintf("%s-%s-node", name, t), role); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// pullThroughPolicy lets a node pull an image through the region's ECR
+// pull-through cache: the first pull imports it from upstream
+// (ecr:BatchImportUpstreamImage) into a repository ECR creates for it
+// (ecr:CreateRepository), both on the puller's identity ("IAM permissions
+// required to sync an upstream registry with an Amazon ECR private
+// registry"); AmazonEC2ContainerRegistryPullOnly covers the pull itself.
+func (c *Cluster) pullThroughPolicy(ctx *pulumi.Context, name string, role *iam.Role) error {
+	a := c.args
+	if len(a.PullThroughPrefixes) == 0 {
+		return nil
+	}
+	repos := pulumi.StringArray{}
+	for _, p := range a.PullThroughPrefixes {
+		repos = append(repos, pulumi.Sprintf("arn:aws:ecr:%s:%s:repository/%s/*", a.Region, a.AccountID, p))
+	}
+	_, err := iam.NewRolePolicy(ctx, name+"-pull-through", &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: policydoc.Document{{Sid: "PullThroughCache",
+			Actions: []string{"ecr:BatchImportUpstreamImage", "ecr:CreateRepository"}, Resources: repos}}.JSON(),
+	}, pulumi.Parent(role))
+	return err
 }
 
 func (c *Cluster) createNodeGroups(ctx *pulumi.Context, name string) error {

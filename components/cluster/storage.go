@@ -16,24 +16,33 @@ func (c *Cluster) createStorage(ctx *pulumi.Context, name string) error {
 		name      string
 		reclaim   string
 		isDefault bool
+		// backedUp tags each volume for the home-volume backup plan.
+		backedUp bool
 	}{
-		{workloads.StorageClassDefault, "Delete", true},
-		{workloads.StorageClassHome, "Retain", false},
+		{workloads.StorageClassDefault, "Delete", true, false},
+		{workloads.StorageClassHome, "Retain", false, true},
 	}
 	for _, sc := range classes {
-		annotations := pulumi.StringMap{}
+		annotations, labels := pulumi.StringMap{}, pulumi.StringMap{}
+		params := pulumi.StringMap{
+			"type":      pulumi.String("gp3"),
+			"encrypted": pulumi.String("true"),
+			"kmsKeyId":  c.args.Keys.EBS,
+			"fsType":    pulumi.String("ext4"),
+		}
+		if sc.backedUp {
+			// aws-ebs-csi-driver docs/parameters.md: tagSpecification_<n>
+			// is "key=value", put on every volume the class provisions.
+			params["tagSpecification_1"] = pulumi.String(workloads.BackupTag())
+			labels[workloads.WorkspaceHomesLabel] = pulumi.String("true")
+		}
 		if sc.isDefault {
 			annotations["storageclass.kubernetes.io/is-default-class"] = pulumi.String("true")
 		}
 		if _, err := storagev1.NewStorageClass(ctx, name+"-"+sc.name, &storagev1.StorageClassArgs{
-			Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(sc.name), Annotations: annotations},
-			Provisioner: pulumi.String("ebs.csi.aws.com"),
-			Parameters: pulumi.StringMap{
-				"type":      pulumi.String("gp3"),
-				"encrypted": pulumi.String("true"),
-				"kmsKeyId":  c.args.Keys.EBS,
-				"fsType":    pulumi.String("ext4"),
-			},
+			Metadata:             &metav1.ObjectMetaArgs{Name: pulumi.String(sc.name), Annotations: annotations, Labels: labels},
+			Provisioner:          pulumi.String("ebs.csi.aws.com"),
+			Parameters:           params,
 			AllowVolumeExpansion: pulumi.Bool(true),
 			ReclaimPolicy:        pulumi.String(sc.reclaim),
 			VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),

@@ -49,6 +49,8 @@ type CoderArgs struct {
 	// every provisioner run it.
 	Version      string
 	ChartVersion string
+	// Images are the region's resolved image references (images.go).
+	Images Images
 	// AccessURL is this region's CODER_ACCESS_URL; PrimaryAccessURL is the
 	// control plane's (what proxies and remote provisioners connect to).
 	AccessURL        string
@@ -69,6 +71,9 @@ type CoderArgs struct {
 	License *LicenseArgs
 	// Configuration is the Day-2 configuration (control plane).
 	Configuration ConfigurationArgs
+	// BuildRetries retries failed workspace starts (control plane); nil
+	// retries none.
+	BuildRetries *BuildRetriesArgs
 	// SecretVersions are the current Secrets Manager versions of the
 	// operator-filled secrets; a new licence version re-runs the Day-2
 	// configuration.
@@ -99,6 +104,15 @@ type CoderArgs struct {
 type Keys struct {
 	Secrets pulumi.StringOutput
 	EBS     pulumi.StringOutput
+	// Replica is where the secrets that cannot be re-created are
+	// replicated (nil: none).
+	Replica *SecretReplica
+}
+
+// SecretReplica is a Secrets Manager replica region and its key.
+type SecretReplica struct {
+	Region string
+	KeyArn pulumi.StringInput
 }
 
 // WorkspaceNetwork is where EC2 workspaces are launched.
@@ -173,7 +187,7 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 	}
 	steps = append(steps, c.createAgentEgress, c.createProvisioners)
 	if args.Role.RunsCoderd() {
-		steps = append(steps, c.createConfiguration)
+		steps = append(steps, c.createConfiguration, c.createBuildRetries)
 		if args.Templates != nil {
 			steps = append(steps, c.createTemplates)
 		}

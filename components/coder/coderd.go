@@ -284,7 +284,7 @@ func (c *Coder) createDatabaseBootstrap(ctx *pulumi.Context) (pulumi.Resource, e
 					SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")}},
 				Containers: corev1.ContainerArray{corev1.ContainerArgs{
 					Name:    pulumi.String("psql"),
-					Image:   pulumi.String(PostgresImage),
+					Image:   pulumi.String(c.postgresRef()),
 					Command: pulumi.ToStringArray([]string{"psql", "-v", "ON_ERROR_STOP=1", "-c", bootstrapSQL(db.User, db.Name)}),
 					Env: corev1.EnvVarArray{
 						corev1.EnvVarArgs{Name: pulumi.String("PGHOST"), Value: db.Endpoint},

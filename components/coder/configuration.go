@@ -22,6 +22,10 @@ const (
 // admin token and the licence.
 const ConfigServiceAccount = "coder-configuration"
 
+// ConfigSecret is the Kubernetes secret External Secrets fills with the
+// automation token (key token) and the licence (key license).
+const ConfigSecret = "coder-configuration"
+
 // LicenseArgs is the stack's Coder licence.
 type LicenseArgs struct {
 	// Features are the licensed features the stack declares.
@@ -79,7 +83,7 @@ func (c *Coder) createConfiguration(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	const secret = "coder-configuration"
+	const secret = ConfigSecret
 	keys := []remoteKey{{SecretKey: "token", Remote: pulumi.String(tok.name)}}
 	deps := []pulumi.Resource{tok.secret, store}
 	licenseSecret := ""
@@ -111,7 +115,7 @@ func (c *Coder) runner(sa, secret, purpose string, deps ...pulumi.Resource) deli
 		features = slices.Clone(a.License.Features)
 	}
 	return delivery.Runner{
-		CoderURL: a.AccessURL, Image: Image + ":" + a.Version, Namespace: workloads.NamespaceCoder,
+		CoderURL: a.AccessURL, Image: c.coderRef(), Namespace: workloads.NamespaceCoder,
 		ServiceAccount: sa, TokenSecret: secret, TokenSecretName: c.secretName(purpose), LicensedFeatures: features,
 		NodeSelector: map[string]string{string(t): "true"},
 		Toleration:   map[string]string{"key": string(t), "value": "true", "effect": "NoSchedule"},

@@ -226,10 +226,11 @@ func (c *Coder) createProvisionerPool(ctx *pulumi.Context, org ProvisionerOrg, a
 		"storageClassName": pulumi.String(workloads.StorageClassDefault),
 		"resources":        pulumi.Map{"requests": pulumi.Map{"storage": pulumi.Sprintf("%dGi", p.CacheGiB)}},
 	}}}}
+	repo, tag := c.chartImage()
 	values := pulumi.Map{
 		"nameOverride": pulumi.String(name),
 		"coder": pulumi.Map{
-			"image":        pulumi.Map{"repo": pulumi.String(Image), "tag": pulumi.String(a.Version)},
+			"image":        pulumi.Map{"repo": pulumi.String(repo), "tag": pulumi.String(tag)},
 			"replicaCount": pulumi.Int(replicas),
 			"env": pulumi.Array{
 				env("CODER_URL", pulumi.String(a.provisionerURL())),

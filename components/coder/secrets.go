@@ -43,6 +43,19 @@ const (
 	PurposeProxyToken = "proxy-session-token"
 )
 
+// Irreplaceable reports a secret that cannot be re-created from the
+// platform itself: it comes from the IdP, Coder (the license) or was
+// handed to daemons and proxies that must keep working after a regional
+// failover. Those are replicated to the backup region.
+func Irreplaceable(purpose string) bool {
+	switch {
+	case purpose == PurposeOIDC, purpose == PurposeLicense, purpose == PurposeProxyToken,
+		strings.HasPrefix(purpose, ProvisionerKeyPurpose("")), strings.HasPrefix(purpose, ExternalAuthPurpose("")):
+		return true
+	}
+	return false
+}
+
 // ExternalAuthPurpose is the purpose of a Git provider's client secret.
 func ExternalAuthPurpose(id string) string { return "external-auth/" + id }
 
@@ -120,7 +133,7 @@ func (c *Coder) newSecret(ctx *pulumi.Context, purpose, description string, fill
 	if cred.Automatic && c.filled(purpose) {
 		mode = "automatic"
 	}
-	s, err := secretsmanager.NewSecret(ctx, c.name+"-"+strings.ReplaceAll(purpose, "/", "-"), &secretsmanager.SecretArgs{
+	sa := &secretsmanager.SecretArgs{
 		Name:                 pulumi.String(name),
 		Description:          pulumi.String(description),
 		KmsKeyId:             c.args.Keys.Secrets,
@@ -130,7 +143,15 @@ func (c *Coder) newSecret(ctx *pulumi.Context, purpose, description string, fill
 			OwnerTag: pulumi.String(cred.Owner), RunbookTag: pulumi.String(cred.Runbook),
 			"coder:purpose": pulumi.String(purpose),
 		},
-	}, pulumi.Parent(c), pulumi.Protect(true))
+	}
+	if r := c.args.Keys.Replica; r != nil && Irreplaceable(purpose) {
+		// Secrets Manager keeps the replica in step with the primary
+		// (ReplicaRegionType {Region, KmsKeyId}); it survives the region.
+		sa.Replicas = secretsmanager.SecretReplicaArray{secretsmanager.SecretReplicaArgs{
+			Region: pulumi.String(r.Region), KmsKeyId: r.KeyArn,
+		}}
+	}
+	s, err := secretsmanager.NewSecret(ctx, c.name+"-"+strings.ReplaceAll(purpose, "/", "-"), sa, pulumi.Parent(c), pulumi.Protect(true))
 	if err != nil {
 		return nil, err
 	}

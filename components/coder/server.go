@@ -32,8 +32,9 @@ const (
 func (c *Coder) serverValues(envs pulumi.Array, workspaceProxy bool) pulumi.Map {
 	a := c.args
 	t := workloads.TierControl
+	repo, tag := c.chartImage()
 	return pulumi.Map{"coder": pulumi.Map{
-		"image":          pulumi.Map{"repo": pulumi.String(Image), "tag": pulumi.String(a.Version)},
+		"image":          pulumi.Map{"repo": pulumi.String(repo), "tag": pulumi.String(tag)},
 		"replicaCount":   pulumi.Int(a.Server.Replicas),
 		"workspaceProxy": pulumi.Bool(workspaceProxy),
 		"env":            envs,

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/sizing"
 )
@@ -53,6 +54,37 @@ type AuroraArgs struct {
 	PasswordRotationDays             int
 	LogRetentionDays                 int
 	Backup                           BackupArgs
+	// Restore, when set, builds the cluster from a point in time or a
+	// snapshot instead of an empty database.
+	Restore *Restore
+	// Global makes the cluster the primary of an Aurora global database
+	// (its secondary is a Standby in the backup region).
+	Global bool
+}
+
+// Restore is where a restored cluster's data comes from: one of
+// PointInTime (with SourceCluster) or Snapshot.
+type Restore struct {
+	// Generation tells the restored cluster from the one it replaces: it
+	// is part of the new cluster's identifier.
+	Generation string
+	// PointInTime is an RFC 3339 instant of SourceCluster's
+	// point-in-time window.
+	PointInTime   string
+	SourceCluster string
+	// Snapshot is a cluster snapshot identifier or ARN (an AWS Backup
+	// recovery point of the cluster).
+	Snapshot string
+}
+
+// clusterIdentifier is the cluster's identifier: the stack's, with the
+// restore generation when the cluster is restored, so the new cluster can
+// exist next to the one it replaces.
+func (a *AuroraArgs) clusterIdentifier() string {
+	if a.Restore == nil {
+		return a.Identifier
+	}
+	return a.Identifier + "-" + a.Restore.Generation
 }
 
 // Keys are the customer-managed keys the database uses.
@@ -72,6 +104,18 @@ type Aurora struct {
 	Endpoint          pulumi.StringOutput `pulumi:"endpoint"`
 	ReaderEndpoint    pulumi.StringOutput `pulumi:"readerEndpoint"`
 	MasterSecretArn   pulumi.StringOutput `pulumi:"masterSecretArn"`
+	// Identifier is the cluster identifier in use (with a restore's
+	// generation).
+	Identifier pulumi.StringOutput `pulumi:"identifier"`
+	// VaultName and VaultArn are the backup vault of this region;
+	// CopyVaultArn the vault of the backup region, CopyKeys that region's
+	// keys (backup and secrets replicas).
+	VaultName    pulumi.StringOutput `pulumi:"vaultName"`
+	VaultArn     pulumi.StringOutput `pulumi:"vaultArn"`
+	CopyVaultArn pulumi.StringOutput `pulumi:"copyVaultArn"`
+	CopyKeys     *security.Keys
+	// GlobalClusterID is the global database's identifier (Global only).
+	GlobalClusterID pulumi.StringOutput `pulumi:"globalClusterId"`
 	// Recovery documents the recovery points behind RPO and RTO.
 	Recovery pulumi.MapOutput `pulumi:"recovery"`
 }
@@ -100,6 +144,8 @@ func NewAurora(ctx *pulumi.Context, name string, args *AuroraArgs, opts ...pulum
 	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{
 		"clusterArn": a.ClusterArn, "clusterResourceId": a.ClusterResourceID, "endpoint": a.Endpoint,
 		"readerEndpoint": a.ReaderEndpoint, "masterSecretArn": a.MasterSecretArn, "recovery": a.Recovery,
+		"identifier": a.Identifier, "vaultName": a.VaultName, "vaultArn": a.VaultArn, "copyVaultArn": a.CopyVaultArn,
+		"globalClusterId": a.GlobalClusterID,
 	}); err != nil {
 		return nil, err
 	}
@@ -114,31 +160,23 @@ func (a *Aurora) build(ctx *pulumi.Context, name string, args *AuroraArgs) error
 	if err != nil {
 		return err
 	}
-	params, err := rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{
-		Family:      pulumi.Sprintf("aurora-postgresql%s", majorVersion(args.EngineVersion)),
-		Description: pulumi.String("Coder: TLS only, slow-query logging"),
-		Parameters: rds.ClusterParameterGroupParameterArray{
-			param("rds.force_ssl", "1"),
-			param("ssl_min_protocol_version", "TLSv1.2"),
-			param("log_min_duration_statement", "1000"),
-			param("shared_preload_libraries", "pg_stat_statements"),
-		},
-	}, pulumi.Parent(a))
+	params, err := newParameters(ctx, name, args.EngineVersion, a)
 	if err != nil {
 		return err
 	}
 	// Created first with the logs key and retention, so RDS never makes an
 	// unencrypted, never-expiring group of its own.
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-postgresql", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.Sprintf("/aws/rds/cluster/%s/postgresql", args.Identifier),
+		Name:            pulumi.Sprintf("/aws/rds/cluster/%s/postgresql", args.clusterIdentifier()),
 		KmsKeyId:        args.Keys.Logs,
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
 	}, pulumi.Parent(a), pulumi.Protect(true))
 	if err != nil {
 		return err
 	}
-	cluster, err := rds.NewCluster(ctx, name, &rds.ClusterArgs{
-		ClusterIdentifier:                pulumi.String(args.Identifier),
+	ident := args.clusterIdentifier()
+	ca := &rds.ClusterArgs{
+		ClusterIdentifier:                pulumi.String(ident),
 		Engine:                           pulumi.String("aurora-postgresql"),
 		EngineMode:                       pulumi.String("provisioned"),
 		EngineVersion:                    pulumi.String(args.EngineVersion),
@@ -159,17 +197,30 @@ func (a *Aurora) build(ctx *pulumi.Context, name string, args *AuroraArgs) error
 		CopyTagsToSnapshot:               pulumi.Bool(true),
 		DeletionProtection:               pulumi.Bool(args.DeletionProtection),
 		SkipFinalSnapshot:                pulumi.Bool(false),
-		FinalSnapshotIdentifier:          pulumi.Sprintf("%s-final", args.Identifier),
+		FinalSnapshotIdentifier:          pulumi.Sprintf("%s-final", ident),
 		EnabledCloudwatchLogsExports:     pulumi.StringArray{pulumi.String("postgresql")},
 		Serverlessv2ScalingConfiguration: &rds.ClusterServerlessv2ScalingConfigurationArgs{
 			MinCapacity: pulumi.Float64(args.Sizing.MinACU),
 			MaxCapacity: pulumi.Float64(args.Sizing.MaxACU),
 		},
-		Tags: pulumi.StringMap{"Name": pulumi.String(args.Identifier), "coder:backup": pulumi.String("daily")},
-	}, pulumi.Parent(a), pulumi.Protect(true), pulumi.DependsOn([]pulumi.Resource{logs}))
+		Tags: pulumi.StringMap{"Name": pulumi.String(ident), "coder:backup": pulumi.String("daily")},
+	}
+	restoreFrom(ca, args.Restore)
+	clusterOpts := []pulumi.ResourceOption{pulumi.Parent(a), pulumi.Protect(true), pulumi.DependsOn([]pulumi.Resource{logs}),
+		// A restore replaces the cluster with one of a new identifier; the
+		// old one leaves the stack but stays in AWS, deletion-protected,
+		// for inspection (docs/disaster-recovery.md).
+		pulumi.RetainOnDelete(true)}
+	if args.Global {
+		// Joining the global database sets this on the cluster; the
+		// provider would otherwise propose removing it.
+		clusterOpts = append(clusterOpts, pulumi.IgnoreChanges([]string{"globalClusterIdentifier"}))
+	}
+	cluster, err := rds.NewCluster(ctx, name, ca, clusterOpts...)
 	if err != nil {
 		return err
 	}
+	a.Identifier = cluster.ClusterIdentifier
 
 	monitoring, err := iam.NewRole(ctx, name+"-monitoring", &iam.RoleArgs{
 		Description:       pulumi.String("RDS enhanced monitoring"),
@@ -189,7 +240,7 @@ func (a *Aurora) build(ctx *pulumi.Context, name string, args *AuroraArgs) error
 		// No engine version here: an Aurora instance runs its cluster's, and
 		// a version read back from the instance would differ from the major.
 		if _, err := rds.NewClusterInstance(ctx, fmt.Sprintf("%s-%s", name, role), &rds.ClusterInstanceArgs{
-			Identifier:                         pulumi.Sprintf("%s-%s", args.Identifier, role),
+			Identifier:                         pulumi.Sprintf("%s-%s", ident, role),
 			ClusterIdentifier:                  cluster.ID(),
 			InstanceClass:                      pulumi.String("db.serverless"),
 			Engine:                             pulumi.String("aurora-postgresql"),
@@ -202,9 +253,14 @@ func (a *Aurora) build(ctx *pulumi.Context, name string, args *AuroraArgs) error
 			MonitoringInterval:                 pulumi.Int(args.MonitoringIntervalSeconds),
 			MonitoringRoleArn:                  monitoring.Arn,
 			AutoMinorVersionUpgrade:            pulumi.Bool(true),
-			CaCertIdentifier:                   pulumi.String("rds-ca-rsa2048-g1"),
-			Tags:                               pulumi.StringMap{"Name": pulumi.Sprintf("%s-%s", args.Identifier, role)},
-		}, pulumi.Parent(cluster), pulumi.Protect(true)); err != nil {
+			CaCertIdentifier:                   pulumi.String(CACertificate),
+			Tags:                               pulumi.StringMap{"Name": pulumi.Sprintf("%s-%s", ident, role)},
+		}, pulumi.Parent(cluster), pulumi.Protect(true), pulumi.RetainOnDelete(true)); err != nil {
+			return err
+		}
+	}
+	if args.Global {
+		if err := a.createGlobal(ctx, name, args, cluster); err != nil {
 			return err
 		}
 	}
@@ -227,6 +283,24 @@ func (a *Aurora) build(ctx *pulumi.Context, name string, args *AuroraArgs) error
 	a.ClusterArn, a.ClusterResourceID, a.Endpoint, a.ReaderEndpoint, a.MasterSecretArn =
 		cluster.Arn, cluster.ClusterResourceId, cluster.Endpoint, cluster.ReaderEndpoint, secretArn
 	return nil
+}
+
+// CACertificate is the RDS certificate authority of every instance.
+const CACertificate = "rds-ca-rsa2048-g1"
+
+// newParameters is the cluster parameter group: TLS 1.2 only, slow-query
+// logging, pg_stat_statements.
+func newParameters(ctx *pulumi.Context, name, engineVersion string, parent pulumi.Resource) (*rds.ClusterParameterGroup, error) {
+	return rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{
+		Family:      pulumi.Sprintf("aurora-postgresql%s", majorVersion(engineVersion)),
+		Description: pulumi.String("Coder: TLS only, slow-query logging"),
+		Parameters: rds.ClusterParameterGroupParameterArray{
+			param("rds.force_ssl", "1"),
+			param("ssl_min_protocol_version", "TLSv1.2"),
+			param("log_min_duration_statement", "1000"),
+			param("shared_preload_libraries", "pg_stat_statements"),
+		},
+	}, pulumi.Parent(parent))
 }
 
 func param(name, value string) rds.ClusterParameterGroupParameterArgs {

@@ -182,10 +182,13 @@ func TestAuroraBackupCopy(t *testing.T) {
 	drKeyArn := ct.String(t, drVault, "kmsKeyArn")
 	assert.True(t, strings.HasPrefix(drKeyArn, "arn:aws:kms:"+copyRegion+":"), "copy vault key %s is of the copy region", drKeyArn)
 
+	// Two keys in the copy region: the vault's, and the secrets replicas'.
 	keys := rs.OfType(tKey)
-	require.Len(t, keys, 1)
-	assert.True(t, usesProvider(keys[0], dr), "the copy key is created in %s", copyRegion)
-	assert.Contains(t, ct.String(t, keys[0], "description"), "("+copyRegion+")")
+	require.Len(t, keys, 2)
+	for _, k := range keys {
+		assert.True(t, usesProvider(k, dr), "the copy keys are created in %s", copyRegion)
+		assert.Contains(t, ct.String(t, k, "description"), "("+copyRegion+")")
+	}
 
 	plans := rs.OfType(tPlan)
 	require.Len(t, plans, 1)

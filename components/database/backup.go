@@ -4,10 +4,9 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/backup"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/internal/backupplan"
 	"github.com/platformeng/coder-platform/components/security"
 )
 
@@ -47,7 +46,7 @@ func (a *Aurora) createBackups(ctx *pulumi.Context, name string, args *AuroraArg
 		return err
 	}
 	copyKeys, err := security.NewKeys(ctx, name+"-dr-"+b.CopyRegion, &security.KeysArgs{
-		Region: b.CopyRegion, AccountID: args.AccountID, Purposes: []security.Purpose{security.KeyBackup},
+		Region: b.CopyRegion, AccountID: args.AccountID, Purposes: []security.Purpose{security.KeyBackup, security.KeySecrets},
 		AliasPrefix: fmt.Sprintf("%s/dr", args.Identifier),
 	}, pulumi.Parent(a), pulumi.Provider(b.CopyProvider))
 	if err != nil {
@@ -79,38 +78,14 @@ func (a *Aurora) createBackups(ctx *pulumi.Context, name string, args *AuroraArg
 			}
 		}
 	}
-	plan, err := backup.NewPlan(ctx, name, &backup.PlanArgs{
-		Rules: backup.PlanRuleArray{backup.PlanRuleArgs{
-			RuleName:         pulumi.String("daily-with-cross-region-copy"),
-			TargetVaultName:  primary.Name,
-			Schedule:         pulumi.String(b.Schedule),
-			StartWindow:      pulumi.Int(60),
-			CompletionWindow: pulumi.Int(360),
-			Lifecycle:        &backup.PlanRuleLifecycleArgs{DeleteAfter: pulumi.Int(b.RetentionDays)},
-			CopyActions: backup.PlanRuleCopyActionArray{backup.PlanRuleCopyActionArgs{
-				DestinationVaultArn: dr.Arn,
-				Lifecycle:           &backup.PlanRuleCopyActionLifecycleArgs{DeleteAfter: pulumi.Int(b.CopyRetentionDays)},
-			}},
-			RecoveryPointTags: pulumi.StringMap{"coder:source": pulumi.String(args.Identifier)},
-		}},
-	}, pulumi.Parent(a))
-	if err != nil {
-		return err
-	}
-	role, err := iam.NewRole(ctx, name+"-backup", &iam.RoleArgs{
-		Description:      pulumi.String("AWS Backup of the Coder database"),
-		AssumeRolePolicy: policydoc.AssumedBy("backup.amazonaws.com", args.AccountID),
-		ManagedPolicyArns: pulumi.ToStringArray([]string{
-			"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-			"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-		}),
-	}, pulumi.Parent(a))
-	if err != nil {
-		return err
-	}
-	_, err = backup.NewSelection(ctx, name, &backup.SelectionArgs{
-		PlanId: plan.ID(), IamRoleArn: role.Arn, Resources: pulumi.StringArray{a.ClusterArn},
-	}, pulumi.Parent(plan))
+	a.VaultName, a.VaultArn, a.CopyVaultArn, a.CopyKeys = primary.Name, primary.Arn, dr.Arn, copyKeys
+	_, err = backupplan.New(ctx, name, backupplan.Args{
+		AccountID: args.AccountID, RuleName: "daily-with-cross-region-copy", VaultName: primary.Name,
+		Schedule: b.Schedule, RetentionDays: b.RetentionDays, CopyVaultArn: dr.Arn, CopyRetentionDays: b.CopyRetentionDays,
+		RecoveryPointTags: pulumi.StringMap{"coder:source": pulumi.String(args.Identifier)},
+		RoleDescription:   "AWS Backup of the Coder database",
+		Resources:         pulumi.StringArray{a.ClusterArn},
+	}, a)
 	return err
 }
 

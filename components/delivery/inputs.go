@@ -93,10 +93,22 @@ func Inputs(a *TemplateArgs) pulumi.Map {
 			"everyone": pulumi.Bool(access.Everyone),
 		},
 		"supplyChain": supplyChainMap(t),
+		"volumes":     volumesArray(t),
 		"quota": pulumi.Map{
 			"maxWorkspacesPerUser": pulumi.Int(t.Composition.Settings.MaxWorkspacesPerUser), "dailyCost": pulumi.Int(t.Facts.DailyCost),
 		},
 	}
+}
+
+// volumesArray is each EBS volume of the base and whether the stack's
+// home-volume backup plan selects it (the policy pack's
+// workspace-volumes-backed-up).
+func volumesArray(t *compose.Template) pulumi.Array {
+	out := pulumi.Array{}
+	for _, v := range t.Facts.Volumes {
+		out = append(out, pulumi.Map{"block": pulumi.String(v.Block), "backedUp": pulumi.Bool(v.BackedUp)})
+	}
+	return out
 }
 
 func provenanceMap(t *compose.Template) pulumi.Map {

@@ -29,6 +29,10 @@ func ConfigureScript() string { return withLib(configureScript) }
 // shebang and comments, so that they exist before its first command.
 func withLib(script string) string { return "set -euo pipefail\n" + libScript + "\n" + script }
 
+// WithLib is withLib for another component's script run on the coder
+// image (components/scaletest): one copy of the coderd API helpers.
+func WithLib(script string) string { return withLib(script) }
+
 // Runner is how a delivery Job runs: the coder image at the stack's pinned
 // version, as a service account that reads one coderd token, on the
 // control tier.

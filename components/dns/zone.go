@@ -25,6 +25,10 @@ type ZoneArgs struct {
 	BaseDomain string
 	// CreateZone creates the Route 53 hosted zone instead of looking it up.
 	CreateZone bool
+	// TakeOver lets the access records replace records another stack made:
+	// the regional failover stack points the same names at its own load
+	// balancers (docs/disaster-recovery.md).
+	TakeOver bool
 	// AWSProvider manages Route 53 (a global service).
 	AWSProvider pulumi.ProviderResource
 	// CloudflareZoneID and CloudflareToken (a secret) configure Cloudflare.
@@ -40,16 +44,17 @@ type Zone struct {
 	Provider   string
 	BaseDomain string
 
-	aws pulumi.ProviderResource
-	cf  *cloudflare.Provider
+	aws      pulumi.ProviderResource
+	cf       *cloudflare.Provider
+	takeOver bool
 }
 
 // NewZone creates or looks up the zone of the base domain.
 func NewZone(ctx *pulumi.Context, name string, args *ZoneArgs, opts ...pulumi.ResourceOption) (*Zone, error) {
-	z := &Zone{Provider: args.Provider, BaseDomain: args.BaseDomain, aws: args.AWSProvider}
+	z := &Zone{Provider: args.Provider, BaseDomain: args.BaseDomain, aws: args.AWSProvider, takeOver: args.TakeOver}
 	if err := ctx.RegisterComponentResourceV2(tokens.Zone, name, pulumi.Map{
 		"provider": pulumi.String(args.Provider), "baseDomain": pulumi.String(args.BaseDomain),
-		"createZone": pulumi.Bool(args.CreateZone),
+		"createZone": pulumi.Bool(args.CreateZone), "takeOver": pulumi.Bool(args.TakeOver),
 	}, z, opts...); err != nil {
 		return nil, err
 	}
@@ -105,6 +110,8 @@ func (z *Zone) pointAt(ctx *pulumi.Context, name, fqdn string, t Target, parent 
 			Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
 				Name: t.DNSName, ZoneId: t.ZoneID, EvaluateTargetHealth: pulumi.Bool(true),
 			}},
+			// Only a failover stack replaces a record it did not create.
+			AllowOverwrite: pulumi.Bool(z.takeOver),
 		}, pulumi.Parent(parent), pulumi.Provider(z.aws))
 	case Cloudflare:
 		_, err = cloudflare.NewRecord(ctx, name, &cloudflare.RecordArgs{

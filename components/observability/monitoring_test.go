@@ -14,6 +14,7 @@ import (
 	"github.com/platformeng/coder-platform/components/observability/thresholds"
 	"github.com/platformeng/coder-platform/components/workloads"
 	ct "github.com/platformeng/coder-platform/internal/componenttest"
+	"github.com/platformeng/coder-platform/internal/preview"
 )
 
 const (
@@ -215,15 +216,24 @@ func TestMonitoringBranches(t *testing.T) {
 				assert.NotNil(t, rs.Named(tAlarm, monName+"-day2-configuration"))
 				assert.Len(t, rs.OfType("aws:cloudwatch/logMetricFilter:LogMetricFilter"), 1)
 
-				rules := rs.OfType(tRules)
-				require.Len(t, rules, 1)
-				assert.Equal(t, "ws-1", ct.String(t, rules[0], "workspaceId"))
-				data := ct.String(t, rules[0], "data")
+				require.Len(t, rs.OfType(tRules), 2, "the alerts' namespace and the SLO recordings'")
+				alerts := ruleNamespace(t, rs, "coder-alerts")
+				assert.Equal(t, "ws-1", ct.String(t, alerts, "workspaceId"))
+				data := ct.String(t, alerts, "data")
 				for _, r := range thresholds.Table {
 					if r.Alarm.On.Prometheus() {
 						assert.Contains(t, data, "alert: "+r.Alarm.Name)
 					}
 				}
+				slo := ruleNamespace(t, rs, observability.SLORuleNamespace)
+				assert.Equal(t, "ws-1", ct.String(t, slo, "workspaceId"))
+				recorded := ct.String(t, slo, "data")
+				for _, r := range thresholds.Recordings {
+					assert.Contains(t, recorded, "record: "+r.Record, "the control plane records coderd's too")
+				}
+				assert.Contains(t, recorded, "interval: "+thresholds.RecordingInterval)
+				assert.Contains(t, recorded, ") / 0.005", "the error budget is 1 - buildSuccessPercent")
+				assert.NotContains(t, recorded, "{budget}")
 				am := rs.OfType(tAlertMgr)
 				require.Len(t, am, 1)
 				assert.Contains(t, ct.String(t, am[0], "definition"), "send_resolved: true")
@@ -307,6 +317,47 @@ func TestMonitoringFillsZeroThresholds(t *testing.T) {
 	for _, a := range rs.OfType(tAlarm) {
 		if strings.HasSuffix(ct.String(t, a, "name"), "-node-cpu") {
 			assert.Equal(t, thresholds.Defaults().NodeCPUPercent, ct.Input(t, a, "threshold"))
+		}
+	}
+}
+
+// ruleNamespace is the AMP rule namespace of that name.
+func ruleNamespace(t *testing.T, rs ct.Resources, name string) *preview.Resource {
+	t.Helper()
+	for _, r := range rs.OfType(tRules) {
+		if ct.String(t, r, "name") == name {
+			return r
+		}
+	}
+	require.Failf(t, "no rule namespace", "%s", name)
+	return nil
+}
+
+// A region without coderd (a proxy) records and alerts on its own
+// provisioners' SLOs, and nothing of coderd's.
+func TestProxyRegionSLORules(t *testing.T) {
+	t.Parallel()
+	rs := registerMonitoring(t, func(a *observability.MonitoringArgs) {
+		a.Prometheus = &observability.Prometheus{
+			WorkspaceArn: pulumi.String("arn:aws:aps:us-east-1:123456789012:workspace/ws-2").ToStringOutput(),
+			WorkspaceID:  pulumi.String("ws-2").ToStringOutput(),
+		}
+	})
+	recorded := ct.String(t, ruleNamespace(t, rs, observability.SLORuleNamespace), "data")
+	alerts := ct.String(t, ruleNamespace(t, rs, "coder-alerts"), "data")
+	for _, r := range thresholds.Recordings {
+		if r.On == thresholds.ProvisionerMetrics {
+			assert.Contains(t, recorded, "record: "+r.Record)
+		} else {
+			assert.NotContains(t, recorded, "record: "+r.Record)
+		}
+	}
+	for _, r := range thresholds.Table {
+		switch r.Alarm.On {
+		case thresholds.ProvisionerMetrics, thresholds.ClusterMetrics:
+			assert.Contains(t, alerts, "alert: "+r.Alarm.Name)
+		case thresholds.CoderMetrics:
+			assert.NotContains(t, alerts, "alert: "+r.Alarm.Name)
 		}
 	}
 }

@@ -20,20 +20,33 @@ func (m *Monitoring) createRules(ctx *pulumi.Context) error {
 		return nil
 	}
 	// The rows of thresholds.Table for Prometheus: coderd's metrics on the
-	// control plane, then the cluster's.
+	// control plane, then the cluster's and the provisioners' SLOs.
 	var rules []Rule
 	sc := m.scope()
 	if a.CoderRules {
 		rules = append(rules, sc.rules(thresholds.CoderMetrics)...)
 	}
 	rules = append(rules, sc.rules(thresholds.ClusterMetrics)...)
+	rules = append(rules, sc.rules(thresholds.ProvisionerMetrics)...)
+	// The SLO recordings the provisioner alerts read, in their own
+	// namespace so that the alerts' file stays alerts only.
+	recorded, err := recordingGroups(sc.recordings(a.CoderRules))
+	if err != nil {
+		return err
+	}
+	slo, err := amp.NewRuleGroupNamespace(ctx, m.name+"-slo", &amp.RuleGroupNamespaceArgs{
+		Name: pulumi.String(SLORuleNamespace), WorkspaceId: a.Prometheus.WorkspaceID, Data: pulumi.String(recorded),
+	}, pulumi.Parent(m))
+	if err != nil {
+		return err
+	}
 	data, err := ruleGroups(rules, m.runbook)
 	if err != nil {
 		return err
 	}
 	if _, err := amp.NewRuleGroupNamespace(ctx, m.name+"-alerts", &amp.RuleGroupNamespaceArgs{
 		Name: pulumi.String("coder-alerts"), WorkspaceId: a.Prometheus.WorkspaceID, Data: pulumi.String(data),
-	}, pulumi.Parent(m)); err != nil {
+	}, pulumi.Parent(m), pulumi.DependsOn([]pulumi.Resource{slo})); err != nil {
 		return err
 	}
 	if _, err := amp.NewAlertManagerDefinition(ctx, m.name+"-alerts", &amp.AlertManagerDefinitionArgs{

@@ -57,7 +57,7 @@ func distinct() thresholds.Values {
 		AuroraReplicaLagMs: 1500, AuroraDeadlocks: 2, NLBUnhealthyHosts: 1, NLBTLSNegotiationErrors: 55,
 		APILatencyP95Ms: 450, APILatencyP99Ms: 1200, ProvisionerQueueWaitSeconds: 45, PendingBuilds: 12,
 		ScalingLagMinutes: 15, CredentialExpiryDays: 13, LicenseExpiryDays: 31, LicenseExpiryCriticalDays: 8,
-		LicenseSeatsPercent: 91,
+		LicenseSeatsPercent: 91, BuildSuccessPercent: 99.9, PodStartP95Seconds: 150, EC2StartP95Seconds: 360,
 	}
 }
 
@@ -80,14 +80,14 @@ func TestAlarmSnapshot(t *testing.T) {
 		for _, a := range rs.OfType(tAlarm) {
 			alarms[a.Name] = ct.Plain(resource.NewObjectProperty(a.Inputs))
 		}
-		rules := rs.OfType(tRules)
-		require.Len(t, rules, 1)
+		require.Len(t, rs.OfType(tRules), 2)
 		dash := rs.OfType("aws:cloudwatch/dashboard:Dashboard")
 		require.Len(t, dash, 1)
 		snap[name] = map[string]any{
-			"alarms":    alarms,
-			"rules":     ct.String(t, rules[0], "data"),
-			"dashboard": ct.JSON(t, dash[0], "dashboardBody"),
+			"alarms":     alarms,
+			"rules":      ct.String(t, ruleNamespace(t, rs, "coder-alerts"), "data"),
+			"recordings": ct.String(t, ruleNamespace(t, rs, observability.SLORuleNamespace), "data"),
+			"dashboard":  ct.JSON(t, dash[0], "dashboardBody"),
 		}
 	}
 	got, err := json.MarshalIndent(snap, "", "  ")
@@ -130,9 +130,7 @@ func TestEveryAlarmIsARow(t *testing.T) {
 			used[r]++
 		}
 	}
-	rules := rs.OfType(tRules)
-	require.Len(t, rules, 1)
-	for _, m := range regexp.MustCompile(`(?m)^  - alert: (\S+)$`).FindAllStringSubmatch(ct.String(t, rules[0], "data"), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^  - alert: (\S+)$`).FindAllStringSubmatch(ct.String(t, ruleNamespace(t, rs, "coder-alerts"), "data"), -1) {
 		rows := rowsOf(m[1])
 		assert.Len(t, rows, 1, "rule %s comes from rows %v", m[1], rows)
 		for _, r := range rows {

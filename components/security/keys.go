@@ -28,6 +28,7 @@ const (
 	KeyS3       Purpose = "s3"       // access-log and CloudTrail buckets
 	KeySNS      Purpose = "sns"      // alarm topics
 	KeyMetrics  Purpose = "metrics"  // Amazon Managed Service for Prometheus
+	KeyECR      Purpose = "ecr"      // ECR repositories: cached and replicated images
 
 	// KeyState and KeyStackSecrets are the bootstrap project's keys
 	// (bootstrap/): Pulumi's state objects, and the secrets provider every
@@ -156,11 +157,20 @@ func keyPolicy(p Purpose, region string, account pulumi.StringInput, costAlerts,
 	case KeySecrets:
 		doc = append(doc, viaService("secretsmanager", "kms:CreateGrant"))
 	case KeyBackup:
-		doc = append(doc, viaService("backup", "kms:CreateGrant"))
+		// EC2 too: an EBS recovery point is an EBS snapshot, and its copy
+		// into this region's vault is an EC2 snapshot copy encrypted with
+		// the vault's key. RDS too: the failover stack restores an Aurora
+		// recovery point of this vault straight through RDS.
+		doc = append(doc, viaService("backup", "kms:CreateGrant"), viaService("ec2", "kms:CreateGrant"), viaService("rds", "kms:CreateGrant"))
 	case KeyEKS:
 		doc = append(doc, viaService("eks", "kms:CreateGrant"))
 	case KeyMetrics:
 		doc = append(doc, viaService("aps", "kms:CreateGrant"))
+	case KeyECR:
+		// ECR keeps a grant per KMS-encrypted repository and retires it
+		// when the repository goes ("Encryption at rest", Amazon ECR User
+		// Guide).
+		doc = append(doc, viaService("ecr", "kms:CreateGrant", "kms:RetireGrant"))
 	case KeyS3:
 		// The trails of this account whose home region is this key's.
 		trails := pulumi.Sprintf("arn:aws:cloudtrail:%s:%s:trail/*", region, account)

@@ -23,7 +23,7 @@ const GitHubIssuer = "token.actions.githubusercontent.com"
 var DeployServices = []string{
 	"acm", "aps", "autoscaling", "backup", "budgets", "ce", "cloudtrail", "cloudwatch", "ec2", "eks", "elasticloadbalancing",
 	"events", "kms", "lambda", "logs", "rds", "route53", "secretsmanager", "sns",
-	"config", "guardduty", "securityhub", "access-analyzer", "ssm",
+	"config", "guardduty", "securityhub", "access-analyzer", "ssm", "ecr",
 }
 
 // DeployCreateActions are creations whose API takes no resource ARN

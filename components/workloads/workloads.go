@@ -93,6 +93,23 @@ const (
 	StorageClassHome    = "coder-home"
 )
 
+// BackupTag marks the EBS volumes AWS Backup backs up as workspace homes:
+// the home StorageClass puts it on every volume it provisions
+// (tagSpecification_1), the EC2 templates on their home and root volumes
+// (local.backup_tags), and the stack's home-volume backup plan selects
+// volumes by it.
+const (
+	BackupTagKey   = "coder:backup"
+	BackupTagValue = "home"
+)
+
+// WorkspaceHomesLabel marks a StorageClass whose volumes are workspace
+// homes; the policy pack checks each such class is backed up.
+const WorkspaceHomesLabel = "coder.com/workspace-homes"
+
+// BackupTag is the tag as the EBS CSI driver's tagSpecification takes it.
+func BackupTag() string { return BackupTagKey + "=" + BackupTagValue }
+
 // Role is a region's place in the deployment: what Coder runs there. What
 // each role runs is one row of roles; code asks a role what it runs
 // (RunsCoderd, RunsProxy) and never compares roles, so a new role is one

@@ -43,6 +43,11 @@ const (
 	// dailyChange is the share of the database that changes a day, what
 	// incremental snapshots and their copies hold.
 	dailyChange = 0.02
+	// homeUsedFraction is the share of a home volume holding data, what its
+	// first snapshot copies (EBS snapshots store written blocks only); root
+	// volumes of EC2 workspaces snapshot incrementally to their AMI and are
+	// not counted.
+	homeUsedFraction = 0.3
 
 	// ampSeriesBase and ampSeriesPerUser are the active series scraped
 	// (coderd, provisioners, the autoscaler), every 30 s.

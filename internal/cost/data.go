@@ -3,6 +3,7 @@ package cost
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/platformeng/coder-platform/internal/preview"
 )
@@ -59,6 +60,9 @@ func rdsCluster(c *ctx, r *preview.Resource) ([]Line, string) {
 // backupPlan: AWS Backup keeps incremental snapshots for each rule's
 // retention, in the plan's region.
 func backupPlan(c *ctx, r *preview.Resource) ([]Line, string) {
+	if homePlan(r) {
+		return homeBackupPlan(c, r)
+	}
 	region := c.region(r)
 	days, _ := num(r, "rules[0].lifecycle.deleteAfter")
 	gb := c.auroraGB() * (1 + days*dailyChange)
@@ -70,7 +74,7 @@ func backupPlan(c *ctx, r *preview.Resource) ([]Line, string) {
 // the plan's copies, priced in the copy region with the transfer to it.
 func backupVault(c *ctx, r *preview.Resource) ([]Line, string) {
 	region := c.region(r)
-	plan := c.first("aws:backup/plan:Plan", "")
+	plan := c.databasePlan()
 	if plan == nil || region == c.region(plan) {
 		return nil, "the vault itself is free; its recovery points are priced on the backup plan"
 	}
@@ -97,4 +101,61 @@ func (c *ctx) first(typ, region string) *preview.Resource {
 		}
 	}
 	return nil
+}
+
+// homePlan tells the workspace-home plan (components/resilience) from the
+// database's by the tag it puts on its recovery points.
+func homePlan(r *preview.Resource) bool {
+	return str(r, "rules[0].recoveryPointTags.coder:source") == "workspace-home"
+}
+
+// databasePlan is the database's backup plan.
+func (c *ctx) databasePlan() *preview.Resource {
+	for _, o := range c.res.Resources {
+		if o.Type == "aws:backup/plan:Plan" && !homePlan(o) {
+			return o
+		}
+	}
+	return nil
+}
+
+// homeBackupPlan: EBS snapshots of the region's workspace homes (their
+// written share, then each retained day's changes), and their copies in
+// the copy vault's region with the transfer there.
+func homeBackupPlan(c *ctx, r *preview.Resource) ([]Line, string) {
+	region := c.region(r)
+	rp := c.cfg.Capacity().Region(region)
+	if rp == nil {
+		return nil, "no workspaces planned in this region"
+	}
+	gib, n := 0, 0
+	for _, s := range rp.Shapes {
+		gib += s.Workspaces * s.Shape.DiskGiB
+		n += s.Workspaces
+	}
+	used := float64(gib) * homeUsedFraction
+	days, _ := num(r, "rules[0].lifecycle.deleteAfter")
+	gb := used * (1 + days*dailyChange)
+	out := []Line{line("home snapshots", gb, c.table.Service(region, "backupEBSGBMonth"),
+		fmt.Sprintf("%d homes, %d GiB × %.0f%% written (assumed) = %.0f GB + %.0f days × %.0f%% daily change (assumed) = %.0f GB",
+			n, gib, homeUsedFraction*100, used, days, dailyChange*100, gb))}
+	dest := str(r, "rules[0].copyActions[0].destinationVaultArn")
+	if dest == "" {
+		return out, ""
+	}
+	to := c.cfg.Database.Backup.CopyRegion
+	if parts := strings.Split(dest, ":"); len(parts) > 3 && parts[3] != "" {
+		to = parts[3]
+	}
+	copyDays, ok := num(r, "rules[0].copyActions[0].lifecycle.deleteAfter")
+	if !ok {
+		copyDays = days
+	}
+	copyGB := used * (1 + copyDays*dailyChange)
+	moved := used * dailyChange * 30
+	return append(out,
+		line("home snapshot copies", copyGB, c.table.Service(to, "backupEBSGBMonth"),
+			fmt.Sprintf("copies in %s kept %.0f days = %.0f GB", to, copyDays, copyGB)),
+		line("home copy transfer", moved, c.table.Service(region, "interRegionGB"),
+			fmt.Sprintf("%.0f GB a month %s → %s (incremental, %.0f%% daily change assumed)", moved, region, to, dailyChange*100))), ""
 }

@@ -117,8 +117,9 @@ func TestCostPinnedLines(t *testing.T) {
 	wantMonthly(t, findLines(prod, "aws:rds/clusterInstance:ClusterInstance", "ACU-hours", "-writer"), 1, 1467.30)
 	// Aurora storage: 3,000 users × 20 MB = 60 GB × $0.10.
 	wantMonthly(t, findLines(prod, "aws:rds/cluster:Cluster", "storage", ""), 1, 6.00)
-	// Ten customer-managed keys at $1.
-	wantMonthly(t, findLines(prod, "aws:kms/key:Key", "key", ""), 10, 1.00)
+	// Twelve customer-managed keys at $1: ten purposes in us-east-1 (ecr
+	// among them), the backup-copy and DR secrets keys in us-west-2.
+	wantMonthly(t, findLines(prod, "aws:kms/key:Key", "key", ""), 12, 1.00)
 
 	ws := estimateOf(t, "workshop", nil)
 	wantMonthly(t, findLines(ws, "eks:index:Cluster", "control plane", ""), 3, 73.00)

@@ -32,9 +32,24 @@ var FreeTypes = map[string]string{
 	"coder:edge:LoadBalancer":        component,
 	"coder:observability:Prometheus": component,
 	"coder:observability:Monitoring": component,
+	"coder:observability:Dashboards": component,
 	"coder:delivery:Configuration":   component,
+	"coder:delivery:BuildRetries":    component,
 	"coder:costcontrol:CostControl":  component,
 	"coder:guard:Guard":              component,
+	"coder:database:Standby":         component,
+	"coder:resilience:HomeBackup":    component,
+	"coder:resilience:HomeRestore":   component,
+	"coder:registry:Registry":        component,
+	"coder:scaletest:Scaletest":      component,
+
+	// ECR (docs/images.md): stored images are charged per GB-month and
+	// replication as data transfer; both depend on the images pushed and
+	// pulled, which the program cannot see, so they are not estimated.
+	"aws:ecr/pullThroughCacheRule:PullThroughCacheRule":             configOnly,
+	"aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": configOnly,
+	"aws:ecr/replicationConfiguration:ReplicationConfiguration":     configOnly,
+	"aws:ecr/repository:Repository":                                 "image storage and replication are charged by the images' size, which the program cannot see: not estimated",
 
 	"aws:iam/role:Role":                                 iamFree,
 	"aws:iam/rolePolicy:RolePolicy":                     iamFree,
@@ -97,6 +112,10 @@ var FreeTypes = map[string]string{
 	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       configOnly,
 
 	"kubernetes:core/v1:Namespace":                               inNodes,
+	"kubernetes:core/v1:PersistentVolume":                        "a restored home volume: priced on its EBS volume",
+	"kubernetes:core/v1:PersistentVolumeClaim":                   "a restored home volume's claim: priced on its EBS volume",
+	"aws:ebs/volume:Volume":                                      "a home volume restored from a snapshot (resilience.volumeRestores): one user's, for the days of a restore; not estimated",
+	"aws:rds/globalCluster:GlobalCluster":                        "the global database itself is free; its standby cluster and instance are priced, its replicated write I/O is not estimated",
 	"kubernetes:core/v1:ConfigMap":                               inNodes,
 	"kubernetes:core/v1:Secret":                                  inNodes,
 	"kubernetes:core/v1:ServiceAccount":                          inNodes,

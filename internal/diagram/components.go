@@ -185,9 +185,16 @@ var titles = map[string]func(ix *index, c *preview.Resource) string{
 	},
 	"coder:observability:Prometheus": func(*index, *preview.Resource) string { return "managed Prometheus" },
 	"coder:observability:Monitoring": func(*index, *preview.Resource) string { return "monitoring" },
+	"coder:observability:Dashboards": func(*index, *preview.Resource) string { return "Grafana dashboards" },
 	"coder:coder:Coder": func(_ *index, c *preview.Resource) string {
 		return "Coder " + strings.ReplaceAll(c.Str("role"), "-", " ")
 	},
 	"coder:templates:Template":     func(_ *index, c *preview.Resource) string { return "template " + c.Str("name") },
 	"coder:delivery:Configuration": func(*index, *preview.Resource) string { return "Day-2 configuration" },
+	"coder:delivery:BuildRetries":  func(*index, *preview.Resource) string { return "build retries" },
+	"coder:resilience:HomeBackup": func(_ *index, c *preview.Resource) string {
+		return "home volume backups (" + c.Str("schedule") + ")"
+	},
+	"coder:resilience:HomeRestore": func(_ *index, c *preview.Resource) string { return "restored home " + c.Str("claim") },
+	"coder:database:Standby":       func(*index, *preview.Resource) string { return "Aurora standby (global database)" },
 }

@@ -273,6 +273,17 @@ func Call(args pulumi.MockCallArgs, account, caller string, emptySecrets bool, s
 			"arn":          str("arn:aws:secretsmanager:us-east-1:" + account + ":secret:offline"),
 			"versionId":    str("offline"),
 		}, nil
+	case "aws:ecr/getImage:getImage":
+		// The image the control plane's cache holds for a tag: a digest
+		// derived from the repository and tag, deterministic and never a
+		// real image's (docs/images.md).
+		repo, tag := args.Args["repositoryName"].StringValue(), ""
+		if t, ok := args.Args["imageTag"]; ok && t.IsString() {
+			tag = t.StringValue()
+		}
+		digest := OfflineDigest(repo, tag)
+		return resource.PropertyMap{"imageDigest": str(digest), "repositoryName": str(repo), "imageTag": str(tag),
+			"registryId": str(account), "id": str(repo + "@" + digest)}, nil
 	case "aws:index/getPartition:getPartition":
 		return resource.PropertyMap{"partition": str("aws"), "dnsSuffix": str("amazonaws.com"), "id": str("aws")}, nil
 	}
@@ -331,3 +342,8 @@ func ShortHash(s string, n int) string {
 }
 
 func mockID(prefix, urn string) string { return fmt.Sprintf("%s-%s", prefix, ShortHash(urn, 17)) }
+
+// OfflineDigest is the manifest digest the mocks answer ecr:getImage with.
+func OfflineDigest(repository, tag string) string {
+	return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte("offline-preview:"+repository+":"+tag)))
+}

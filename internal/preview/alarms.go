@@ -53,6 +53,9 @@ func (r *Result) writeAlarms(w io.Writer) {
 		}
 		for _, grp := range file.Groups {
 			for _, rule := range grp.Rules {
+				if rule.Alert == "" {
+					continue // a recording rule (the SLOs'), not an alert
+				}
 				fmt.Fprintf(w, "  %-10s %-52s %s for %s\n", r.RegionOf(g), "prometheus/"+rule.Alert, strings.TrimSpace(rule.Expr), rule.For)
 			}
 		}

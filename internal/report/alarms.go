@@ -63,6 +63,9 @@ func promRules(r *preview.Result) ([]Rule, error) {
 		}
 		for _, grp := range file.Groups {
 			for _, rule := range grp.Rules {
+				if rule.Alert == "" {
+					continue // a recording rule (the SLOs'), not an alert
+				}
 				out = append(out, Rule{Region: r.RegionOf(g), Group: grp.Name, Alert: rule.Alert, Expr: strings.TrimSpace(rule.Expr),
 					For: rule.For, Severity: rule.Labels["severity"], Summary: rule.Annotations["summary"]})
 			}

@@ -79,10 +79,12 @@ var coderProvisionerKeyAuth = &Policy{
 	},
 }
 
-// coderImage is the image tag a Coder chart release runs: coder.image.tag,
-// or the chart's own version (its appVersion) when the tag is not set.
+// coderImage is the image tag a Coder chart release runs: coder.image.tag
+// (without the digest a pinned tag carries, v2.35.1@sha256:…), or the
+// chart's own version (its appVersion) when the tag is not set.
 func coderImage(r *Resource) (string, state) {
 	if tag, s := str(r.Props, "values", "coder", "image", "tag"); s != absent {
+		tag, _, _ = strings.Cut(tag, "@")
 		return tag, s
 	}
 	v, s := str(r.Props, "version")

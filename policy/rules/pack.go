@@ -17,7 +17,7 @@ func Pack() []*Policy {
 		snsTopicEncrypted, secretEncrypted, backupVaultEncrypted, kmsKeyRotation, kmsContextConditions,
 		// Baseline.
 		sgNoWorldIngress, sgWorldHTTPSOnlyOnLoadBalancer, imdsv2Required, eksPrivateEndpoint,
-		eksControlPlaneLogs, vpcFlowLogs, logRetention, dataStoreProtection, backupCrossRegion,
+		eksControlPlaneLogs, vpcFlowLogs, logRetention, dataStoreProtection, backupCrossRegion, workspaceVolumesBackedUp,
 		secretsRotation, iamNoWildcard, irsaTrustScoped, githubTrustScoped, requiredTags,
 		// Cost controls.
 		budgetAlerts,
@@ -25,6 +25,8 @@ func Pack() []*Policy {
 		s3PublicAccessBlock, guarddutyEnabled, guarddutyFindingsDelivered, configRecorderOn,
 		// Coder.
 		coderProvisionerDaemonsZero, coderProvisionerKeyAuth, coderVersionConsistency,
+		// Images.
+		imageDigestConsistency,
 		// Identity.
 		coderTokenLifetimes, coderAccessHardening, coderOwners,
 		// Template contract.

@@ -20,7 +20,7 @@ func TestCostValidation(t *testing.T) {
 		{"negative anomaly threshold", "workshop", set("anomalyThreshold", -1),
 			`cost.anomalyThreshold: got -1; must be more than 0 USD`},
 		{"anomaly threshold above the budget", "workshop", set("anomalyThreshold", 20000),
-			`cost.anomalyThreshold: got 20000; must not exceed cost.monthlyBudget (9000 USD): no anomaly would ever alert`},
+			`cost.anomalyThreshold: got 20000; must not exceed cost.monthlyBudget (9100 USD): no anomaly would ever alert`},
 		{"actual percent too high", "prod", set("actualAlertPercent", 8000),
 			`cost.actualAlertPercent: got 8000; must be a percentage of cost.monthlyBudget in (0, 1000]`},
 		{"negative forecast percent", "prod", set("forecastAlertPercent", -100),
@@ -43,7 +43,7 @@ func TestCostValidation(t *testing.T) {
 // Without a cost section, each profile gets its budget, the alert
 // percentages and cost controls on.
 func TestCostDefaults(t *testing.T) {
-	for p, want := range map[Profile][2]float64{ProfileEnterprise: {120000, 1000}, ProfileWorkshop: {10000, 200}} {
+	for p, want := range map[Profile][2]float64{ProfileEnterprise: {145000, 1000}, ProfileWorkshop: {10000, 200}} {
 		s := DefaultedStack(p)
 		assert.True(t, s.Cost.On(), p)
 		assert.Equal(t, want[0], s.Cost.MonthlyBudget, p)

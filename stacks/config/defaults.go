@@ -120,6 +120,9 @@ func applyDefaults(s *Stack) {
 	defaultObservability(&s.Observability)
 	defaultCost(s)
 	defaultSecurity(s)
+	defaultBuildRetries(s)
+	defaultScaletest(s)
+	defaultResilience(s)
 	if s.Network.FlowLogRetentionDays == 0 {
 		s.Network.FlowLogRetentionDays = 365
 	}

@@ -41,7 +41,10 @@ type Stack struct {
 	Observability Observability `json:"observability"`
 	Templates     Templates     `json:"templates"`
 	Cost          Cost          `json:"cost"`
+	Images        Images        `json:"images"`
 	Security      Security      `json:"security"`
+	Scaletest     Scaletest     `json:"scaletest"`
+	Resilience    Resilience    `json:"resilience"`
 	// Preflight is what `pulumi up` does when a service quota falls short
 	// of the stack's needs: stop before anything is registered (block), or
 	// warn and go on (warn).
@@ -94,6 +97,10 @@ type Coder struct {
 	// (CODER_AI_GATEWAY_ENABLED, set true or false explicitly: Coder 2.34+
 	// turns it on when unset). Providers are configured in coderd.
 	AIBridge bool `json:"aiBridge"`
+	// BuildRetries retries workspace starts that failed for an
+	// infrastructure reason, with exponential backoff; never a user's error
+	// (docs/runbooks.md#build-retries).
+	BuildRetries BuildRetries `json:"buildRetries"`
 }
 
 // DeploymentSize overrides replicas and per-pod resources (requests = limits).
@@ -182,7 +189,11 @@ type DNS struct {
 	Provider   string `json:"provider"` // route53 | cloudflare
 	BaseDomain string `json:"baseDomain"`
 	// CreateZone creates the Route 53 hosted zone instead of looking it up.
-	CreateZone bool        `json:"createZone"`
+	CreateZone bool `json:"createZone"`
+	// TakeOver lets this stack's access records replace existing ones: the
+	// regional failover stack cuts the same names over to its own region
+	// (Route 53 only; docs/disaster-recovery.md).
+	TakeOver   bool        `json:"takeOver"`
 	Cloudflare *Cloudflare `json:"cloudflare"`
 }
 
@@ -208,6 +219,13 @@ type Database struct {
 	MonitoringIntervalSeconds        int            `json:"monitoringIntervalSeconds"`
 	PasswordRotationDays             int            `json:"passwordRotationDays"`
 	Backup                           DatabaseBackup `json:"backup"`
+	// Restore builds the cluster from a point in time or a snapshot
+	// instead of an empty database (docs/disaster-recovery.md).
+	Restore *DatabaseRestore `json:"restore"`
+	// GlobalDatabase adds an Aurora global database secondary in the
+	// backup region (database.backup.copyRegion), a warm standby whose
+	// replication lag is about a second.
+	GlobalDatabase bool `json:"globalDatabase"`
 }
 
 // DatabaseBackup is the AWS Backup plan with a cross-region copy.
@@ -430,6 +448,25 @@ type Event struct {
 // DeletionProtected reports the effective deletion protection.
 func (d Database) DeletionProtected() bool {
 	return d.DeletionProtection == nil || *d.DeletionProtection
+}
+
+// RegionConfig is the region of that name, nil when the stack has none.
+func (s *Stack) RegionConfig(name string) *Region {
+	for i := range s.Regions {
+		if s.Regions[i].Name == name {
+			return &s.Regions[i]
+		}
+	}
+	return nil
+}
+
+// RegionNames are the stack's regions in declared order.
+func (s *Stack) RegionNames() []string {
+	out := make([]string, 0, len(s.Regions))
+	for _, r := range s.Regions {
+		out = append(out, r.Name)
+	}
+	return out
 }
 
 // ControlPlane returns the control-plane region.

@@ -19,6 +19,7 @@ func validate(s *Plan, p *problems) {
 	validateDNSProvider(&s.Stack, p)
 	validateWorkload(s, p)
 	validateCoder(&s.Stack, p)
+	validateBuildRetries(&s.Stack, p)
 	validateNetwork(&s.Stack, p)
 	validateCluster(s, p)
 	validateScaling(s, p)
@@ -26,13 +27,16 @@ func validate(s *Plan, p *problems) {
 	validateEdge(&s.Stack, p)
 	validateObservability(&s.Stack, p)
 	validateCost(&s.Stack, p)
+	validateImages(&s.Stack, p)
 	validateSecurity(&s.Stack, p)
+	validateResilience(s, p)
 	validateTemplates(s, p)
 	workloadShapes(s, p)
 	validateRegions(s, p)
 	validateNames(&s.Stack, p)
 	validateProxyTokens(s, p)
 	validateIdentity(s, p)
+	validateScaletest(s, p) // after the templates and token lifetimes it checks against
 }
 
 func validateDNS(s *Stack, p *problems) {

@@ -24,6 +24,9 @@ func validateDNSProvider(s *Stack, p *problems) {
 	hasToken := s.Secret(SecretCloudflareToken).Set()
 	switch d.Provider {
 	case "cloudflare":
+		if d.TakeOver {
+			p.add("dns.takeOver", true, "must be false with Cloudflare: remove the other stack's records in Cloudflare before the failover stack's update")
+		}
 		if d.CreateZone {
 			p.add("dns.createZone", true, "must be false with Cloudflare; the zone is managed in Cloudflare")
 		}

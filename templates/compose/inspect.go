@@ -41,11 +41,14 @@ type Facts struct {
 	FollowsTransition bool
 	// BaseArgs are the arguments the root passes to module "base".
 	BaseArgs []string
+	// Volumes are the base's EBS volumes and whether each is backed up.
+	Volumes []Volume
 }
 
 // Inspect parses every .tf file of a template directory.
 func Inspect(files map[string][]byte) (Facts, error) {
 	f := Facts{Blocks: map[string][]string{}}
+	vols := volumeBlocks{locals: map[string]cty.Value{}}
 	p := hclparse.NewParser()
 	var paths []string
 	for name := range files {
@@ -73,8 +76,12 @@ func Inspect(files map[string][]byte) (Facts, error) {
 		for _, b := range body.Blocks {
 			f.Blocks[mod] = append(f.Blocks[mod], blockID(b))
 			f.inspectBlock(mod, b)
+			if mod == "base" {
+				vols.add(b)
+			}
 		}
 	}
+	f.Volumes = vols.facts()
 	return f, nil
 }
 

@@ -39,6 +39,9 @@ type Values struct {
 	APILatencyP99Ms             float64   `json:"apiLatencyP99Ms"`
 	ProvisionerQueueWaitSeconds float64   `json:"provisionerQueueWaitSeconds"`
 	PendingBuilds               float64   `json:"pendingBuilds"`
+	BuildSuccessPercent         float64   `json:"buildSuccessPercent"`
+	PodStartP95Seconds          float64   `json:"podStartP95Seconds"`
+	EC2StartP95Seconds          float64   `json:"ec2StartP95Seconds"`
 	ScalingLagMinutes           float64   `json:"scalingLagMinutes"`
 	CredentialExpiryDays        float64   `json:"credentialExpiryDays"`
 	LicenseExpiryDays           float64   `json:"licenseExpiryDays"`
@@ -145,17 +148,24 @@ const (
 	// ClusterMetrics: a Prometheus rule on the cluster's metrics (every
 	// region with Prometheus).
 	ClusterMetrics
+	// ProvisionerMetrics: a Prometheus rule on the provisioner daemons'
+	// metrics, or on the SLO recordings made from them (Recordings). Every
+	// region with Prometheus has them: each region's provisioners are
+	// scraped into that region's own workspace.
+	ProvisionerMetrics
 )
 
 // Sources are every Source, in order.
-var Sources = []Source{Nodes, Database, LoadBalancer, Day2, Credentials, License, CoderMetrics, ClusterMetrics}
+var Sources = []Source{Nodes, Database, LoadBalancer, Day2, Credentials, License, CoderMetrics, ClusterMetrics, ProvisionerMetrics}
 
 // Prometheus reports whether the source's alarms are Prometheus rules.
-func (s Source) Prometheus() bool { return s == CoderMetrics || s == ClusterMetrics }
+func (s Source) Prometheus() bool {
+	return s == CoderMetrics || s == ClusterMetrics || s == ProvisionerMetrics
+}
 
 // String names the source, as the tests report it.
 func (s Source) String() string {
-	names := []string{"", "Nodes", "Database", "LoadBalancer", "Day2", "Credentials", "License", "CoderMetrics", "ClusterMetrics"}
+	names := []string{"", "Nodes", "Database", "LoadBalancer", "Day2", "Credentials", "License", "CoderMetrics", "ClusterMetrics", "ProvisionerMetrics"}
 	if s > 0 && int(s) < len(names) {
 		return names[s]
 	}
@@ -275,6 +285,9 @@ var Table = []Row{
 		Alarm: Alarm{On: Day2, Name: "day2-configuration", Runbook: "day2-configuration", Summary: "the Day-2 configuration of coderd failed",
 			Namespace: CredentialNamespace + "/{stack}", Metric: Day2Metric, Statistic: "Sum", Comparison: "GreaterThanThreshold",
 			Period: 3600, Evaluations: 1, Breaching: 1, Missing: "notBreaching"}},
+	// coderd_api_request_latencies_seconds{method,path}: coderd/httpmw/
+	// prometheus.go (v2.30.0 and v2.35.1); WebSockets are in their own
+	// histogram, so long-lived connections do not count here.
 	{Key: "apiLatencyP95Ms", Default: 500, Min: 10, Max: 60000, Meaning: "coderd API P95 (spec)",
 		Field: func(v *Values) *float64 { return &v.APILatencyP95Ms },
 		Alarm: Alarm{On: CoderMetrics, Name: "CoderAPILatencyP95", Runbook: "coder-api-latency", Summary: "coderd API P95 latency is high", Unit: "ms",
@@ -283,15 +296,38 @@ var Table = []Row{
 		Field: func(v *Values) *float64 { return &v.APILatencyP99Ms },
 		Alarm: Alarm{On: CoderMetrics, Name: "CoderAPILatencyP99", Runbook: "coder-api-latency", Summary: "coderd API P99 latency is high", Unit: "ms",
 			Expr: `histogram_quantile(0.99, sum by (le) (rate(coderd_api_request_latencies_seconds_bucket[5m]))) * 1000 > {threshold}`, For: "5m"}},
+	// coderd_provisioner_job_queue_wait_seconds{provisioner_type,job_type,
+	// transition,build_reason}: coderd/provisionerdserver/metrics.go of
+	// v2.35.1, the version the stacks run (it is not in v2.30.0; it came
+	// with coder/coder#21869). Template imports count too.
 	{Key: "provisionerQueueWaitSeconds", Default: 60, Min: 5, Max: 3600, Meaning: "P90 time from job creation to acquisition",
 		Field: func(v *Values) *float64 { return &v.ProvisionerQueueWaitSeconds },
 		Alarm: Alarm{On: CoderMetrics, Name: "CoderProvisionerQueueWait", Runbook: "provisioner-queue", Summary: "builds wait long for a provisioner", Unit: "s",
 			Expr: `histogram_quantile(0.9, sum by (le) (rate(coderd_provisioner_job_queue_wait_seconds_bucket[5m]))) > {threshold}`, For: "5m"}},
 	{Key: "pendingBuilds", Default: 10, Min: 1, Max: 10000, Meaning: "workspaces whose latest build is pending",
 		Field: func(v *Values) *float64 { return &v.PendingBuilds },
-		// Every coderd replica reports the database's count: max, not sum.
+		// coderd_api_workspace_latest_build{status}: coderd/prometheusmetrics/
+		// prometheusmetrics.go. Every coderd replica reports the database's
+		// count: max, not sum.
 		Alarm: Alarm{On: CoderMetrics, Name: "CoderPendingBuilds", Runbook: "provisioner-queue", Summary: "builds are pending",
 			Expr: `max(coderd_api_workspace_latest_build{status="pending"}) > {threshold}`, For: "5m"}},
+	// The SLOs (spec: 99.5 % of builds succeed; pod workspaces start in
+	// under 2 minutes and EC2 workspaces in under 5 for 95 %). Each alerts
+	// on a recording of Recordings, made in every region from that
+	// region's provisioners.
+	{Key: "buildSuccessPercent", Default: 99.5, Min: 90, Max: 100, Open: true,
+		Meaning: "workspace builds that succeed over the last hour; its complement is the 30-day error budget (spec)",
+		Field:   func(v *Values) *float64 { return &v.BuildSuccessPercent },
+		Alarm: Alarm{On: ProvisionerMetrics, Name: "CoderBuildSuccessRate", Runbook: "build-success", Summary: "workspace builds fail more often than the SLO allows", Unit: "%",
+			Expr: RecordBuildSuccess1h + ` * 100 < {threshold}`, For: "15m"}},
+	{Key: "podStartP95Seconds", Default: 120, Min: 10, Max: 3600, Meaning: "P95 build time of pod workspace starts (`pod-` templates), last hour (spec)",
+		Field: func(v *Values) *float64 { return &v.PodStartP95Seconds },
+		Alarm: Alarm{On: ProvisionerMetrics, Name: "CoderPodWorkspaceStartP95", Runbook: "workspace-start-time", Summary: "pod workspaces start slowly", Unit: "s",
+			Expr: RecordStartP95 + `{kind="` + KindPod + `"} > {threshold}`, For: "15m"}},
+	{Key: "ec2StartP95Seconds", Default: 300, Min: 10, Max: 3600, Meaning: "P95 build time of EC2 workspace starts (`ec2-` templates), last hour (spec)",
+		Field: func(v *Values) *float64 { return &v.EC2StartP95Seconds },
+		Alarm: Alarm{On: ProvisionerMetrics, Name: "CoderEC2WorkspaceStartP95", Runbook: "workspace-start-time", Summary: "EC2 workspaces start slowly", Unit: "s",
+			Expr: RecordStartP95 + `{kind="` + KindEC2 + `"} > {threshold}`, For: "15m"}},
 	// The cluster autoscaler has asked for nodes that have not joined
 	// (desired > in service) for longer than the threshold.
 	{Key: "scalingLagMinutes", Default: 10, Min: 1, Max: 120, Meaning: "requested nodes not joined for this long",

@@ -37,6 +37,9 @@ locals {
   sudo_group = startswith(var.image_id, "ubuntu") ? "sudo" : "wheel"
   # Spread workspaces over the subnets (and so the zones) by workspace id.
   subnet_id = var.subnet_ids[parseint(substr(md5(data.coder_workspace.me.id), 0, 4), 16) % length(var.subnet_ids)]
+  # The tag the stack's AWS Backup plan selects workspace volumes by
+  # (components/workloads BackupTag).
+  backup_tags = { "coder:backup" = "home" }
   tags = {
     Name              = "coder-${var.owner.name}-${var.workspace_name}"
     "coder:gpu"       = tostring(var.compute_profile.gpu)
@@ -108,7 +111,8 @@ resource "aws_instance" "workspace" {
     volume_size = var.settings.root_volume_gib
     encrypted   = true
     kms_key_id  = var.kms_key_arn
-    tags        = local.tags
+    # Backed up daily by the stack's AWS Backup plan (docs/disaster-recovery.md).
+    tags = merge(local.tags, local.backup_tags)
   }
   tags = local.tags
   lifecycle {
@@ -124,7 +128,7 @@ resource "aws_ebs_volume" "home" {
   size              = var.compute_profile.disk_gib
   encrypted         = true
   kms_key_id        = var.kms_key_arn
-  tags              = merge(local.tags, { Name = "coder-${var.owner.name}-${var.workspace_name}-home" })
+  tags              = merge(local.tags, local.backup_tags, { Name = "coder-${var.owner.name}-${var.workspace_name}-home" })
 }
 
 data "aws_subnet" "chosen" {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/platformeng/coder-platform/components/registry/imageref"
+	"github.com/platformeng/coder-platform/stacks"
+)
+
+// runImages lists the stack's images with their pins, or resolves every
+// tag to its manifest digest at the upstream registry and prints the
+// images.digests block to put in the stack file (docs/images.md).
+//
+//	platform images list --stack S
+//	platform images pin --stack S
+func runImages(args []string, stdout, stderr io.Writer) (int, error) {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "pin") {
+		return exitUsage, usageError{"usage: platform images list --stack S | pin --stack S"}
+	}
+	verb := args[0]
+	fs := newFlags("images "+verb, stderr)
+	stack := fs.String("stack", "", "stack whose images are listed or pinned: prod or workshop")
+	configFile := fs.String("config-file", "", "read this stack file instead of the committed one")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return exitUsage, err
+	}
+	if *stack == "" {
+		return exitUsage, usageError{"--stack is required (prod or workshop)"}
+	}
+	_, file, cfg, err := loadStack(*stack, *configFile)
+	if err != nil {
+		return exitUsage, err
+	}
+	images := stacks.Images(cfg)
+	if verb == "list" {
+		fmt.Fprintf(stdout, "Images of stack %q (%s), images.ecr %v:\n", *stack, file, cfg.Images.On())
+		for _, img := range images {
+			pin := cfg.Images.Digests[img.Ref]
+			if pin == "" {
+				pin = "not pinned: the control plane's cached digest at deploy time"
+			}
+			fmt.Fprintf(stdout, "  %-50s %s\n      %s\n", img.Ref, img.Use, pin)
+		}
+		return exitOK, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res := newResolver(&http.Client{Timeout: 30 * time.Second}, upstreamEndpoint)
+	fmt.Fprintf(stdout, "# The digests of stack %q's images now; put them under coder-platform:images in %s.\n", *stack, file)
+	fmt.Fprintln(stdout, "  digests:")
+	for _, img := range images {
+		ref, err := imageref.Parse(img.Ref)
+		if err != nil {
+			return exitFailure, err
+		}
+		d, err := res.digest(ctx, ref)
+		if err != nil {
+			return exitFailure, fmt.Errorf("%s: %w", img.Ref, err)
+		}
+		fmt.Fprintf(stdout, "    %q: %q\n", ref.Pinned(), d)
+	}
+	return exitOK, nil
+}

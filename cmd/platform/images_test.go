@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/components/registry/imageref"
+)
+
+// A local registry that wants an anonymous bearer token, as ghcr.io and
+// Docker Hub do: the resolver takes one and reads Docker-Content-Digest.
+func TestImagesPinResolvesThroughBearerToken(t *testing.T) {
+	want := "sha256:" + strings.Repeat("c", 64)
+	var srv *httptest.Server
+	srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/token":
+			assert.Equal(t, "repository:coder/coder:pull", r.URL.Query().Get("scope"))
+			fmt.Fprint(w, `{"token":"t0k"}`)
+		case "/v2/coder/coder/manifests/v2.35.1":
+			if r.Header.Get("Authorization") != "Bearer t0k" {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="test",scope="repository:coder/coder:pull"`, srv.URL))
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			assert.Contains(t, r.Header.Get("Accept"), "application/vnd.oci.image.index.v1+json")
+			w.Header().Set("Docker-Content-Digest", want)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	res := newResolver(srv.Client(), func(string) string { return srv.URL })
+	ref, err := imageref.Parse("ghcr.io/coder/coder:v2.35.1")
+	require.NoError(t, err)
+	got, err := res.digest(context.Background(), ref)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	missing, _ := imageref.Parse("ghcr.io/coder/coder:v0.0.0")
+	_, err = res.digest(context.Background(), missing)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "404")
+}
+
+// Without a Docker-Content-Digest header, the digest is the manifest's.
+func TestImagesPinHashesTheManifest(t *testing.T) {
+	body := `{"schemaVersion":2}`
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	ref, _ := imageref.Parse("quay.io/x/y:v1")
+	got, err := newResolver(srv.Client(), func(string) string { return srv.URL }).digest(context.Background(), ref)
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(body))), got)
+}
+
+func TestImagesList(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"images", "list", "--stack", "workshop"}, &out, &errb)
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "ghcr.io/coder/coder:v2.35.1")
+	assert.Contains(t, out.String(), "ghcr.io/berriai/litellm:v1.72.6-stable")
+	assert.Equal(t, exitUsage, run([]string{"images", "pin"}, &out, &errb))
+}
+
+// The committed workshop runs one digest of each image from each region's
+// registry; a weakened preview whose us-west-2 Coder releases run another
+// digest trips image-digest-consistency in `platform policy check`.
+func TestImageConsistencyTripsOnAWeakenedPreview(t *testing.T) {
+	path, _, out := previewFile(t, "workshop")
+	require.NotContains(t, out, "image-digest-consistency")
+	other := "sha256:" + strings.Repeat("0", 64)
+	weakened := 0
+	bad := weaken(t, path, "kubernetes:helm.sh/v3:Release", func(ns map[string]any) {
+		values, _ := ns["inputs"].(map[string]any)["values"].(map[string]any)
+		coder, _ := values["coder"].(map[string]any)
+		img, _ := coder["image"].(map[string]any)
+		if repo, _ := img["repo"].(string); strings.Contains(repo, ".dkr.ecr.us-west-2.") {
+			tag, _, _ := strings.Cut(img["tag"].(string), "@")
+			img["tag"] = tag + "@" + other
+			weakened++
+		}
+	})
+	require.Positive(t, weakened)
+	code, out, _ := runCLI(t, "policy", "check", bad)
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, out, "image-digest-consistency (mandatory, high)")
+	assert.Contains(t, out, "runs ghcr.io/coder/coder at sha256:000000000000…; the stack runs it at 2 digests")
+}

@@ -1,0 +1,83 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestImageDigestConsistency(t *testing.T) {
+	const (
+		d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+		d2 = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+	)
+	ecr := func(region string) string { return "111122223333.dkr.ecr." + region + ".amazonaws.com" }
+	region := func(name string) *Resource {
+		r := named(res(t, tRegion, `{}`), name)
+		r.Name = name
+		return r
+	}
+	east, west := region("us-east-2"), region("us-west-2")
+	registry := func(in *Resource, pending string) *Resource {
+		js := `{"region":"` + in.Name + `","pendingUpstreams":[` + pending + `]}`
+		r := named(res(t, tRegistry, js), "registry-"+in.Name)
+		r.Parent = in.URN
+		return r
+	}
+	// coder is a Coder chart release in a region with repo and tag.
+	coder := func(name string, in *Resource, repo, tag string) *Resource {
+		r := named(res(t, tRelease, `{"chart":"coder","values":{"coder":{"image":{"repo":"`+repo+`","tag":"`+tag+`"}}}}`), name)
+		r.Parent = in.URN
+		return r
+	}
+	job := func(name string, in *Resource, image string) *Resource {
+		r := named(res(t, "kubernetes:batch/v1:Job", `{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"`+image+`"}]}}}}`), name)
+		r.Parent = in.URN
+		return r
+	}
+	base := []*Resource{east, west, registry(east, ""), registry(west, "")}
+	with := func(rs ...*Resource) []*Resource { return append(append([]*Resource{}, base...), rs...) }
+	cpOK := coder("cp", east, ecr("us-east-2")+"/github/coder/coder", "v2.35.1@"+d1)
+	proxyOK := coder("proxy", west, ecr("us-west-2")+"/github/coder/coder", "v2.35.1@"+d1)
+	proxyOther := coder("proxy-other", west, ecr("us-west-2")+"/github/coder/coder", "v2.35.1@"+d2)
+	byTag := coder("by-tag", west, ecr("us-west-2")+"/github/coder/coder", "v2.35.1")
+	crossRegion := coder("cross", west, ecr("us-east-2")+"/github/coder/coder", "v2.35.1@"+d1)
+	upstream := job("upstream", east, "public.ecr.aws/docker/library/postgres:16.6-alpine@"+d1)
+	ghcrJob := job("ghcr", west, "ghcr.io/coder/coder:v2.35.1@"+d1)
+	checkStack(t, imageDigestConsistency, []stackCase{
+		{"images.ecr off: no registry, nothing judged", []*Resource{east, coder("x", east, "ghcr.io/coder/coder", "v2.35.1")}, nil},
+		{"one digest, each region's registry", with(cpOK, proxyOK), nil},
+		{"a region runs another digest", with(cpOK, proxyOther), []Finding{
+			{cpOK.URN, "runs ghcr.io/coder/coder at sha256:111111111111…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
+			{proxyOther.URN, "runs ghcr.io/coder/coder at sha256:222222222222…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
+		}},
+		{"by tag", with(cpOK, byTag), []Finding{
+			{byTag.URN, "pulls " + ecr("us-west-2") + "/github/coder/coder:v2.35.1 by tag, not by digest."},
+		}},
+		{"another region's registry", with(cpOK, crossRegion), []Finding{
+			{crossRegion.URN, "pulls " + ecr("us-east-2") + "/github/coder/coder:v2.35.1@" + d1 + " from the us-east-2 registry, not its own region's (us-west-2)."},
+		}},
+		{"straight from upstream", with(cpOK, upstream), []Finding{
+			{upstream.URN, "pulls public.ecr.aws/docker/library/postgres:16.6-alpine@" + d1 + " from public.ecr.aws, not from its region's ECR registry."},
+		}},
+		{"upstream while its credential is pending, same digest", []*Resource{east, west, registry(east, ""), registry(west, `"ghcr.io"`), cpOK, ghcrJob}, nil},
+	})
+}
+
+// The pack holds the policy, and a weakened preview (a proxy region on
+// another digest) trips it through Evaluate as `platform policy check` does.
+func TestImageDigestConsistencyInPack(t *testing.T) {
+	if Lookup(imageDigestConsistency.Name) == nil {
+		t.Fatal("image-digest-consistency is not in the pack")
+	}
+	east := named(res(t, tRegion, `{}`), "us-east-2")
+	east.Name = "us-east-2"
+	reg := named(res(t, tRegistry, `{"region":"us-east-2","pendingUpstreams":[]}`), "reg")
+	reg.Parent = east.URN
+	a := named(res(t, tRelease, `{"chart":"coder","values":{"coder":{"image":{"repo":"111122223333.dkr.ecr.us-east-2.amazonaws.com/github/coder/coder","tag":"v2.35.1@sha256:`+strings.Repeat("a", 64)+`"}}}}`), "a")
+	b := named(res(t, tRelease, `{"chart":"coder-provisioner","values":{"coder":{"image":{"repo":"111122223333.dkr.ecr.us-east-2.amazonaws.com/github/coder/coder","tag":"v2.35.1@sha256:`+strings.Repeat("b", 64)+`"}}}}`), "b")
+	a.Parent, b.Parent = east.URN, east.URN
+	vs := Evaluate([]*Policy{imageDigestConsistency}, []*Resource{east, reg, a, b}, nil)
+	if len(vs) != 2 {
+		t.Fatalf("want 2 violations, got %v", vs)
+	}
+}

@@ -1,0 +1,18 @@
+package stacks
+
+import (
+	"github.com/platformeng/coder-platform/components/coder"
+	"github.com/platformeng/coder-platform/stacks/config"
+)
+
+// buildRetries are coder.buildRetries for the control plane's coderd; nil
+// when they are off.
+func buildRetries(cfg *config.Plan) *coder.BuildRetriesArgs {
+	r := cfg.Coder.BuildRetries
+	if !r.On() {
+		return nil
+	}
+	base, max := r.Delays()
+	return &coder.BuildRetriesArgs{MaxAttempts: r.MaxAttempts, BaseDelay: base, MaxDelay: max, MaxPerRun: r.MaxPerRun,
+		Window: config.BuildRetryWindow, Schedule: r.Schedule}
+}
