@@ -69,6 +69,30 @@ func clusterArgs(cfg *config.Plan, r *config.Region, account pulumi.StringOutput
 	}
 }
 
+// clusterImageList are the images of the controllers every region's
+// cluster runs (components/cluster, their charts' defaults).
+func clusterImageList(cfg *config.Plan) []Image {
+	return []Image{
+		{Ref: cluster.LBControllerImage, Use: "the AWS Load Balancer Controller"},
+		{Ref: autoscalerImage(cfg), Use: "the cluster autoscaler"},
+	}
+}
+
+// autoscalerImage is the autoscaler chart's default image: its tag is
+// v<appVersion> of the chart compat pins for the Kubernetes minor.
+func autoscalerImage(cfg *config.Plan) string {
+	return cluster.AutoscalerImageRepo + ":v" + cfg.Versions().AutoscalerApp
+}
+
+// clusterImages are the region's references of the controllers' images.
+func clusterImages(s *scope) (cluster.Images, error) {
+	refs, err := s.p.images.in(s.r)
+	if err != nil {
+		return cluster.Images{}, err
+	}
+	return cluster.Images{LBController: refs[cluster.LBControllerImage], Autoscaler: refs[autoscalerImage(s.cfg)]}, nil
+}
+
 // nodeGroups turns the config's three groups into managed node groups; the
 // workspace group becomes a spot pool with an on-demand fallback pool. Each
 // group is named after its tier (and pool); the scheduled scale-up goes to

@@ -117,8 +117,17 @@ func deployDashboards(ctx *pulumi.Context, cfg *config.Plan, p *Platform) error 
 		ws = append(ws, observability.DashboardWorkspace{Region: r.Config.Name, Arn: r.Prometheus.WorkspaceArn,
 			Endpoint: r.Prometheus.Endpoint, Coderd: r.Config.Role.RunsCoderd()})
 	}
-	_, err := observability.NewDashboards(ctx, cfg.RegionPrefix(cp.Config.Name)+"-dashboards", &observability.DashboardsArgs{
+	refs, err := p.images.in(cp)
+	if err != nil {
+		return err
+	}
+	deps := []pulumi.Resource{cp.Cluster}
+	if cp.Registry != nil {
+		deps = append(deps, cp.Registry) // its cache rules, before the first pull
+	}
+	_, err = observability.NewDashboards(ctx, cfg.RegionPrefix(cp.Config.Name)+"-dashboards", &observability.DashboardsArgs{
 		Stack: cfg.Name, OIDC: cp.Cluster.OIDC, KubeProvider: cp.Cluster.KubeProvider, Workspaces: ws,
-	}, pulumi.Parent(cp), pulumi.Provider(cp.Provider), pulumi.DependsOn([]pulumi.Resource{cp.Cluster}))
+		Images: observability.GrafanaImages{Grafana: refs[observability.GrafanaImage], Sidecar: refs[observability.GrafanaSidecarImage]},
+	}, pulumi.Parent(cp), pulumi.Provider(cp.Provider), pulumi.DependsOn(deps))
 	return err
 }

@@ -136,7 +136,18 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 	if cfg.Images.On() {
 		ca.PullThroughPrefixes = PullThroughPrefixes(cfg)
 	}
-	r.Cluster, err = cluster.NewCluster(ctx, s.name, ca, s.opts...)
+	// The registry comes first: the cluster's controllers pull from it.
+	if err := deployRegistry(s); err != nil {
+		return err
+	}
+	if ca.Images, err = clusterImages(s); err != nil {
+		return err
+	}
+	clusterOpts := s.opts
+	if r.Registry != nil {
+		clusterOpts = s.after(r.Registry) // its cache rules and templates, before the first pull
+	}
+	r.Cluster, err = cluster.NewCluster(ctx, s.name, ca, clusterOpts...)
 	if err != nil {
 		return err
 	}
@@ -147,7 +158,7 @@ func deployRegion(ctx *pulumi.Context, cfg *config.Plan, p *Platform, r *Region,
 		}
 		reportDatabase(cfg, d)
 	}
-	for _, step := range []func(*scope) error{deployEdge, deployMetrics, deployRegistry, deployCoder, deployObservability, deploySecurity, deployScaletest, deployResilience} {
+	for _, step := range []func(*scope) error{deployEdge, deployMetrics, deployCoder, deployObservability, deploySecurity, deployScaletest, deployResilience} {
 		if err := step(s); err != nil {
 			return err
 		}

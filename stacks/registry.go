@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/coder"
+	"github.com/platformeng/coder-platform/components/observability"
 	"github.com/platformeng/coder-platform/components/registry"
 	"github.com/platformeng/coder-platform/components/registry/imageref"
 	"github.com/platformeng/coder-platform/components/security"
@@ -37,6 +38,9 @@ func Images(cfg *config.Plan) []Image {
 	if g := cfg.Coder.AIGateway; g.Enabled {
 		out = append(out, Image{Ref: g.Image, Use: "the AI gateway", ControlPlaneOnly: true})
 	}
+	out = append(out, clusterImageList(cfg)...)
+	out = append(out, Image{Ref: observability.GrafanaImage, Use: "Grafana", ControlPlaneOnly: true},
+		Image{Ref: observability.GrafanaSidecarImage, Use: "Grafana's dashboard sidecar", ControlPlaneOnly: true})
 	return append(out, scaletestImages(cfg)...)
 }
 
@@ -183,19 +187,29 @@ func ownRepository(cfg *config.Plan) string {
 
 // regionImages are the region's references of the stack's images.
 func regionImages(s *scope) (coder.Images, map[string]string, error) {
-	out := map[string]string{}
-	if s.r.Registry == nil {
-		return coder.Images{}, out, nil
+	out, err := s.p.images.in(s.r)
+	if err != nil {
+		return coder.Images{}, nil, err
 	}
-	account, region := s.r.Registry.Account, s.r.Config.Name
-	for up, ref := range s.p.images.refs {
-		got, err := registry.Ref(account, region, ref, s.p.images.digests[up], s.r.Registry.Pending)
+	return coder.Images{Coder: out[coder.Image+":"+s.cfg.Coder.Version], Postgres: out[coder.PostgresImage]}, out, nil
+}
+
+// in maps each image's upstream reference to where region r pulls it
+// (empty without a registry: the workloads pull from upstream by tag).
+func (si *stackImages) in(r *Region) (map[string]string, error) {
+	out := map[string]string{}
+	if r.Registry == nil {
+		return out, nil
+	}
+	account, region := r.Registry.Account, r.Config.Name
+	for up, ref := range si.refs {
+		got, err := registry.Ref(account, region, ref, si.digests[up], r.Registry.Pending)
 		if err != nil {
-			return coder.Images{}, nil, err
+			return nil, fmt.Errorf("image %s in %s: %w", up, region, err)
 		}
 		out[up] = got.String()
 	}
-	return coder.Images{Coder: out[coder.Image+":"+s.cfg.Coder.Version], Postgres: out[coder.PostgresImage]}, out, nil
+	return out, nil
 }
 
 // secretFilled reports whether a secret holds a value, as secretsReady

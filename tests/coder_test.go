@@ -765,7 +765,7 @@ func TestFirstRunWaitsForOperatorSecrets(t *testing.T) {
 	assert.Equal(t, 3, charts["external-secrets"])
 	assert.Empty(t, r.OfType(tScaledObject))
 	assert.Empty(t, r.OfType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"))
-	assert.Len(t, r.OfType(tSecret), 20, "every container exists, ready to be filled (with the template-admin and queue tokens, the automation token, the licence and each region's GHCR pull-through cache credential)")
+	assert.Len(t, r.OfType(tSecret), 23, "every container exists, ready to be filled (with the template-admin and queue tokens, the automation token, the licence and each region's GHCR and Docker Hub pull-through cache credentials)")
 	assert.Empty(t, r.OfType(tTemplate), "templates wait for coderd and the template-admin token")
 	assert.Len(t, r.OfType(tDeployment), 1, "the AI gateway generates its own key")
 	var msgs []string

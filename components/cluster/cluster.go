@@ -56,6 +56,9 @@ type ClusterArgs struct {
 	// PullThroughPrefixes are the region's ECR pull-through cache prefixes
 	// (components/registry): nodes may import upstream images into them.
 	PullThroughPrefixes []string
+	// Images are the controllers' images in the region's registry, by
+	// digest (stacks/registry.go); empty fields pull the charts' defaults.
+	Images Images
 	// NodeGroups are the managed node groups (coder-control, coder-prov and
 	// the coder-ws spot and on-demand pools).
 	NodeGroups []NodeGroupSpec

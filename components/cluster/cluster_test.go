@@ -227,3 +227,34 @@ func TestClusterEndpointAccess(t *testing.T) {
 		})
 	}
 }
+
+// The controllers pull the references the stack resolved, through their
+// charts' image.repository and image.tag (a tag@digest renders a digest
+// reference); without them the charts keep their default images.
+func TestControllerImages(t *testing.T) {
+	t.Parallel()
+	const (
+		host   = "123456789012.dkr.ecr.us-east-2.amazonaws.com"
+		digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	)
+	args := clusterArgs(group("coder-control", workloads.TierControl, cluster.OnDemand, 2, 2))
+	args.Images = cluster.Images{
+		LBController: host + "/ecr-public/eks/aws-load-balancer-controller:v2.16.0@" + digest,
+		Autoscaler:   host + "/k8s/autoscaling/cluster-autoscaler:v1.33.0@" + digest,
+	}
+	want := map[string]map[string]any{
+		"aws-load-balancer-controller": {"repository": host + "/ecr-public/eks/aws-load-balancer-controller", "tag": "v2.16.0@" + digest},
+		"cluster-autoscaler":           {"repository": host + "/k8s/autoscaling/cluster-autoscaler", "tag": "v1.33.0@" + digest},
+	}
+	got := map[string]any{}
+	for _, r := range registerCluster(t, args).OfType(tRelease) {
+		got[ct.String(t, r, "name")] = ct.Input(t, r, "values.image")
+	}
+	for name, img := range want {
+		assert.Equal(t, img, got[name], name)
+	}
+
+	for _, r := range registerCluster(t, clusterArgs(group("coder-control", workloads.TierControl, cluster.OnDemand, 2, 2))).OfType(tRelease) {
+		assert.False(t, ct.Has(r, "values.image"), ct.String(t, r, "name"))
+	}
+}

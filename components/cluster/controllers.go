@@ -59,10 +59,7 @@ func (c *Cluster) createLBController(ctx *pulumi.Context, name string) error {
 		return err
 	}
 	ctl := workloads.TierControl
-	_, err = helmchart.Install(ctx, name+"-lb-controller", helmchart.Chart{
-		Release: "aws-load-balancer-controller", Chart: LBControllerChart, Version: LBControllerChartVersion,
-		Repo: LBControllerRepo, Namespace: "kube-system",
-	}, pulumi.Map{
+	values, err := withImage(pulumi.Map{
 		"clusterName":  c.ClusterName,
 		"region":       pulumi.String(a.Region),
 		"vpcId":        a.Network.VpcID,
@@ -76,7 +73,14 @@ func (c *Cluster) createLBController(ctx *pulumi.Context, name string) error {
 		"nodeSelector":                pulumi.ToMap(ctl.NodeSelector()),
 		"tolerations":                 pulumi.Array{pulumi.ToMap(ctl.Toleration())},
 		"podDisruptionBudget":         pulumi.Map{"maxUnavailable": pulumi.Int(1)},
-	}, c.k8s(c.controlNG)...)
+	}, a.Images.LBController)
+	if err != nil {
+		return err
+	}
+	_, err = helmchart.Install(ctx, name+"-lb-controller", helmchart.Chart{
+		Release: "aws-load-balancer-controller", Chart: LBControllerChart, Version: LBControllerChartVersion,
+		Repo: LBControllerRepo, Namespace: "kube-system",
+	}, values, c.k8s(c.controlNG)...)
 	return err
 }
 
@@ -119,10 +123,7 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 		priorities[strconv.Itoa(p)] = pulumi.ToStringArray(patterns)
 	}
 	ctl := workloads.TierControl
-	_, err = helmchart.Install(ctx, name+"-autoscaler", helmchart.Chart{
-		Release: "cluster-autoscaler", Chart: AutoscalerChart, Version: c.args.AutoscalerChartVersion,
-		Repo: AutoscalerRepo, Namespace: "kube-system",
-	}, pulumi.Map{
+	values, err := withImage(pulumi.Map{
 		"cloudProvider": pulumi.String("aws"),
 		"awsRegion":     pulumi.String(a.Region),
 		"autoDiscovery": pulumi.Map{"clusterName": c.ClusterName},
@@ -144,7 +145,14 @@ func (c *Cluster) createAutoscaler(ctx *pulumi.Context, name string) error {
 		"service":      pulumi.Map{"labels": pulumi.Map{workloads.MetricsLabel: pulumi.String("true")}},
 		"nodeSelector": pulumi.ToMap(ctl.NodeSelector()),
 		"tolerations":  pulumi.Array{pulumi.ToMap(ctl.Toleration())},
-	}, c.k8s(c.controlNG)...)
+	}, a.Images.Autoscaler)
+	if err != nil {
+		return err
+	}
+	_, err = helmchart.Install(ctx, name+"-autoscaler", helmchart.Chart{
+		Release: "cluster-autoscaler", Chart: AutoscalerChart, Version: c.args.AutoscalerChartVersion,
+		Repo: AutoscalerRepo, Namespace: "kube-system",
+	}, values, c.k8s(c.controlNG)...)
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/platformeng/coder-platform/components/internal/helmchart"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
+	"github.com/platformeng/coder-platform/components/registry/imageref"
 	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
@@ -86,6 +87,38 @@ type DashboardsArgs struct {
 	KubeProvider pulumi.ProviderResource
 	// Workspaces are every region's, the control plane's first.
 	Workspaces []DashboardWorkspace
+	// Images are Grafana's and its sidecar's images in the control
+	// plane's registry, by digest (stacks/registry.go); an empty field
+	// keeps the chart's default.
+	Images GrafanaImages
+}
+
+// The chart's default images (12.11.1 values.yaml image and sidecar.image,
+// registry/repository:tag; Grafana's tag defaults to appVersion 13.2.0).
+const (
+	GrafanaImage        = "docker.io/grafana/grafana:13.2.0"
+	GrafanaSidecarImage = "quay.io/kiwigrid/k8s-sidecar:2.10.1"
+)
+
+// GrafanaImages are Grafana's references (host/path:tag@digest).
+type GrafanaImages struct {
+	Grafana, Sidecar string
+}
+
+// grafanaImage is a reference as the chart takes it: image.registry,
+// .repository, .tag and .sha (the digest's hex), which its _pod.tpl renders
+// "registry/repository:tag@sha256:sha" (the same keys under sidecar.image).
+// Nil keeps the chart's default.
+func grafanaImage(ref string) (pulumi.Map, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	r, err := imageref.Parse(ref)
+	if err != nil {
+		return nil, fmt.Errorf("grafana image: %w", err)
+	}
+	return pulumi.Map{"registry": pulumi.String(r.Host), "repository": pulumi.String(r.Path),
+		"tag": pulumi.String(r.Tag), "sha": pulumi.String(strings.TrimPrefix(r.Digest, "sha256:"))}, nil
 }
 
 // Dashboards is the stack's Grafana with the repository's dashboards.
@@ -150,9 +183,13 @@ func NewDashboards(ctx *pulumi.Context, name string, args *DashboardsArgs, opts 
 		}
 		maps = append(maps, cm)
 	}
+	values, err := grafanaValues(args, role.Arn)
+	if err != nil {
+		return nil, fmt.Errorf("dashboards %s: %w", name, err)
+	}
 	if _, err := helmchart.Install(ctx, name+"-grafana", helmchart.Chart{
 		Release: "grafana", Chart: GrafanaChart, Version: GrafanaChartVersion, Repo: GrafanaRepo, Namespace: GrafanaNamespace,
-	}, grafanaValues(args, role.Arn), append(k8s, pulumi.DependsOn(append(maps, ns)))...); err != nil {
+	}, values, append(k8s, pulumi.DependsOn(append(maps, ns)))...); err != nil {
 		return nil, fmt.Errorf("dashboards %s: %w", name, err)
 	}
 	d.Namespace = ns.Metadata.Name().Elem()
@@ -174,7 +211,7 @@ func DatasourceUID(w DashboardWorkspace) string {
 // grafanaValues are the chart's values: AMP data sources by SigV4 with the
 // pod's IRSA credentials ("AWS SDK Default"), the dashboard sidecar, no
 // persistence (everything is provisioned), on the control nodes.
-func grafanaValues(args *DashboardsArgs, roleArn pulumi.StringOutput) pulumi.Map {
+func grafanaValues(args *DashboardsArgs, roleArn pulumi.StringOutput) (pulumi.Map, error) {
 	sources := pulumi.Array{}
 	for i, w := range args.Workspaces {
 		sources = append(sources, pulumi.Map{
@@ -188,7 +225,7 @@ func grafanaValues(args *DashboardsArgs, roleArn pulumi.StringOutput) pulumi.Map
 		})
 	}
 	ctl := workloads.TierControl
-	return pulumi.Map{
+	values := pulumi.Map{
 		"serviceAccount": pulumi.Map{
 			"create": pulumi.Bool(true), "name": pulumi.String(grafanaAccount),
 			"annotations": pulumi.Map{irsa.AnnotationKey: roleArn},
@@ -216,4 +253,18 @@ func grafanaValues(args *DashboardsArgs, roleArn pulumi.StringOutput) pulumi.Map
 		"nodeSelector": pulumi.ToMap(ctl.NodeSelector()),
 		"tolerations":  pulumi.Array{pulumi.ToMap(ctl.Toleration())},
 	}
+	img, err := grafanaImage(args.Images.Grafana)
+	if err != nil {
+		return nil, err
+	}
+	if img != nil {
+		values["image"] = img
+	}
+	if img, err = grafanaImage(args.Images.Sidecar); err != nil {
+		return nil, err
+	}
+	if img != nil {
+		values["sidecar"].(pulumi.Map)["image"] = img
+	}
+	return values, nil
 }

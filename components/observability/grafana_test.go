@@ -23,6 +23,11 @@ const (
 
 func registerDashboards(t *testing.T) ct.Resources {
 	t.Helper()
+	return registerDashboardsWith(t, observability.GrafanaImages{})
+}
+
+func registerDashboardsWith(t *testing.T, images observability.GrafanaImages) ct.Resources {
+	t.Helper()
 	ws := func(region, id string, coderd bool) observability.DashboardWorkspace {
 		return observability.DashboardWorkspace{Region: region, Coderd: coderd,
 			Arn:      pulumi.String("arn:aws:aps:" + region + ":123456789012:workspace/" + id),
@@ -40,6 +45,7 @@ func registerDashboards(t *testing.T) ct.Resources {
 				IssuerURL:   pulumi.String("https://oidc.eks.us-east-2.amazonaws.com/id/ABC"),
 			},
 			Workspaces: []observability.DashboardWorkspace{ws("us-east-2", "ws-1", true), ws("eu-west-2", "ws-2", false)},
+			Images:     images,
 		})
 		return err
 	})
@@ -112,4 +118,28 @@ func TestDashboardsQueryRole(t *testing.T) {
 	require.NotNil(t, st)
 	assert.ElementsMatch(t, []any{"aps:QueryMetrics", "aps:GetLabels", "aps:GetSeries", "aps:GetMetricMetadata"}, st["Action"])
 	assert.ElementsMatch(t, []any{"arn:aws:aps:us-east-2:123456789012:workspace/ws-1", "arn:aws:aps:eu-west-2:123456789012:workspace/ws-2"}, st["Resource"])
+}
+
+// With resolved references, Grafana and its sidecar pull from the region's
+// registry by digest, through the chart's registry/repository/tag/sha keys;
+// without them the chart keeps its defaults.
+func TestDashboardsImages(t *testing.T) {
+	t.Parallel()
+	const (
+		host = "123456789012.dkr.ecr.us-east-2.amazonaws.com"
+		hex  = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	)
+	rs := registerDashboardsWith(t, observability.GrafanaImages{
+		Grafana: host + "/docker-hub/grafana/grafana:13.2.0@sha256:" + hex,
+		Sidecar: host + "/quay/kiwigrid/k8s-sidecar:2.10.1@sha256:" + hex,
+	})
+	rel := rs.OfType(tRelease)[0]
+	assert.Equal(t, map[string]any{"registry": host, "repository": "docker-hub/grafana/grafana", "tag": "13.2.0", "sha": hex},
+		ct.At(t, rel, "values", "image"))
+	assert.Equal(t, map[string]any{"registry": host, "repository": "quay/kiwigrid/k8s-sidecar", "tag": "2.10.1", "sha": hex},
+		ct.At(t, rel, "values", "sidecar", "image"))
+	assert.Equal(t, true, ct.At(t, rel, "values", "sidecar", "dashboards", "enabled"))
+
+	def := registerDashboards(t).OfType(tRelease)[0]
+	assert.False(t, ct.Has(def, "values.image"))
 }

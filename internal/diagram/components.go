@@ -12,17 +12,17 @@ import (
 // per component read from its resources' inputs, and which component uses
 // which (from the resources' dependencies).
 func buildComponents(ix *index) *Graph {
-	g := NewGraph(ix.res.Stack+" · components", "down")
+	g := NewGraph(ix.Res.Stack+" · components", "down")
 	ids := map[*preview.Resource]string{}
 	// Stack-wide components (the DNS zone) sit outside the regions.
-	for _, c := range ix.children[ix.res.Root] {
+	for _, c := range ix.Children[ix.Res.Root] {
 		if isComponent(c) {
 			addComponent(g, ix, c, "", ids)
 		}
 	}
-	for _, reg := range ix.regions() {
+	for _, reg := range ix.Regions() {
 		rid := g.Add(Node{ID: regionID(reg.Name), Label: regionLabel(reg) + regionLoad(reg.Res), Class: ClassRegion})
-		for _, c := range ix.children[reg.Res.URN] {
+		for _, c := range ix.Children[reg.Res.URN] {
 			if isComponent(c) {
 				addComponent(g, ix, c, rid, ids)
 			}
@@ -50,7 +50,7 @@ func addComponent(g *Graph, ix *index, c *preview.Resource, parent string, ids m
 	ids[c] = id
 	title := componentTitle(ix, c)
 	var sub []*preview.Resource
-	for _, ch := range ix.children[c.URN] {
+	for _, ch := range ix.Children[c.URN] {
 		if isComponent(ch) {
 			sub = append(sub, ch)
 		}
@@ -83,7 +83,7 @@ func addComponent(g *Graph, ix *index, c *preview.Resource, parent string, ids m
 func componentKey(ix *index, c *preview.Resource) string {
 	typ := strings.ToLower(c.Type[strings.LastIndex(c.Type, ":")+1:])
 	rest := strings.TrimPrefix(c.Name, ix.stackPrefix())
-	if reg := ix.region(c); reg != "" {
+	if reg := ix.Region(c); reg != "" {
 		rest = strings.TrimPrefix(rest, "-"+reg)
 	}
 	if rest = strings.Trim(rest, "-"); rest != "" {
@@ -98,7 +98,7 @@ func componentKey(ix *index, c *preview.Resource) string {
 func connectDependencies(g *Graph, ix *index, ids map[*preview.Resource]string) {
 	uses := map[string]map[string]bool{}
 	var order []string
-	for _, r := range ix.all {
+	for _, r := range ix.All {
 		a := ix.component(r)
 		if a == nil {
 			continue
@@ -120,7 +120,7 @@ func connectDependencies(g *Graph, ix *index, ids map[*preview.Resource]string) 
 		}
 	}
 	for _, from := range order {
-		for _, to := range sortedKeys(uses[from]) {
+		for _, to := range preview.SortedKeys(uses[from]) {
 			if !reachableWithout(uses, from, to) {
 				g.Connect(Edge{From: from, To: to, Class: EdgeDepends})
 			}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/platformeng/coder-platform/internal/preview"
 )
 
 // The components view holds every region of the stack config, and in each
@@ -25,8 +27,8 @@ func TestDiagramComponentsHoldEveryRegionAndPart(t *testing.T) {
 				assert.Contains(t, labelOf(g, rid), reg.Name)
 				assert.Contains(t, labelOf(g, rid), strings.ReplaceAll(string(reg.Role), "-", " "))
 
-				var info regionInfo
-				for _, r := range ix.regions() {
+				var info preview.RegionInfo
+				for _, r := range ix.Regions() {
 					if r.Name == reg.Name {
 						info = r
 					}
@@ -55,7 +57,7 @@ func TestDiagramComponentsHoldEveryRegionAndPart(t *testing.T) {
 				assert.NotEmpty(t, edgesBetween(g, rid+"/cluster", rid+"/vpc"), "the cluster uses the VPC")
 			}
 			control := regionID(res.Config.Regions[0].Name)
-			dbs := ix.ofType("aws:rds/cluster:Cluster")
+			dbs := ix.OfType("aws:rds/cluster:Cluster")
 			require.Len(t, dbs, 1)
 			assert.Contains(t, labelOf(g, control+"/aurora/aurora-"+dbs[0].Name), "port"+portSuffix(dbs[0], "port"))
 			assert.Len(t, edgesFromTo(g, control+"/coder", control+"/aurora"), 1, "coderd uses the database")

@@ -61,7 +61,7 @@ func (ix *index) routesOf(subnets []*preview.Resource) []route {
 func (ix *index) subnetsOf(groups []*preview.Resource) []*preview.Resource {
 	var out []*preview.Resource
 	for _, g := range groups {
-		out = append(out, ix.targets(g, "subnetIds")...)
+		out = append(out, ix.Targets(g, "subnetIds")...)
 	}
 	return out
 }
@@ -127,7 +127,7 @@ func (ix *index) routedEgress(w workload) []egress {
 		}
 	}
 	var out []egress
-	for _, k := range sortedKeys(byKey) {
+	for _, k := range preview.SortedKeys(byKey) {
 		out = append(out, *byKey[k])
 	}
 	return out
@@ -135,7 +135,7 @@ func (ix *index) routedEgress(w workload) []egress {
 
 // ruleLB is the load balancer an egress rule's address belongs to, or nil.
 func (ix *index) ruleLB(rule *preview.Resource) *preview.Resource {
-	for _, eip := range ix.targets(rule, "cidrIpv4") {
+	for _, eip := range ix.Targets(rule, "cidrIpv4") {
 		if eip.Type == "aws:ec2/eip:Eip" {
 			if lb := ix.eipLB(eip); lb != nil {
 				return lb

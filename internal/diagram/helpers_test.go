@@ -2,7 +2,6 @@ package diagram
 
 import (
 	"context"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -10,43 +9,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/internal/preview"
-	"github.com/platformeng/coder-platform/stacks/config"
+	"github.com/platformeng/coder-platform/internal/preview/previewtest"
 )
 
 var stacksUnderTest = []string{"prod", "workshop"}
 
 var (
 	previewMu sync.Mutex
-	previews  = map[string]*preview.Result{}
 	rendered  = map[string][]byte{}
 )
 
 // previewOf runs the committed stack file's offline preview once per test
 // binary, as `platform diagram` does.
-func previewOf(t *testing.T, stack string) *preview.Result {
-	t.Helper()
-	previewMu.Lock()
-	defer previewMu.Unlock()
-	if res, ok := previews[stack]; ok {
-		return res
-	}
-	previews[stack] = runPreview(t, stack)
-	return previews[stack]
-}
+func previewOf(t *testing.T, stack string) *preview.Result { return previewtest.Committed(t, stack) }
 
-// runPreview runs the preview of the committed stack file.
-func runPreview(t *testing.T, stack string) *preview.Result {
-	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	proj, err := preview.FindProject(wd)
-	require.NoError(t, err)
-	sf, err := config.ReadStackFile(proj.StackFile(stack), proj.Name)
-	require.NoError(t, err)
-	res, err := preview.RunStackFile(proj.Name, stack, sf)
-	require.NoError(t, err)
-	return res
-}
+// runPreview runs the preview of the committed stack file afresh.
+func runPreview(t *testing.T, stack string) *preview.Result { return previewtest.Run(t, stack) }
 
 // renderOf renders one stack's view in a format once per test binary.
 func renderOf(t *testing.T, stack string, view View, format Format) []byte {

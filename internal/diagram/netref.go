@@ -20,7 +20,7 @@ var recordTypes = []string{"aws:route53/record:Record", "cloudflare:index/record
 func (ix *index) lbRecords() []*preview.Resource {
 	var out []*preview.Resource
 	for _, t := range recordTypes {
-		for _, r := range ix.ofType(t) {
+		for _, r := range ix.OfType(t) {
 			if ix.recordLB(r) != nil {
 				out = append(out, r)
 			}
@@ -32,7 +32,7 @@ func (ix *index) lbRecords() []*preview.Resource {
 // recordLB is the load balancer a record's alias or content references.
 func (ix *index) recordLB(rec *preview.Resource) *preview.Resource {
 	for _, prop := range []string{"aliases", "content", "records", "value"} {
-		for _, t := range ix.targets(rec, prop) {
+		for _, t := range ix.Targets(rec, prop) {
 			if t.Type == tLB {
 				return t
 			}
@@ -157,7 +157,7 @@ func joinPorts(ranges []string) string {
 		byProto[proto] = append(byProto[proto], ports)
 	}
 	var parts []string
-	for _, proto := range sortedKeys(byProto) {
+	for _, proto := range preview.SortedKeys(byProto) {
 		ports := byProto[proto]
 		sort.SliceStable(ports, func(i, j int) bool { return leadingNum(ports[i]) < leadingNum(ports[j]) })
 		parts = append(parts, strings.TrimSpace(proto+" "+strings.Join(ports, ", ")))

@@ -10,9 +10,9 @@ import (
 // policies name, and the paths security-group rules open. All of it comes
 // from registered inputs and the references between them.
 func buildSecurity(ix *index) *Graph {
-	g := NewGraph(ix.res.Stack+" · security", "right")
+	g := NewGraph(ix.Res.Stack+" · security", "right")
 	sg := newSGPaths(ix, g)
-	for _, reg := range ix.regions() {
+	for _, reg := range ix.Regions() {
 		rid := g.Add(Node{ID: regionID(reg.Name), Label: regionLabel(reg), Class: ClassRegion})
 		keys := addKeys(ix, g, reg, rid)
 		addRoles(ix, g, reg, rid, keys)

@@ -44,7 +44,7 @@ func trusts(role *preview.Resource) []trust {
 				}
 			}
 		}
-		for _, kind := range sortedKeys(st.Principal) {
+		for _, kind := range preview.SortedKeys(st.Principal) {
 			for _, p := range strList(st.Principal[kind]) {
 				out = append(out, trust{Kind: kind, Principal: p, Actions: strings.Join(strList(st.Action), ", "), Subject: subject})
 			}
@@ -73,7 +73,7 @@ func strList(v any) []string {
 // them) and by the kind of principal that assumes them, draws each
 // principal's "assumes" edge, and the keys the roles' inline policies
 // grant.
-func addRoles(ix *index, g *Graph, reg regionInfo, rid string, keys map[*preview.Resource]string) {
+func addRoles(ix *index, g *Graph, reg preview.RegionInfo, rid string, keys map[*preview.Resource]string) {
 	roles := ix.under(reg.Res, "aws:iam/role:Role")
 	if len(roles) == 0 {
 		return
@@ -117,14 +117,14 @@ func addRoles(ix *index, g *Graph, reg regionInfo, rid string, keys map[*preview
 		ls := lines[gid]
 		sort.Strings(ls[1:])
 		g.Add(Node{ID: gid, Parent: iam, Class: ClassRole, Label: strings.Join(ls, "\n")})
-		for _, pa := range sortedKeys(principals[gid]) {
+		for _, pa := range preview.SortedKeys(principals[gid]) {
 			p, actions, _ := strings.Cut(pa, "\x00")
 			g.Connect(Edge{From: p, To: gid, Label: actions, Class: EdgeAssumes})
 		}
 	}
 	for _, pol := range ix.under(reg.Res, "aws:iam/rolePolicy:RolePolicy") {
 		role := ix.target(pol, "role")
-		for _, k := range ix.targets(pol, "policy") {
+		for _, k := range ix.Targets(pol, "policy") {
 			if keys[k] != "" && groupOf[role] != "" {
 				g.Connect(Edge{From: groupOf[role], To: keys[k], Label: "may use (inline policy)", Class: EdgeUses})
 			}

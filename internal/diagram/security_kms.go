@@ -37,7 +37,7 @@ var encryptedKinds = map[string]string{
 
 // addKeys adds the region's keys and, beside them, what each encrypts,
 // grouped by kind. It returns the node of each key.
-func addKeys(ix *index, g *Graph, reg regionInfo, rid string) map[*preview.Resource]string {
+func addKeys(ix *index, g *Graph, reg preview.RegionInfo, rid string) map[*preview.Resource]string {
 	keys := ix.under(reg.Res, "aws:kms/key:Key")
 	nodes := map[*preview.Resource]string{}
 	if len(keys) == 0 {

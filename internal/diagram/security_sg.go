@@ -26,7 +26,7 @@ func newSGPaths(ix *index, g *Graph) *sgPaths {
 
 // place adds the region's security groups, each named with what it is
 // attached to, and collects the region's rules.
-func (s *sgPaths) place(reg regionInfo, rid string) {
+func (s *sgPaths) place(reg preview.RegionInfo, rid string) {
 	groups := s.ix.under(reg.Res, tSG)
 	if len(groups) == 0 {
 		return
@@ -113,7 +113,7 @@ func (s *sgPaths) node(r *preview.Resource) string {
 	if id, ok := s.nodes[r]; ok {
 		return id
 	}
-	reg := s.ix.region(r)
+	reg := s.ix.Region(r)
 	box := regionID(reg) + "/sgs"
 	if s.g.Node(box) == nil {
 		return ""
@@ -138,7 +138,7 @@ func (s *sgPaths) otherEnds(rule *preview.Resource) []string {
 	}
 	if lb := s.ix.ruleLB(rule); lb != nil {
 		var out []string
-		for _, sg := range s.ix.targets(lb, "securityGroups") {
+		for _, sg := range s.ix.Targets(lb, "securityGroups") {
 			if id := s.node(sg); id != "" {
 				out = append(out, id)
 			}
@@ -147,7 +147,7 @@ func (s *sgPaths) otherEnds(rule *preview.Resource) []string {
 			return out
 		}
 	}
-	reg := s.ix.region(rule)
+	reg := s.ix.Region(rule)
 	if ep := s.ix.target(rule, "prefixListId"); ep != nil {
 		return []string{s.g.Add(Node{ID: regionID(reg) + "/pl-" + ep.Name, Parent: regionID(reg), Class: ClassExternal,
 			Label: endpointService(ep.Str("serviceName")) + " (prefix list of the gateway endpoint)"})}

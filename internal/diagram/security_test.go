@@ -22,10 +22,10 @@ func TestDiagramSecurityKeysRolesAndGroups(t *testing.T) {
 			ix := newIndex(previewOf(t, stack))
 			g := build(t, stack, Security)
 
-			keys := ix.ofType("aws:kms/key:Key")
+			keys := ix.OfType("aws:kms/key:Key")
 			require.NotEmpty(t, keys)
 			for _, k := range keys {
-				id := regionID(ix.region(k)) + "/kms/" + k.Name
+				id := regionID(ix.Region(k)) + "/kms/" + k.Name
 				require.NotNil(t, g.Node(id), k.Name)
 				encrypts := 0
 				for _, e := range g.Edges() {
@@ -36,11 +36,11 @@ func TestDiagramSecurityKeysRolesAndGroups(t *testing.T) {
 				assert.GreaterOrEqual(t, encrypts, 1, "key %s encrypts nothing", k.Name)
 			}
 
-			for _, role := range ix.ofType("aws:iam/role:Role") {
-				name := short(role.Name, ix.stackPrefix(), ix.region(role))
+			for _, role := range ix.OfType("aws:iam/role:Role") {
+				name := short(role.Name, ix.stackPrefix(), ix.Region(role))
 				holders := 0
 				for _, n := range g.Nodes() {
-					if n.Class != ClassRole || !strings.HasPrefix(n.ID, regionID(ix.region(role))+"/") {
+					if n.Class != ClassRole || !strings.HasPrefix(n.ID, regionID(ix.Region(role))+"/") {
 						continue
 					}
 					for _, line := range strings.Split(n.Label, "\n")[1:] {
@@ -58,17 +58,17 @@ func TestDiagramSecurityKeysRolesAndGroups(t *testing.T) {
 				}
 				assert.Equal(t, 1, holders, "role %s", role.Name)
 				if sa := tag(role, "coder:service-account"); sa != "" {
-					assert.Contains(t, labelOf(g, groupWith(g, regionID(ix.region(role)), name)), name+" ← "+sa)
+					assert.Contains(t, labelOf(g, groupWith(g, regionID(ix.Region(role)), name)), name+" ← "+sa)
 				}
 			}
 
-			for _, rule := range ix.ofType(tIngress) {
+			for _, rule := range ix.OfType(tIngress) {
 				own, ref := ix.target(rule, "securityGroupId"), ix.target(rule, "referencedSecurityGroupId")
 				if own == nil || ref == nil {
 					continue
 				}
-				from := regionID(ix.region(ref)) + "/sgs/"
-				to := regionID(ix.region(own)) + "/sgs/"
+				from := regionID(ix.Region(ref)) + "/sgs/"
+				to := regionID(ix.Region(own)) + "/sgs/"
 				found := false
 				for _, e := range g.Edges() {
 					if strings.HasPrefix(e.From, from) && strings.HasSuffix(e.From, ref.Name) &&

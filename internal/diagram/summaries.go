@@ -70,7 +70,7 @@ func vpcBoxes(ix *index, c *preview.Resource) []Node {
 		t := tag(s, "coder:tier")
 		byTier[t] = append(byTier[t], s)
 	}
-	tiers := sortedKeys(byTier)
+	tiers := preview.SortedKeys(byTier)
 	sortTiers(tiers)
 	var out []Node
 	for _, t := range tiers {
@@ -116,7 +116,7 @@ func vpcBoxes(ix *index, c *preview.Resource) []Node {
 		out = append(out, Node{ID: "endpoints", Label: strings.Join(lines, "\n"), Class: ClassResource})
 	}
 	for _, a := range ix.under(c, "aws:ec2transitgateway/vpcAttachment:VpcAttachment") {
-		out = append(out, Node{ID: "tgw-" + a.Name, Label: "transit gateway attachment\n" + a.Str("transitGatewayId") + "\n" + tiersOf(ix.targets(a, "subnetIds")), Class: ClassResource})
+		out = append(out, Node{ID: "tgw-" + a.Name, Label: "transit gateway attachment\n" + a.Str("transitGatewayId") + "\n" + tiersOf(ix.Targets(a, "subnetIds")), Class: ClassResource})
 	}
 	return out
 }
@@ -152,14 +152,14 @@ func clusterBoxes(ix *index, c *preview.Resource) []Node {
 			access = "public and private"
 		}
 		out = append(out, Node{ID: "control-plane", Class: ClassResource,
-			Label: "EKS control plane\nAPI endpoint: " + access + "\n" + tiersOf(ix.targets(k, "privateSubnetIds"))})
+			Label: "EKS control plane\nAPI endpoint: " + access + "\n" + tiersOf(ix.Targets(k, "privateSubnetIds"))})
 	}
 	for _, ng := range ix.under(c, "aws:eks/nodeGroup:NodeGroup") {
 		lo, _ := ng.Num("scalingConfig.minSize")
 		hi, _ := ng.Num("scalingConfig.maxSize")
 		label := fmt.Sprintf("node group %s\n%s · %s\n%s–%s nodes · %s", ng.Str("nodeGroupName"),
 			strings.Join(ng.Strs("instanceTypes"), ", "), strings.ToLower(strings.ReplaceAll(ng.Str("capacityType"), "_", "-")),
-			num(lo), num(hi), tiersOf(ix.targets(ng, "subnetIds")))
+			num(lo), num(hi), tiersOf(ix.Targets(ng, "subnetIds")))
 		out = append(out, Node{ID: "ng-" + ng.Str("nodeGroupName"), Label: label, Class: ClassResource})
 	}
 	var addons []string
@@ -191,7 +191,7 @@ func databaseBoxes(ix *index, c *preview.Resource) []Node {
 		}
 		var subnets []*preview.Resource
 		if sg := ix.target(db, "dbSubnetGroupName"); sg != nil {
-			subnets = ix.targets(sg, "subnetIds")
+			subnets = ix.Targets(sg, "subnetIds")
 		}
 		label := fmt.Sprintf("%s\nport%s · serverless v2 %s–%s ACU\n%s · %s", db.Str("engine"), portSuffix(db, "port"),
 			num(lo), num(hi), counted("instance", instances), tiersOf(subnets))
@@ -201,7 +201,7 @@ func databaseBoxes(ix *index, c *preview.Resource) []Node {
 		var regions []string
 		for _, v := range vaults {
 			if k := ix.target(v, "kmsKeyArn"); k != nil {
-				if keys := ix.byURN[k.Parent]; keys != nil {
+				if keys := ix.ByURN[k.Parent]; keys != nil {
 					regions = append(regions, keys.Str("region"))
 				}
 			}
@@ -219,7 +219,7 @@ func loadBalancerBoxes(ix *index, c *preview.Resource) []Node {
 			scheme = "internal"
 		}
 		lines := []string{fmt.Sprintf("%s load balancer (%s)", lb.Str("loadBalancerType"), scheme),
-			tiersOf(ix.targets(lb, "subnetMappings")) + tiersOf(ix.targets(lb, "subnets"))}
+			tiersOf(ix.Targets(lb, "subnetMappings")) + tiersOf(ix.Targets(lb, "subnets"))}
 		for _, l := range ix.under(lb, "aws:lb/listener:Listener") {
 			lines = append(lines, listenerLine(ix, l))
 		}
@@ -231,7 +231,7 @@ func loadBalancerBoxes(ix *index, c *preview.Resource) []Node {
 // listenerLine is "TLS :443 → TCP :8080 (ip targets)".
 func listenerLine(ix *index, l *preview.Resource) string {
 	line := listenerPort(l)
-	for _, tg := range ix.targets(l, "defaultActions") {
+	for _, tg := range ix.Targets(l, "defaultActions") {
 		line += fmt.Sprintf(" → %s%s (%s targets)", tg.Str("protocol"), portSuffix(tg, "port"), tg.Str("targetType"))
 	}
 	return line
@@ -325,7 +325,7 @@ func monitoringBoxes(ix *index, c *preview.Resource) []Node {
 func coderBoxes(ix *index, c *preview.Resource) []Node {
 	var out, ops []Node
 	var operators []string
-	for _, h := range ix.children[c.URN] {
+	for _, h := range ix.Children[c.URN] {
 		if h.Type != "kubernetes:helm.sh/v3:Release" {
 			continue
 		}

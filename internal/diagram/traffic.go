@@ -25,10 +25,10 @@ type traffic struct {
 // name lookups comes from registered inputs: records, listeners, target
 // groups and their bindings, Helm values, security-group rules and routes.
 func buildTraffic(ix *index) *Graph {
-	t := &traffic{ix: ix, g: NewGraph(ix.res.Stack+" · traffic", "down"),
+	t := &traffic{ix: ix, g: NewGraph(ix.Res.Stack+" · traffic", "down"),
 		lbs: map[*preview.Resource]string{}, dbs: map[*preview.Resource]string{}}
 	t.g.Add(Node{ID: "users", Label: "users\nbrowsers, CLI, IDEs", Class: ClassExternal, Shape: "person"})
-	for _, reg := range ix.regions() {
+	for _, reg := range ix.Regions() {
 		t.placeRegion(reg)
 	}
 	t.connectEntry()
@@ -39,7 +39,7 @@ func buildTraffic(ix *index) *Graph {
 }
 
 // placeRegion adds a region's load balancers, databases and workloads.
-func (t *traffic) placeRegion(reg regionInfo) {
+func (t *traffic) placeRegion(reg preview.RegionInfo) {
 	rid := t.g.Add(Node{ID: regionID(reg.Name), Label: regionLabel(reg), Class: ClassRegion})
 	for _, lb := range t.ix.under(reg.Res, tLB) {
 		lines := []string{fmt.Sprintf("%s load balancer", lb.Str("loadBalancerType"))}
@@ -124,7 +124,7 @@ func (t *traffic) sortedLBs() []lbNode {
 // connectIngress draws users → load balancer for each ingress rule open
 // to anywhere; a load balancer without security groups takes any client.
 func (t *traffic) connectIngress(lb *preview.Resource, id string) {
-	sgs := t.ix.targets(lb, "securityGroups")
+	sgs := t.ix.Targets(lb, "securityGroups")
 	if len(sgs) == 0 {
 		for _, l := range t.ix.under(lb, tListener) {
 			t.g.Connect(Edge{From: "users", To: id, Label: listenerPort(l), Class: trafficClass(secure(l))})
@@ -157,7 +157,7 @@ func trafficClass(tls bool) string {
 func (t *traffic) connectBackends() {
 	for _, n := range t.sortedLBs() {
 		for _, l := range t.ix.under(n.lb, tListener) {
-			for _, tg := range t.ix.targets(l, "defaultActions") {
+			for _, tg := range t.ix.Targets(l, "defaultActions") {
 				for _, w := range t.boundWorkloads(tg) {
 					proto := tg.Str("protocol")
 					label := proto + portSuffix(tg, "port")
@@ -174,7 +174,7 @@ func (t *traffic) connectBackends() {
 		if w.Release == nil {
 			continue
 		}
-		for _, db := range t.ix.targets(w.Release, "values") {
+		for _, db := range t.ix.Targets(w.Release, "values") {
 			if id, ok := t.dbs[db]; ok {
 				t.g.Connect(Edge{From: w.ID, To: id, Label: dbLabel(w.Release, db), Class: trafficClass(dbTLS(w.Release)), Both: true})
 			}
@@ -193,7 +193,7 @@ func (t *traffic) boundWorkloads(tg *preview.Resource) []workload {
 		svc, ns := r.From.Str("spec.serviceRef.name"), r.From.Str("metadata.namespace")
 		for _, w := range t.workloads {
 			if w.Release != nil && w.Release.Str("name") == svc && w.Release.Str("namespace") == ns &&
-				w.Region == t.ix.region(r.From) {
+				w.Region == t.ix.Region(r.From) {
 				out = append(out, w)
 			}
 		}

@@ -21,9 +21,9 @@ func (t *traffic) connectEgress() {
 			t.g.Connect(Edge{From: w.ID, To: to, Label: e.label(), Class: EdgeEgress})
 		}
 	}
-	for _, reg := range t.ix.regions() {
+	for _, reg := range t.ix.Regions() {
 		for _, nat := range t.ix.under(reg.Res, tNAT) {
-			for _, r := range t.ix.routesOf(t.ix.targets(nat, "subnetId")) {
+			for _, r := range t.ix.routesOf(t.ix.Targets(nat, "subnetId")) {
 				if r.Target != nil && r.Target.Type == tIGW && r.Dest.Bits() == 0 {
 					t.g.Connect(Edge{From: t.natNode(reg.Name), To: t.internet(), Label: r.Dest.String() + " via the internet gateway", Class: EdgeEgress})
 				}
@@ -49,7 +49,7 @@ func (t *traffic) gatewayNode(region string, r route) string {
 // natNode is the region's NAT gateways, as one box.
 func (t *traffic) natNode(region string) string {
 	var reg *preview.Resource
-	for _, r := range t.ix.regions() {
+	for _, r := range t.ix.Regions() {
 		if r.Name == region {
 			reg = r.Res
 		}
@@ -57,7 +57,7 @@ func (t *traffic) natNode(region string) string {
 	nats := t.ix.under(reg, tNAT)
 	var azs []string
 	for _, n := range nats {
-		for _, s := range t.ix.targets(n, "subnetId") {
+		for _, s := range t.ix.Targets(n, "subnetId") {
 			azs = append(azs, s.Str("availabilityZone"))
 		}
 	}

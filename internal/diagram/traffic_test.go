@@ -19,14 +19,14 @@ func TestDiagramTrafficEntryFromListenerInputs(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			ix := newIndex(previewOf(t, stack))
 			g := build(t, stack, Traffic)
-			listeners := ix.ofType(tListener)
+			listeners := ix.OfType(tListener)
 			require.NotEmpty(t, listeners)
 			for _, l := range listeners {
 				port, _ := l.Num("port")
 				require.Equal(t, 443.0, port, "the NLB listens on 443")
 				require.Equal(t, "TLS", l.Str("protocol"))
-				lb := ix.byURN[l.Parent]
-				rid := regionID(ix.region(lb))
+				lb := ix.ByURN[l.Parent]
+				rid := regionID(ix.Region(lb))
 				lbID := rid + "/lb-" + lb.Name
 				assert.Contains(t, labelOf(g, lbID), l.Str("sslPolicy"))
 				entry := edgesBetween(g, "users", lbID)
@@ -60,7 +60,7 @@ func TestDiagramTrafficBackendsAndEgress(t *testing.T) {
 			ix := newIndex(res)
 			g := build(t, stack, Traffic)
 			control := regionID(res.Config.Regions[0].Name)
-			db := ix.ofType("aws:rds/cluster:Cluster")[0]
+			db := ix.OfType("aws:rds/cluster:Cluster")[0]
 			toDB := edgesBetween(g, control+"/coder", control+"/db-")
 			require.Len(t, toDB, 1)
 			assert.True(t, toDB[0].Both)

@@ -41,7 +41,7 @@ func joinViews() string {
 // Build draws view of a previewed stack.
 func Build(res *preview.Result, view View) (*Graph, error) {
 	ix := newIndex(res)
-	if len(ix.regions()) == 0 {
+	if len(ix.Regions()) == 0 {
 		return nil, fmt.Errorf("stack %q registered no region components: nothing to draw", res.Stack)
 	}
 	var g *Graph
@@ -62,13 +62,13 @@ func Build(res *preview.Result, view View) (*Graph, error) {
 }
 
 // stackPrefix is what the program prefixes physical names with.
-func (ix *index) stackPrefix() string { return "coder-" + ix.res.Stack }
+func (ix *index) stackPrefix() string { return "coder-" + ix.Res.Stack }
 
 // regionID is the node ID of a region's container.
 func regionID(name string) string { return "region/" + name }
 
 // regionLabel names a region and its role ("control-plane" → "control plane").
-func regionLabel(r regionInfo) string {
+func regionLabel(r preview.RegionInfo) string {
 	if r.Role == "" {
 		return r.Name
 	}

@@ -22,7 +22,7 @@ type workload struct {
 // charts, placed on node groups by their nodeSelector, and the workspaces,
 // which run on the node groups labelled for them (coder-ws, the label the
 // templates' pods select).
-func (ix *index) workloads(reg regionInfo) []workload {
+func (ix *index) workloads(reg preview.RegionInfo) []workload {
 	groups := ix.under(reg.Res, "aws:eks/nodeGroup:NodeGroup")
 	var out []workload
 	for _, rel := range ix.under(reg.Res, "kubernetes:helm.sh/v3:Release") {
@@ -82,7 +82,7 @@ func (ix *index) securityGroups(groups []*preview.Resource) []*preview.Resource 
 	var out []*preview.Resource
 	for _, g := range groups {
 		if lt := ix.target(g, "launchTemplate"); lt != nil {
-			for _, sg := range ix.targets(lt, "vpcSecurityGroupIds") {
+			for _, sg := range ix.Targets(lt, "vpcSecurityGroupIds") {
 				if !seen[sg] {
 					seen[sg] = true
 					out = append(out, sg)

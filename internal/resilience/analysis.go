@@ -52,9 +52,9 @@ func Analyze(res *preview.Result, f Failure) (*Report, error) {
 	}
 	a := &analysis{g: g, f: f, lostRegion: f.Name}
 	if f.Kind == LoseAZ {
-		for _, s := range g.ofType(tSubnet) {
+		for _, s := range g.OfType(tSubnet) {
 			if s.Str("availabilityZone") == f.Name {
-				a.lostRegion = g.region(s)
+				a.lostRegion = g.Region(s)
 			}
 		}
 	}

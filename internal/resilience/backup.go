@@ -51,8 +51,8 @@ func (a *analysis) homeBackup(region string) homeCover {
 	if len(tags) == 0 {
 		return homeCover{text: sprintf("home volumes are not backed up (StorageClass %s tags none of its volumes)", workloads.StorageClassHome)}
 	}
-	for _, sel := range a.g.ofType(tBackupSelection) {
-		if r := a.g.region(sel); r != "" && r != region {
+	for _, sel := range a.g.OfType(tBackupSelection) {
+		if r := a.g.Region(sel); r != "" && r != region {
 			continue
 		}
 		if !selects(sel, tags) {
@@ -81,7 +81,7 @@ func (a *analysis) homeBackup(region string) homeCover {
 		return c
 	}
 	var kv []string
-	for _, k := range sortedKeys(tags) {
+	for _, k := range preview.SortedKeys(tags) {
 		kv = append(kv, k+"="+tags[k])
 	}
 	return homeCover{text: sprintf("home volumes are not backed up (no AWS Backup selection in the preview selects their tag %s)", strings.Join(kv, ", "))}
@@ -96,12 +96,18 @@ func selects(sel *preview.Resource, tags map[string]string) bool {
 			return true
 		}
 	}
-	eq, _ := plain(sel, "conditions.stringEquals").([]any)
-	for _, t := range eq {
-		m, _ := t.(map[string]any)
-		k, _ := m["key"].(string)
-		if k, ok := strings.CutPrefix(k, "aws:ResourceTag/"); ok && tags[k] == m["value"] {
-			return true
+	// conditions is a list of {stringEquals: [{key, value}]} (the
+	// provider's condition blocks; API_BackupSelection Conditions).
+	conds, _ := plain(sel, "conditions").([]any)
+	for _, c := range conds {
+		cm, _ := c.(map[string]any)
+		eq, _ := cm["stringEquals"].([]any)
+		for _, t := range eq {
+			m, _ := t.(map[string]any)
+			k, _ := m["key"].(string)
+			if k, ok := strings.CutPrefix(k, "aws:ResourceTag/"); ok && tags[k] == m["value"] {
+				return true
+			}
 		}
 	}
 	return false

@@ -24,11 +24,11 @@ type dbCluster struct {
 // and Aurora makes the first instance the writer and promotes by tier.
 func (a *analysis) clusters() []dbCluster {
 	var out []dbCluster
-	for _, c := range a.g.ofType(tDBCluster) {
-		dc := dbCluster{Cluster: c, Region: a.g.region(c)}
+	for _, c := range a.g.OfType(tDBCluster) {
+		dc := dbCluster{Cluster: c, Region: a.g.Region(c)}
 		_, global := c.Input("globalClusterIdentifier")
 		dc.Secondary = global && !a.g.role(dc.Region).RunsCoderd()
-		for _, in := range a.g.ofType(tDBInstance) {
+		for _, in := range a.g.OfType(tDBInstance) {
 			if in.Parent == c.URN || slices.Contains(in.PropertyDependencies["clusterIdentifier"], c.URN) {
 				dc.Instances = append(dc.Instances, in)
 			}

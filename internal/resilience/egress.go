@@ -22,7 +22,7 @@ func (a *analysis) egress() TierVerdict {
 			}
 			for _, nat := range a.g.refsOfType(rt, "natGatewayId", tNAT) {
 				natZones := a.g.subnetZones(nat, "subnetId")
-				for _, table := range a.g.refs(rt, "routeTableId") {
+				for _, table := range a.g.Targets(rt, "routeTableId") {
 					for _, z := range a.associatedZones(table) {
 						via[z] = append(via[z], natZones...)
 					}
@@ -33,7 +33,7 @@ func (a *analysis) egress() TierVerdict {
 			continue
 		}
 		var cut, fine []string
-		for _, z := range sortedKeys(via) {
+		for _, z := range preview.SortedKeys(via) {
 			zonesWith++
 			if a.zoneLost(reg.Name, z) {
 				continue
@@ -45,7 +45,7 @@ func (a *analysis) egress() TierVerdict {
 			zonesLeft++
 			fine = append(fine, z)
 		}
-		head := sprintf("%s: %d NAT gateways for the private subnets of %s", reg.Name, len(a.g.inRegion(tNAT, reg.Name)), strings.Join(sortedKeys(via), ", "))
+		head := sprintf("%s: %d NAT gateways for the private subnets of %s", reg.Name, len(a.g.inRegion(tNAT, reg.Name)), strings.Join(preview.SortedKeys(via), ", "))
 		switch {
 		case a.regionLost(reg.Name):
 			v.add(Degraded, "%s: the region is lost", head)
@@ -69,12 +69,12 @@ func (a *analysis) egress() TierVerdict {
 // associatedZones are the zones of the subnets associated with a route table.
 func (a *analysis) associatedZones(table *preview.Resource) []string {
 	set := map[string]bool{}
-	for _, as := range a.g.ofType(tRouteAssoc) {
+	for _, as := range a.g.OfType(tRouteAssoc) {
 		if slices.Contains(as.PropertyDependencies["routeTableId"], table.URN) {
 			for _, z := range a.g.subnetZones(as, "subnetId") {
 				set[z] = true
 			}
 		}
 	}
-	return sortedKeys(set)
+	return preview.SortedKeys(set)
 }

@@ -1,10 +1,8 @@
 package resilience
 
 import (
-	"sort"
 	"strings"
 
-	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/preview"
 )
@@ -27,54 +25,20 @@ const (
 	tBackupPlan      = "aws:backup/plan:Plan"
 )
 
-// graph indexes a preview's registrations: by URN, by parent, by region,
-// and the references inputs make (the property dependencies the SDK
-// records, which name the resource an input came from).
+// graph is the preview's index (preview.Index) with the questions the
+// analysis asks of it: zones, node groups, what a resource waits for.
 type graph struct {
-	res      *preview.Result
-	all      []*preview.Resource // by URN: registration order is not stable
-	byURN    map[string]*preview.Resource
-	children map[string][]*preview.Resource
+	*preview.Index
 }
 
-func newGraph(res *preview.Result) *graph {
-	g := &graph{res: res, byURN: map[string]*preview.Resource{}, children: map[string][]*preview.Resource{}}
-	g.all = append(g.all, res.Resources...)
-	sort.Slice(g.all, func(i, j int) bool { return g.all[i].URN < g.all[j].URN })
-	for _, r := range g.all {
-		g.byURN[r.URN] = r
-		g.children[r.Parent] = append(g.children[r.Parent], r)
-	}
-	return g
-}
-
-func (g *graph) ofType(t string) []*preview.Resource {
-	var out []*preview.Resource
-	for _, r := range g.all {
-		if r.Type == t {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func newGraph(res *preview.Result) *graph { return &graph{preview.NewIndex(res)} }
 
 // inRegion returns the resources of type t registered in region.
 func (g *graph) inRegion(t, region string) []*preview.Resource {
 	var out []*preview.Resource
-	for _, r := range g.ofType(t) {
-		if g.region(r) == region {
+	for _, r := range g.OfType(t) {
+		if g.Region(r) == region {
 			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// refs resolves the resources input prop of r references.
-func (g *graph) refs(r *preview.Resource, prop string) []*preview.Resource {
-	var out []*preview.Resource
-	for _, u := range r.PropertyDependencies[prop] {
-		if t := g.byURN[u]; t != nil {
-			out = append(out, t)
 		}
 	}
 	return out
@@ -83,7 +47,7 @@ func (g *graph) refs(r *preview.Resource, prop string) []*preview.Resource {
 // refsOfType is refs filtered to one type.
 func (g *graph) refsOfType(r *preview.Resource, prop, t string) []*preview.Resource {
 	var out []*preview.Resource
-	for _, x := range g.refs(r, prop) {
+	for _, x := range g.Targets(r, prop) {
 		if x.Type == t {
 			out = append(out, x)
 		}
@@ -97,7 +61,7 @@ func (g *graph) deps(r *preview.Resource) []*preview.Resource {
 	seen := map[string]bool{}
 	var out []*preview.Resource
 	add := func(u string) {
-		if t := g.byURN[u]; t != nil && !seen[u] && u != r.URN {
+		if t := g.ByURN[u]; t != nil && !seen[u] && u != r.URN {
 			seen[u] = true
 			out = append(out, t)
 		}
@@ -105,25 +69,15 @@ func (g *graph) deps(r *preview.Resource) []*preview.Resource {
 	for _, u := range r.Dependencies {
 		add(u)
 	}
-	for _, k := range sortedKeys(r.PropertyDependencies) {
+	for _, k := range preview.SortedKeys(r.PropertyDependencies) {
 		for _, u := range r.PropertyDependencies[k] {
 			add(u)
 		}
 	}
-	if p := g.byURN[r.Parent]; p != nil && p.Custom {
+	if p := g.ByURN[r.Parent]; p != nil && p.Custom {
 		add(p.URN)
 	}
 	return out
-}
-
-// region names the region component above r, "" for stack-wide ones.
-func (g *graph) region(r *preview.Resource) string {
-	for c := r; c != nil; c = g.byURN[c.Parent] {
-		if c.Type == tokens.Region {
-			return c.Name
-		}
-	}
-	return ""
 }
 
 // regionInfo is one region of the stack with its role.
@@ -134,24 +88,9 @@ type regionInfo struct {
 
 // regions lists the region components, in the config's order when known.
 func (g *graph) regions() []regionInfo {
-	byName := map[string]*preview.Resource{}
-	for _, r := range g.ofType(tokens.Region) {
-		byName[r.Name] = r
-	}
 	var out []regionInfo
-	add := func(name string) {
-		if r := byName[name]; r != nil {
-			out = append(out, regionInfo{Name: name, Role: workloads.Role(r.Str("role"))})
-			delete(byName, name)
-		}
-	}
-	if g.res.Config != nil {
-		for _, reg := range g.res.Config.Regions {
-			add(reg.Name)
-		}
-	}
-	for _, name := range sortedKeys(byName) {
-		add(name)
+	for _, r := range g.Regions() {
+		out = append(out, regionInfo{Name: r.Name, Role: workloads.Role(r.Role)})
 	}
 	return out
 }
@@ -169,12 +108,12 @@ func (g *graph) role(region string) workloads.Role {
 // zones are the availability zones the stack's subnets are in, sorted.
 func (g *graph) zones() []string {
 	set := map[string]bool{}
-	for _, s := range g.ofType(tSubnet) {
+	for _, s := range g.OfType(tSubnet) {
 		if z := s.Str("availabilityZone"); z != "" {
 			set[z] = true
 		}
 	}
-	return sortedKeys(set)
+	return preview.SortedKeys(set)
 }
 
 // regionZones are one region's zones.
@@ -185,7 +124,7 @@ func (g *graph) regionZones(region string) []string {
 			set[z] = true
 		}
 	}
-	return sortedKeys(set)
+	return preview.SortedKeys(set)
 }
 
 // subnetZones are the zones of the subnets input prop of r references.
@@ -198,7 +137,7 @@ func (g *graph) subnetZones(r *preview.Resource, props ...string) []string {
 			}
 		}
 	}
-	return sortedKeys(set)
+	return preview.SortedKeys(set)
 }
 
 // nodeGroups are the region's node groups whose labels carry every label
@@ -229,7 +168,7 @@ func (g *graph) groupZones(ngs []*preview.Resource) []string {
 			set[z] = true
 		}
 	}
-	return sortedKeys(set)
+	return preview.SortedKeys(set)
 }
 
 // plain is the input at path as plain Go values (maps, lists, strings,
@@ -249,13 +188,4 @@ func names(rs []*preview.Resource) string {
 		out = append(out, r.Name)
 	}
 	return strings.Join(out, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,43 +1,19 @@
 package resilience
 
 import (
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/internal/preview"
-	"github.com/platformeng/coder-platform/stacks/config"
+	"github.com/platformeng/coder-platform/internal/preview/previewtest"
 )
 
 var stacksUnderTest = []string{"prod", "workshop"}
 
-var (
-	previewMu sync.Mutex
-	previews  = map[string]*preview.Result{}
-)
-
 // previewOf runs the committed stack file's offline preview once per test
 // binary, as `platform resilience` does.
-func previewOf(t *testing.T, stack string) *preview.Result {
-	t.Helper()
-	previewMu.Lock()
-	defer previewMu.Unlock()
-	if res, ok := previews[stack]; ok {
-		return res
-	}
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	proj, err := preview.FindProject(wd)
-	require.NoError(t, err)
-	sf, err := config.ReadStackFile(proj.StackFile(stack), proj.Name)
-	require.NoError(t, err)
-	res, err := preview.RunStackFile(proj.Name, stack, sf)
-	require.NoError(t, err)
-	previews[stack] = res
-	return res
-}
+func previewOf(t *testing.T, stack string) *preview.Result { return previewtest.Committed(t, stack) }
 
 // analyze applies a failure, which must be valid.
 func analyze(t *testing.T, res *preview.Result, lose string) *Report {
@@ -79,8 +55,8 @@ func failures(res *preview.Result) []string {
 func ofType(res *preview.Result, t, region string) []*preview.Resource {
 	g := newGraph(res)
 	var out []*preview.Resource
-	for _, r := range g.ofType(t) {
-		if region == "" || g.region(r) == region {
+	for _, r := range g.OfType(t) {
+		if region == "" || g.Region(r) == region {
 			out = append(out, r)
 		}
 	}

@@ -14,7 +14,7 @@ func (a *analysis) provisioners() TierVerdict {
 	v := TierVerdict{Status: Unaffected}
 	total, kept := 0, 0
 	regionsLeft := map[string]bool{}
-	for _, rel := range a.g.ofType(tRelease) {
+	for _, rel := range a.g.OfType(tRelease) {
 		if rel.Str("chart") != coder.ProvisionerChart {
 			continue
 		}

@@ -37,7 +37,7 @@ func (a *analysis) recovery() Recovery {
 		}
 	}
 	r := Recovery{Path: path, Steps: steps, Total: total, Minutes: total.Minutes(), Met: true}
-	if cfg := a.g.res.Config; cfg != nil {
+	if cfg := a.g.Res.Config; cfg != nil {
 		rto := cfg.Resilience.RTO.Duration(a.f.Target())
 		r.RTO = cfg.Resilience.RTO.Of(a.f.Target())
 		r.RTOMinutes = rto.Minutes()
@@ -73,25 +73,25 @@ var remoteComponents = map[string]string{"eks:index:Cluster": sizing.StepEKSCont
 func (a *analysis) regionDAG() *dag {
 	d := newDAG()
 	rebuilt := map[string]bool{}
-	for _, r := range a.g.all {
+	for _, r := range a.g.All {
 		if _, remote := remoteComponents[r.Type]; !remote && (!r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:")) {
 			continue
 		}
-		switch reg := a.g.region(r); {
+		switch reg := a.g.Region(r); {
 		case reg == a.f.Name:
 			rebuilt[r.URN] = true
 		case reg == "":
-			rebuilt[r.URN] = slices.ContainsFunc(a.g.deps(r), func(x *preview.Resource) bool { return a.g.region(x) == a.f.Name })
+			rebuilt[r.URN] = slices.ContainsFunc(a.g.deps(r), func(x *preview.Resource) bool { return a.g.Region(x) == a.f.Name })
 		}
 	}
 	promote := a.hasSecondary()
-	for _, r := range a.g.all {
+	for _, r := range a.g.All {
 		n := d.node(r.URN)
 		for _, dep := range a.g.deps(r) {
 			n.deps = append(n.deps, dep.URN)
 		}
 		if !r.Custom {
-			for _, c := range a.g.children[r.URN] {
+			for _, c := range a.g.Children[r.URN] {
 				n.deps = append(n.deps, c.URN)
 			}
 		}
@@ -189,7 +189,7 @@ func (a *analysis) natSteps(d *dag, region string) {
 				continue
 			}
 			served := false
-			for _, table := range a.g.refs(rt, "routeTableId") {
+			for _, table := range a.g.Targets(rt, "routeTableId") {
 				served = served || len(a.left(region, a.associatedZones(table))) > 0
 			}
 			if !served {

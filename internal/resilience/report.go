@@ -33,7 +33,7 @@ type RPO struct {
 }
 
 func (a *analysis) rpo() RPO {
-	cfg := a.g.res.Config
+	cfg := a.g.Res.Config
 	if cfg == nil {
 		return RPO{Met: true}
 	}

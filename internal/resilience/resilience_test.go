@@ -247,7 +247,7 @@ func TestSharedNATCutsEgress(t *testing.T) {
 	var route *preview.Resource
 	g := newGraph(res)
 	for _, rt := range g.inRegion(tRoute, region.Name) {
-		for _, table := range g.refs(rt, "routeTableId") {
+		for _, table := range g.Targets(rt, "routeTableId") {
 			if len(g.refsOfType(rt, "natGatewayId", tNAT)) > 0 && slices.Equal(newAnalysis(g).associatedZones(table), []string{other}) {
 				route = rt
 			}
@@ -287,4 +287,26 @@ func TestBadFailures(t *testing.T) {
 	_, err = Analyze(res, Failure{LoseRegion, "eu-west-2"})
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, `--lose region:eu-west-2: the stack has no region "eu-west-2"; its regions are us-east-1`, err.Error())
+}
+
+// The home volumes of a lost zone come back from the region's backup plan,
+// whose selection the analysis finds by the StorageClass's tag; without
+// that selection they wait for the zone.
+func TestLostZoneHomesComeBackFromBackup(t *testing.T) {
+	res := previewOf(t, "prod")
+	zone := "az:" + res.Config.ControlPlane().AvailabilityZones[0]
+	details := strings.Join(tierOf(t, analyze(t, res, zone), "workspaces").Details, "\n")
+	assert.Contains(t, details, "their home volumes are backed up (AWS Backup selection ")
+	assert.Contains(t, details, "copied to us-west-2; each can be restored in a surviving zone")
+
+	var sel *preview.Resource
+	for _, r := range res.Resources {
+		if r.Type == tBackupSelection && strings.HasSuffix(r.Name, "-homes") {
+			sel = r
+		}
+	}
+	require.NotNil(t, sel)
+	untagged := mutated(t, res, sel.URN, func(in map[string]any) { delete(in, "conditions") })
+	details = strings.Join(tierOf(t, analyze(t, untagged, zone), "workspaces").Details, "\n")
+	assert.Contains(t, details, "home volumes are not backed up (no AWS Backup selection in the preview selects their tag coder:backup=home); they wait for the zone to return")
 }

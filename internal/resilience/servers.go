@@ -44,7 +44,7 @@ func (s *spread) guaranteed() bool {
 // releaseDeployment reads a Coder chart release's values.coder (replicaCount,
 // nodeSelector, topologySpreadConstraints).
 func (a *analysis) releaseDeployment(rel *preview.Resource) *deployment {
-	d := &deployment{Release: rel, Region: a.g.region(rel), Replicas: 1}
+	d := &deployment{Release: rel, Region: a.g.Region(rel), Replicas: 1}
 	if n, ok := rel.Num("values.coder.replicaCount"); ok {
 		d.Replicas = int(n)
 	}
@@ -67,7 +67,7 @@ func (a *analysis) releaseDeployment(rel *preview.Resource) *deployment {
 		d.Spread = s
 	}
 	// The budget next to the release that selects Coder's pods.
-	for _, pdb := range a.g.children[rel.Parent] {
+	for _, pdb := range a.g.Children[rel.Parent] {
 		if pdb.Type != tPDB {
 			continue
 		}
@@ -150,7 +150,7 @@ func (a *analysis) judge(what string, d *deployment) (Status, string, []string) 
 // workspace proxies (values.coder.workspaceProxy).
 func (a *analysis) serverDeployments(proxy bool) []*deployment {
 	var out []*deployment
-	for _, rel := range a.g.ofType(tRelease) {
+	for _, rel := range a.g.OfType(tRelease) {
 		if rel.Str("chart") != coder.CoderChart {
 			continue
 		}

@@ -60,7 +60,7 @@ func (a *analysis) workspaces() TierVerdict {
 
 // running is a region's running workspaces at peak, from the capacity plan.
 func (a *analysis) running(region string) int {
-	cfg := a.g.res.Config
+	cfg := a.g.Res.Config
 	if cfg == nil || cfg.Capacity() == nil {
 		return 0
 	}

@@ -25,8 +25,8 @@ type imageUse struct {
 }
 
 // imageUses finds every image reference of the stack's Kubernetes
-// workloads: a container's image, and a Coder chart's coder.image
-// (repo:tag, as the chart renders it).
+// workloads: a container's image, a Coder chart's coder.image (repo:tag,
+// as the chart renders it) and the add-on charts' image values.
 func imageUses(rs []*Resource) []imageUse {
 	byURN := map[string]*Resource{}
 	for _, r := range rs {
@@ -44,6 +44,7 @@ func imageUses(rs []*Resource) []imageUse {
 			if rs == known && ts == known && repo != "" && tag != "" {
 				raws = append(raws, repo+":"+tag)
 			}
+			raws = append(raws, chartImages(r.Props)...)
 		} else {
 			raws = containerImages(resource.NewObjectProperty(r.Props))
 		}
@@ -54,6 +55,38 @@ func imageUses(rs []*Resource) []imageUse {
 			}
 			out = append(out, imageUse{r: r, ref: ref, raw: raw, region: regionOf(r, byURN)})
 		}
+	}
+	return out
+}
+
+// chartImages are the images a release's values set the way the add-on
+// charts take them, image.repository and image.tag (aws-load-balancer-
+// controller, cluster-autoscaler: "repository:tag") and, in Grafana's
+// chart, image.registry and image.sha as well ("registry/repository:tag
+// @sha256:sha"), at values.image and values.sidecar.image. Values that do
+// not set them leave the chart's default, which this cannot see.
+func chartImages(props resource.PropertyMap) []string {
+	var out []string
+	for _, at := range [][]string{{"values", "image"}, {"values", "sidecar", "image"}} {
+		get := func(k string) string {
+			v, s := str(props, append(append([]string{}, at...), k)...)
+			if s != known {
+				return ""
+			}
+			return v
+		}
+		repo, tag := get("repository"), get("tag")
+		if repo == "" || tag == "" {
+			continue
+		}
+		raw := repo + ":" + tag
+		if reg := get("registry"); reg != "" {
+			raw = reg + "/" + raw
+		}
+		if sha := get("sha"); sha != "" {
+			raw += "@sha256:" + sha
+		}
+		out = append(out, raw)
 	}
 	return out
 }

@@ -43,6 +43,26 @@ func TestImageDigestConsistency(t *testing.T) {
 	crossRegion := coder("cross", west, ecr("us-east-2")+"/github/coder/coder", "v2.35.1@"+d1)
 	upstream := job("upstream", east, "public.ecr.aws/docker/library/postgres:16.6-alpine@"+d1)
 	ghcrJob := job("ghcr", west, "ghcr.io/coder/coder:v2.35.1@"+d1)
+	// addon is an add-on chart release with image.repository and image.tag.
+	addon := func(name string, in *Resource, repo, tag string) *Resource {
+		r := named(res(t, tRelease, `{"chart":"aws-load-balancer-controller","values":{"image":{"repository":"`+repo+`","tag":"`+tag+`"}}}`), name)
+		r.Parent = in.URN
+		return r
+	}
+	// grafana sets image and sidecar.image as registry, repository, tag and sha.
+	grafana := func(name string, in *Resource, sidecarHost string) *Resource {
+		img := func(host, repo, tag string) string {
+			return `{"registry":"` + host + `","repository":"` + repo + `","tag":"` + tag + `","sha":"` + strings.TrimPrefix(d1, "sha256:") + `"}`
+		}
+		r := named(res(t, tRelease, `{"chart":"grafana","values":{"image":`+img(ecr("us-east-2"), "docker-hub/grafana/grafana", "13.2.0")+
+			`,"sidecar":{"image":`+img(sidecarHost, "quay/kiwigrid/k8s-sidecar", "2.10.1")+`}}}`), name)
+		r.Parent = in.URN
+		return r
+	}
+	addonOK := addon("lbc-ok", west, ecr("us-west-2")+"/ecr-public/eks/aws-load-balancer-controller", "v2.16.0@"+d1)
+	addonByTag := addon("lbc-by-tag", west, ecr("us-west-2")+"/ecr-public/eks/aws-load-balancer-controller", "v2.16.0")
+	grafanaOK := grafana("grafana-ok", east, ecr("us-east-2"))
+	grafanaCross := grafana("grafana-cross", east, ecr("us-west-2"))
 	checkStack(t, imageDigestConsistency, []stackCase{
 		{"images.ecr off: no registry, nothing judged", []*Resource{east, coder("x", east, "ghcr.io/coder/coder", "v2.35.1")}, nil},
 		{"one digest, each region's registry", with(cpOK, proxyOK), nil},
@@ -58,6 +78,13 @@ func TestImageDigestConsistency(t *testing.T) {
 		}},
 		{"straight from upstream", with(cpOK, upstream), []Finding{
 			{upstream.URN, "pulls public.ecr.aws/docker/library/postgres:16.6-alpine@" + d1 + " from public.ecr.aws, not from its region's ECR registry."},
+		}},
+		{"add-on chart image by tag", with(cpOK, addonByTag), []Finding{
+			{addonByTag.URN, "pulls " + ecr("us-west-2") + "/ecr-public/eks/aws-load-balancer-controller:v2.16.0 by tag, not by digest."},
+		}},
+		{"add-on and Grafana chart images by digest from their region", with(cpOK, addonOK, grafanaOK), nil},
+		{"Grafana's sidecar from another region", with(cpOK, grafanaCross), []Finding{
+			{grafanaCross.URN, "pulls " + ecr("us-west-2") + "/quay/kiwigrid/k8s-sidecar:2.10.1@" + d1 + " from the us-west-2 registry, not its own region's (us-east-2)."},
 		}},
 		{"upstream while its credential is pending, same digest", []*Resource{east, west, registry(east, ""), registry(west, `"ghcr.io"`), cpOK, ghcrJob}, nil},
 	})

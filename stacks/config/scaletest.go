@@ -179,7 +179,11 @@ func defaultScaletest(s *Stack) {
 		if s.Profile == ProfileWorkshop {
 			st.Workspaces = s.Workload.Users // everyone of the workshop at once
 		} else {
+			// The plan's 1,000, or every workspace of a smaller stack.
 			st.Workspaces = scaletestWorkspacesEnterprise
+			if w := s.Workload.Workspaces; w > 0 && w < st.Workspaces {
+				st.Workspaces = w
+			}
 		}
 	}
 	if st.Concurrency == 0 && st.Workspaces > 0 && s.Workload.BuildConcurrency != nil {
