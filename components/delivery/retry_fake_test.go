@@ -278,7 +278,6 @@ func (f *fakeCoderd) workspace(id string) *fakeWorkspace {
 
 // retryRun runs retry.sh at now against a fake coderd, as the CronJob does.
 type retryRun struct {
-	url string
 	env []string
 }
 
@@ -293,7 +292,7 @@ func startFake(t *testing.T, f *fakeCoderd) retryRun {
 		MaxDelay: 150 * time.Second, MaxPerRun: 20, Window: 24 * time.Hour}) {
 		env = append(env, kv[0]+"="+kv[1])
 	}
-	return retryRun{url: srv.URL, env: env}
+	return retryRun{env: env}
 }
 
 func (r retryRun) run(t *testing.T, now time.Time, extra ...string) (string, error) {

@@ -269,7 +269,7 @@ func mustInt(t *testing.T, s string) int64 {
 func TestFakeCoderdShapes(t *testing.T) {
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	require.NoError(t, err)
-	dir := filepath.Join(strings.TrimSpace(string(out)), "github.com/coder/coder/v2@v2.30.0/codersdk")
+	dir := filepath.Join(strings.TrimSpace(string(out)), "github.com", "coder", "coder", "v2@v2.30.0", "codersdk")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("coder v2.30.0 source not in the module cache")
 	}

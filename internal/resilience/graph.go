@@ -116,17 +116,6 @@ func (g *graph) zones() []string {
 	return preview.SortedKeys(set)
 }
 
-// regionZones are one region's zones.
-func (g *graph) regionZones(region string) []string {
-	set := map[string]bool{}
-	for _, s := range g.inRegion(tSubnet, region) {
-		if z := s.Str("availabilityZone"); z != "" {
-			set[z] = true
-		}
-	}
-	return preview.SortedKeys(set)
-}
-
 // subnetZones are the zones of the subnets input prop of r references.
 func (g *graph) subnetZones(r *preview.Resource, props ...string) []string {
 	set := map[string]bool{}
