@@ -98,7 +98,7 @@ func coderArgs(s *scope) *coder.CoderArgs {
 	// Coder's scale guide: aggregate agent stats at high scale.
 	args.AggregateAgentStats = cfg.Workload.Users >= 1000
 	if t, composed := cfg.Templates, cfg.Composed(); t.Delivering() && len(composed) > 0 {
-		args.Templates = &coder.TemplatesArgs{Organization: t.Organization, Composed: composed, Groups: t.Groups, ImageRepository: t.ImageRepository}
+		args.Templates = &coder.TemplatesArgs{Organization: t.Organization, Composed: composed, Groups: t.Groups}
 		addScaletestTemplate(cfg, args)
 	}
 	if g := cc.AIGateway; g.Enabled {

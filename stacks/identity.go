@@ -46,7 +46,8 @@ func groupSync(cfg *config.Plan) *delivery.GroupSync {
 // templates' organization: Everyone, whose allowance is every member's
 // quota (each workspace costs one credit a day; the most any template
 // allows), and every group a template is granted to, created empty with no
-// allowance of its own (allowances add up across a member's groups).
+// allowance of its own (allowances add up across a member's groups); the
+// scale test adds its own group with the run's allowance (scaletest.go).
 func configuredGroups(cfg *config.Plan) []delivery.Group {
 	t := cfg.Templates
 	composed := cfg.Composed()

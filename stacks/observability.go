@@ -56,6 +56,11 @@ func deployObservability(s *scope) error {
 		CostAlerts:         costAlerts(cfg, rc),
 		SecurityFindings:   securityFindings(cfg),
 	}
+	refs, err := s.p.images.in(r)
+	if err != nil {
+		return err
+	}
+	args.FluentBitImage = refs[observability.FluentBitImage]
 	for _, n := range o.Notifications {
 		args.Notifications = append(args.Notifications, observability.Subscription{Protocol: n.Protocol, Endpoint: n.Endpoint})
 	}

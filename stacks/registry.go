@@ -17,6 +17,7 @@ import (
 	"github.com/platformeng/coder-platform/components/registry/imageref"
 	"github.com/platformeng/coder-platform/components/security"
 	"github.com/platformeng/coder-platform/stacks/config"
+	"github.com/platformeng/coder-platform/templates"
 )
 
 // Image is one image the stack runs, named by its upstream reference.
@@ -39,9 +40,53 @@ func Images(cfg *config.Plan) []Image {
 		out = append(out, Image{Ref: g.Image, Use: "the AI gateway", ControlPlaneOnly: true})
 	}
 	out = append(out, clusterImageList(cfg)...)
+	out = append(out, Image{Ref: coder.ESOImage, Use: "External Secrets Operator"},
+		Image{Ref: observability.FluentBitImage, Use: "Fluent Bit"})
+	if kedaRuns(cfg) {
+		k := coder.KEDAImages(cfg.Versions().KEDAChart)
+		for _, key := range templates.SortedKeys(k) {
+			out = append(out, Image{Ref: k[key], Use: "KEDA (" + key + ")"})
+		}
+	}
 	out = append(out, Image{Ref: observability.GrafanaImage, Use: "Grafana", ControlPlaneOnly: true},
 		Image{Ref: observability.GrafanaSidecarImage, Use: "Grafana's dashboard sidecar", ControlPlaneOnly: true})
-	return append(out, scaletestImages(cfg)...)
+	out = append(out, scaletestImages(cfg)...)
+	ws := workspaceImages(cfg)
+	for _, id := range templates.SortedKeys(ws) {
+		out = append(out, Image{Ref: ws[id], Use: "pod workspaces (image id " + id + ")"})
+	}
+	return out
+}
+
+// kedaRuns reports whether a region runs KEDA: it scales autoscaled
+// provisioner pools (components/coder operators.go).
+func kedaRuns(cfg *config.Plan) bool {
+	for _, r := range cfg.Capacity().Regions {
+		for _, p := range r.Provisioners.Pools {
+			if p.Autoscaled {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// workspaceImages maps each image id the delivered pod templates offer to
+// its reference in templates.imageRepository (tagged by image id).
+func workspaceImages(cfg *config.Plan) map[string]string {
+	out := map[string]string{}
+	if !cfg.Templates.Delivering() {
+		return out
+	}
+	for _, t := range cfg.Composed() {
+		if t.Base.Platform != templates.PlatformKubernetes {
+			continue
+		}
+		for _, img := range t.Base.Images {
+			out[img.ID] = cfg.Templates.ImageRepository + ":" + img.ID
+		}
+	}
+	return out
 }
 
 // stackImages are the stack's images with their digests, resolved once in
@@ -49,6 +94,10 @@ func Images(cfg *config.Plan) []Image {
 type stackImages struct {
 	refs    map[string]imageref.Ref // by upstream reference
 	digests map[string]string
+	// unpushed are the images of the stack's own repository that it does
+	// not hold yet (none before the first `pulumi up` creates it): no
+	// region lists them until they are pushed.
+	unpushed []string
 }
 
 // resolveImages takes each image's digest from images.digests, or else
@@ -73,6 +122,12 @@ func resolveImages(ctx *pulumi.Context, cfg *config.Plan, cp *Region) (*stackIma
 			return nil, err
 		}
 		res, err := ecr.GetImage(ctx, &ecr.GetImageArgs{RepositoryName: cached.Path, ImageTag: &ref.Tag}, pulumi.Provider(cp.Provider))
+		if _, _, own := imageref.ECRHost(ref.Host); own && err != nil && imageNotPushed(err) {
+			// The operators push these after the first `pulumi up`
+			// creates the repository (docs/images.md).
+			si.unpushed = append(si.unpushed, img.Ref)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("image %s (%s) is not pinned in images.digests and the control plane's registry in %s "+
 				"has no %s:%s yet (%w); run `platform images pin --stack %s` and put its digests in Pulumi.%s.yaml (docs/images.md)",
@@ -81,6 +136,15 @@ func resolveImages(ctx *pulumi.Context, cfg *config.Plan, cp *Region) (*stackIma
 		si.digests[img.Ref] = res.ImageDigest
 	}
 	return si, nil
+}
+
+// ECR's answers to DescribeImages (which ecr:getImage calls) for a
+// repository or tag that does not exist (Amazon ECR API Reference,
+// DescribeImages, Errors). Any other failure stops the program.
+var imageMissingCodes = []string{"RepositoryNotFoundException", "ImageNotFoundException"}
+
+func imageNotPushed(err error) bool {
+	return slices.ContainsFunc(imageMissingCodes, func(c string) bool { return strings.Contains(err.Error(), c) })
 }
 
 // upstreams are the registries the stack's images come from.
@@ -126,6 +190,11 @@ func deployRegistry(s *scope) error {
 			return err
 		}
 		p.images = si
+		if len(si.unpushed) > 0 {
+			s.d.add(Warning, r.Config.Name+" registry", "the workspace repository does not hold %s yet: pod workspaces of those images cannot start "+
+				"until you push them, pin them (platform images pin) and run pulumi up again (docs/images.md#workspace-images-push-pin-deploy)",
+				strings.Join(si.unpushed, ", "))
+		}
 	}
 	// The registry's host name is in Helm values and Job specs as text.
 	id, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(r.Provider))
@@ -191,7 +260,22 @@ func regionImages(s *scope) (coder.Images, map[string]string, error) {
 	if err != nil {
 		return coder.Images{}, nil, err
 	}
-	return coder.Images{Coder: out[coder.Image+":"+s.cfg.Coder.Version], Postgres: out[coder.PostgresImage]}, out, nil
+	imgs := coder.Images{Coder: out[coder.Image+":"+s.cfg.Coder.Version], Postgres: out[coder.PostgresImage], Operators: out}
+	// Every region gets the pod templates' image list: its own registry's
+	// references by digest, or the repository's tags without a registry.
+	if ws := workspaceImages(s.cfg); len(ws) > 0 {
+		imgs.Workspace = map[string]string{}
+		for id, up := range ws {
+			ref := out[up]
+			if s.r.Registry == nil {
+				ref = up
+			}
+			if ref != "" { // else not pushed yet: base-k8s's precondition names it
+				imgs.Workspace[id] = ref
+			}
+		}
+	}
+	return imgs, out, nil
 }
 
 // in maps each image's upstream reference to where region r pulls it
@@ -203,6 +287,9 @@ func (si *stackImages) in(r *Region) (map[string]string, error) {
 	}
 	account, region := r.Registry.Account, r.Config.Name
 	for up, ref := range si.refs {
+		if slices.Contains(si.unpushed, up) {
+			continue
+		}
 		got, err := registry.Ref(account, region, ref, si.digests[up], r.Registry.Pending)
 		if err != nil {
 			return nil, fmt.Errorf("image %s in %s: %w", up, region, err)

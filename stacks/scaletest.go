@@ -16,14 +16,22 @@ import (
 )
 
 // ScaletestGroup is the access group the scale-test template is declared
-// for: it has no members, so no one uses the template outside a run (a run
-// lets Everyone use it while it lasts; docs/scaletest.md).
+// for: it has no members outside a run, so no one uses the template then.
+// A run builds every workspace as the automation account (an owner, who
+// needs no grant: create-workspaces --use-host-login), which joins the
+// group while the run lasts for its quota allowance, as do the dashboard
+// command's users (components/scaletest/run.sh, docs/scaletest.md).
 const ScaletestGroup = "scaletest"
 
 // addScaletestTemplate delivers the scale-test template with the others
 // when the scale test is on: the tested composition again, under its own
 // name, display name and (empty) access group, which the Day-2
-// configuration creates.
+// configuration creates and holds at a quota allowance of the run's
+// workspaces. Coder's quota is per owner: every workspace of a run is the
+// automation account's, and Everyone's allowance is a person's few
+// (configuredGroups); allowances add up across a member's groups
+// (coder/coder v2.35.1 coderd/database/queries/quotas.sql
+// GetQuotaAllowanceForUser), and only members of the group have it.
 func addScaletestTemplate(cfg *config.Plan, args *coder.CoderArgs) {
 	st := cfg.Scaletest
 	t := args.Templates
@@ -46,7 +54,21 @@ func addScaletestTemplate(cfg *config.Plan, args *coder.CoderArgs) {
 	}
 	t.Groups[cp.Name] = []string{ScaletestGroup}
 	args.Configuration.Groups = append(slices.Clone(args.Configuration.Groups),
-		delivery.Group{Organization: t.Organization, Name: ScaletestGroup})
+		delivery.Group{Organization: t.Organization, Name: ScaletestGroup, QuotaAllowance: scaletestAllowance(cfg)})
+}
+
+// scaletestAllowance is the scale-test group's quota allowance: every
+// workspace of a run at the tested template's daily cost (at least one
+// credit, so that a template that starts costing one is still covered).
+func scaletestAllowance(cfg *config.Plan) int {
+	st := cfg.Scaletest
+	cost := 1
+	for _, ct := range cfg.Composed() {
+		if ct.Name == st.Template {
+			cost = max(cost, ct.Facts.DailyCost)
+		}
+	}
+	return st.Workspaces * cost
 }
 
 // scaletestImages are the images a scale-test run pulls besides coder's
@@ -122,7 +144,7 @@ func scaletestArgs(s *scope, admin string, tokenArn pulumi.StringOutput) *scalet
 	}
 	return &scaletest.Args{
 		Stack: cfg.Name, Region: r.Config.Name, CoderURL: cfg.Coder.AccessURL, Image: image, UploadImage: scaletest.UploadImage,
-		Organization: cfg.Templates.Organization, Template: st.TemplateName(), Run: run,
+		Organization: cfg.Templates.Organization, Template: st.TemplateName(), Group: ScaletestGroup, GroupAllowance: scaletestAllowance(cfg), Run: run,
 		Schedule: st.Schedule, RetentionDays: st.ResultsRetentionDays, BucketName: s.name + "-results",
 		LicensedFeatures: features,
 		AdminToken:       scaletest.Secret{Name: admin, Arn: tokenArn},

@@ -64,7 +64,7 @@ func TestDay2ConfigurationAsRegistered(t *testing.T) {
 	// Everyone carries the quota (the most any template allows, one credit
 	// per workspace); the granted groups exist before delivery, empty.
 	assert.Equal(t, "default Everyone 3\ndefault data-scientists 0\ndefault developers 0\ndefault platform-engineers 0\ndefault windows-developers 0", plain["DAY2_GROUPS"])
-	assert.Equal(t, "external_provisioner_daemons,high_availability,template_rbac,access_control,advanced_template_scheduling,user_role_management,scim,audit_log,aibridge",
+	assert.Equal(t, "external_provisioner_daemons,high_availability,template_rbac,access_control,advanced_template_scheduling,user_role_management,scim,audit_log,aibridge,workspace_prebuilds",
 		plain["LICENSED_FEATURES"])
 	assert.Equal(t, "https://coder.acme-corp.com", plain["CODER_URL"])
 	assert.Equal(t, "coder/prod/us-east-1/admin-token", plain["TOKEN_SECRET"])

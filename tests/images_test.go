@@ -1,10 +1,14 @@
 package tests
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/preview"
 )
 
@@ -39,4 +43,93 @@ func TestAddonAndGrafanaImagesByDigest(t *testing.T) {
 		assert.Regexp(t, `^(123456789012\.dkr\.ecr\.us-east-2\.amazonaws\.com|docker\.io|quay\.io)$`, img["registry"], key)
 		assert.Regexp(t, `^[0-9a-f]{64}$`, img["sha"], key)
 	}
+}
+
+// The operator charts (External Secrets, KEDA) and Fluent Bit set every
+// image they run to the region's registry by digest, and every region's
+// cluster holds the pod templates' image list with its own registry's
+// references at the control plane's digests: one delivered template, each
+// region's images.
+func TestOperatorAndWorkspaceImagesByDigest(t *testing.T) {
+	t.Parallel()
+	r := stack(t, "workshop")
+	byDigest := `@sha256:[0-9a-f]{64}$`
+	lists := map[string]map[string]any{}
+	for _, region := range []string{"us-east-2", "us-west-2", "eu-west-2"} {
+		host := "123456789012.dkr.ecr." + region + ".amazonaws.com"
+		values := func(chart, name string) map[string]any {
+			return preview.PlainValue(mustInput(t, release(t, r, region, chart, name), "values")).(map[string]any)
+		}
+		eso := values("external-secrets", "external-secrets")
+		for key, img := range map[string]any{"image": eso["image"], "webhook.image": eso["webhook"].(map[string]any)["image"],
+			"certController.image": eso["certController"].(map[string]any)["image"]} {
+			m := img.(map[string]any)
+			assert.Equal(t, host+"/github/external-secrets/external-secrets", m["repository"], "external-secrets %s in %s", key, region)
+			assert.Regexp(t, `^v0\.20\.4`+byDigest, m["tag"], "external-secrets %s in %s", key, region)
+		}
+		keda := values("keda", "keda")["image"].(map[string]any)
+		for key, repo := range map[string]string{"keda": "kedacore/keda", "metricsApiServer": "kedacore/keda-metrics-apiserver", "webhooks": "kedacore/keda-admission-webhooks"} {
+			m := keda[key].(map[string]any)
+			assert.Equal(t, host, m["registry"], "keda %s in %s", key, region)
+			assert.Equal(t, "github/"+repo, m["repository"], "keda %s in %s", key, region)
+			assert.Regexp(t, `^2\.[0-9]+\.[0-9]+`+byDigest, m["tag"], "keda %s in %s", key, region)
+		}
+		fb := values("aws-for-fluent-bit", "aws-for-fluent-bit")["image"].(map[string]any)
+		assert.Equal(t, host+"/ecr-public/aws-observability/aws-for-fluent-bit", fb["repository"], region)
+		assert.Regexp(t, `^2\.32\.2\.20240516`+byDigest, fb["tag"], region)
+
+		var list *preview.Resource
+		for _, cm := range r.OfType("kubernetes:core/v1:ConfigMap") {
+			if r.RegionOf(cm) == region && str(cm, "metadata.name") == workloads.WorkspaceImagesConfigMap {
+				list = cm
+			}
+		}
+		require.NotNil(t, list, "no workspace image list in %s", region)
+		assert.Equal(t, workloads.NamespaceWorkspaces, str(list, "metadata.namespace"))
+		data := preview.PlainValue(mustInput(t, list, "data")).(map[string]any)
+		assert.ElementsMatch(t, []string{"al2023", "ubuntu-2204", "ubuntu-2404"}, keys(data), region)
+		for id, ref := range data {
+			assert.Regexp(t, `^`+regexp.QuoteMeta(host+"/coder/workspace:"+id)+byDigest, ref, region)
+		}
+		lists[region] = data
+	}
+	// The same digest of each image id everywhere.
+	digest := func(ref any) string { _, d, _ := strings.Cut(ref.(string), "@"); return d }
+	for id, ref := range lists["us-east-2"] {
+		for _, region := range []string{"us-west-2", "eu-west-2"} {
+			assert.Equal(t, digest(ref), digest(lists[region][id]), "%s in %s", id, region)
+		}
+	}
+}
+
+// Before the operators push the workspace images, the stack's own
+// repository does not exist or lacks them: the program still plans, every
+// region's list leaves them out and the preview says what to do. Any other
+// failure to read the repository stops it, so that a transient error never
+// empties the lists.
+func TestWorkspaceImagesNotPushedYet(t *testing.T) {
+	t.Parallel()
+	missing := "reading ECR Image (coder/workspace): operation error ECR: DescribeImages, https response error StatusCode: 400, " +
+		"RequestID: 1, RepositoryNotFoundException: The repository with name 'coder/workspace' does not exist in the registry with id '123456789012'"
+	r, err := preview.RunStackFile(project(t).Name, "workshop", stackFile(t, "workshop"), preview.At(testNow), preview.FailImageLookups("coder/workspace", missing))
+	require.NoError(t, err)
+	lists := 0
+	for _, cm := range r.OfType("kubernetes:core/v1:ConfigMap") {
+		if str(cm, "metadata.name") == workloads.WorkspaceImagesConfigMap {
+			lists++
+			assert.Empty(t, preview.PlainValue(mustInput(t, cm, "data")), "nothing pushed, nothing listed")
+		}
+	}
+	assert.Equal(t, 3, lists, "every region still has its list: the template's precondition names what is missing")
+	var warned bool
+	for _, d := range r.Diagnostics {
+		warned = warned || strings.Contains(d.Message, "does not hold 444455556666.dkr.ecr.us-east-2.amazonaws.com/coder/workspace:al2023")
+	}
+	assert.True(t, warned, "the preview names the images to push")
+
+	denied := "reading ECR Image (coder/workspace): operation error ECR: DescribeImages, https response error StatusCode: 400, RequestID: 2, api error AccessDeniedException: not authorized"
+	_, err = preview.RunStackFile(project(t).Name, "workshop", stackFile(t, "workshop"), preview.At(testNow), preview.FailImageLookups("coder/workspace", denied))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "AccessDeniedException")
+	assert.Contains(t, err.Error(), "run `platform images pin --stack workshop`")
 }

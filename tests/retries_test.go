@@ -8,6 +8,7 @@ import (
 
 	"github.com/platformeng/coder-platform/components/coder"
 	"github.com/platformeng/coder-platform/components/tokens"
+	"github.com/platformeng/coder-platform/internal/preview"
 )
 
 // Both stacks retry failed workspace starts from their control plane
@@ -38,5 +39,27 @@ func TestBuildRetriesRunInTheControlPlane(t *testing.T) {
 			}
 		}
 		assert.Equal(t, map[string]any{"schedule": "*/2 * * * *", "token": coder.ConfigSecret + "/token"}, cron, name)
+		assert.Empty(t, retryEnv(t, r)["SKIP_TEMPLATES"], "%s: without a scale test every template is retried", name)
 	}
+}
+
+// retryEnv is the build-retry CronJob's plain environment.
+func retryEnv(t *testing.T, r *preview.Result) map[string]string {
+	t.Helper()
+	all := r.OfType(tokens.BuildRetries)
+	require.Len(t, all, 1)
+	for _, res := range r.Resources {
+		if res.Parent == all[0].URN && res.Type == tCronJob {
+			out := map[string]string{}
+			c := mustInput(t, res, "spec.jobTemplate.spec.template.spec.containers").ArrayValue()[0].ObjectValue()
+			for _, e := range c["env"].ArrayValue() {
+				if m := e.ObjectValue(); m["value"].IsString() {
+					out[m["name"].StringValue()] = m["value"].StringValue()
+				}
+			}
+			return out
+		}
+	}
+	t.Fatal("no build-retry CronJob")
+	return nil
 }

@@ -58,6 +58,8 @@ func TestScaletestOn(t *testing.T) {
 			assert.Equal(t, []string{"scaletest"}, strs(tpl, "access.groups"))
 			assert.False(t, boolean(tpl, "access.everyone"))
 
+			assert.Equal(t, "pod-swdev-scaletest", retryEnv(t, r)["SKIP_TEMPLATES"], "its failures are measured, not retried")
+
 			crons := 0
 			for _, c := range r.OfType(tCron) {
 				if under(r, c, st[0].URN) {

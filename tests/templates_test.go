@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/components/coder"
+	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/templates/compose"
 )
@@ -120,7 +121,7 @@ func TestTemplateVariables(t *testing.T) {
 	}
 	pod := vars("pod-swdev")
 	for _, want := range []string{"namespace: coder-ws", "service_account: " + coder.WorkspaceServiceAccount, "storage_class: coder-home",
-		"node_tier: coder-ws", "image_repository: 111122223333.dkr.ecr.us-east-1.amazonaws.com/coder/workspace"} {
+		"node_tier: coder-ws", "images_config_map: " + workloads.WorkspaceImagesConfigMap} {
 		assert.Contains(t, pod, want)
 	}
 	ec2 := vars("ec2-datasci")

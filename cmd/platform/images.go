@@ -7,12 +7,16 @@ import (
 	"net/http"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/platformeng/coder-platform/components/registry/imageref"
+	"github.com/platformeng/coder-platform/internal/readiness"
 	"github.com/platformeng/coder-platform/stacks"
 )
 
 // runImages lists the stack's images with their pins, or resolves every
-// tag to its manifest digest at the upstream registry and prints the
+// tag to its manifest digest at the upstream registry (the workspace
+// images at the account's own ECR repository) and prints the
 // images.digests block to put in the stack file (docs/images.md).
 //
 //	platform images list --stack S
@@ -50,6 +54,13 @@ func runImages(args []string, stdout, stderr io.Writer) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res := newResolver(&http.Client{Timeout: 30 * time.Second}, upstreamEndpoint)
+	res.ecr = func(ctx context.Context, repository, tag string) (string, error) {
+		cfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return "", fmt.Errorf("AWS credentials for the workspace image repository: %w", err)
+		}
+		return readiness.AWS{Config: cfg}.ImageDigest(ctx, repository, tag)
+	}
 	fmt.Fprintf(stdout, "# The digests of stack %q's images now; put them under coder-platform:images in %s.\n", *stack, file)
 	fmt.Fprintln(stdout, "  digests:")
 	for _, img := range images {

@@ -33,10 +33,15 @@ func upstreamEndpoint(host string) string {
 	return "https://" + host
 }
 
-// resolver asks registries for a tag's manifest digest, anonymously.
+// resolver asks registries for a tag's manifest digest: public ones
+// anonymously over the registry API, the account's own ECR registry (the
+// workspace images) through ecr:DescribeImages with the caller's AWS
+// credentials.
 type resolver struct {
 	client   *http.Client
 	endpoint func(host string) string
+	// ecr answers for a private ECR repository (nil: refused).
+	ecr func(ctx context.Context, repository, tag string) (string, error)
 }
 
 func newResolver(c *http.Client, endpoint func(string) string) *resolver {
@@ -47,6 +52,12 @@ func newResolver(c *http.Client, endpoint func(string) string) *resolver {
 // sha256 of the manifest's bytes when the registry sends no header (GET).
 // A 401 is answered once with an anonymous bearer token.
 func (r *resolver) digest(ctx context.Context, ref imageref.Ref) (string, error) {
+	if _, _, private := imageref.ECRHost(ref.Host); private {
+		if r.ecr == nil {
+			return "", fmt.Errorf("%s is in a private ECR registry, which needs AWS credentials", ref.Repo())
+		}
+		return r.ecr(ctx, ref.Repo(), ref.Tag)
+	}
 	u := fmt.Sprintf("%s/v2/%s/manifests/%s", r.endpoint(ref.Host), ref.Path, ref.Tag)
 	token := ""
 	for _, method := range []string{http.MethodHead, http.MethodGet} {

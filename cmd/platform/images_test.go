@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/components/registry/imageref"
+	"github.com/platformeng/coder-platform/internal/fakeaws"
+	"github.com/platformeng/coder-platform/internal/readiness"
 )
 
 // A local registry that wants an anonymous bearer token, as ghcr.io and
@@ -96,5 +98,30 @@ func TestImageConsistencyTripsOnAWeakenedPreview(t *testing.T) {
 	code, out, _ := runCLI(t, "policy", "check", bad)
 	assert.Equal(t, exitFailure, code)
 	assert.Contains(t, out, "image-digest-consistency (mandatory, high)")
-	assert.Contains(t, out, "runs ghcr.io/coder/coder at sha256:000000000000…; the stack runs it at 2 digests")
+	assert.Contains(t, out, "runs ghcr.io/coder/coder:v2.35.1 at sha256:000000000000…; the stack runs it at 2 digests")
+}
+
+// The workspace images are in the account's own ECR repository: pin asks
+// ECR (DescribeImages, a local server speaking its protocol) and never the
+// anonymous registry API.
+func TestImagesPinAsksECRForTheWorkspaceImages(t *testing.T) {
+	fake := fakeaws.New(t)
+	fake.Images["coder/workspace:ubuntu-2404"] = true
+	res := newResolver(http.DefaultClient, func(string) string { t.Fatal("the registry API was asked"); return "" })
+	res.ecr = readiness.AWS{Config: fake.Config()}.ImageDigest
+	ref, err := imageref.Parse("111122223333.dkr.ecr.us-east-2.amazonaws.com/coder/workspace:ubuntu-2404")
+	require.NoError(t, err)
+	got, err := res.digest(context.Background(), ref)
+	require.NoError(t, err)
+	assert.Equal(t, fakeaws.ImageDigest("coder/workspace", "ubuntu-2404"), got)
+	assert.Equal(t, 1, fake.CallCount("ecr:DescribeImages"))
+
+	missing, _ := imageref.Parse("111122223333.dkr.ecr.us-east-2.amazonaws.com/coder/workspace:al2023")
+	_, err = res.digest(context.Background(), missing)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ImageNotFoundException")
+
+	res.ecr = nil
+	_, err = res.digest(context.Background(), ref)
+	require.ErrorContains(t, err, "private ECR registry")
 }

@@ -1,11 +1,9 @@
 package cluster
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformeng/coder-platform/components/registry/imageref"
+	"github.com/platformeng/coder-platform/components/internal/helmchart"
 )
 
 // The controllers' upstream images: each chart's default at the pinned
@@ -28,25 +26,11 @@ type Images struct {
 	Autoscaler   string
 }
 
-// chartImage is an image as both controller charts take it: image.
-// repository and image.tag, rendered "repository:tag" (aws-load-balancer-
-// controller templates/deployment.yaml; cluster-autoscaler templates/
-// deployment.yaml), so a tag of v2.16.0@sha256:… pulls by digest. Nil keeps
-// the chart's default.
-func chartImage(ref string) (pulumi.Map, error) {
-	if ref == "" {
-		return nil, nil
-	}
-	r, err := imageref.Parse(ref)
-	if err != nil {
-		return nil, fmt.Errorf("controller image: %w", err)
-	}
-	return pulumi.Map{"repository": pulumi.String(r.Repo()), "tag": pulumi.String(r.Version())}, nil
-}
-
-// withImage sets values' image when ref is given.
+// withImage sets values' image when ref is given: both controller charts
+// take image.repository and image.tag, rendered "repository:tag" (aws-load-
+// balancer-controller and cluster-autoscaler templates/deployment.yaml).
 func withImage(values pulumi.Map, ref string) (pulumi.Map, error) {
-	img, err := chartImage(ref)
+	img, err := helmchart.Image(ref, helmchart.RepoTag)
 	if err != nil || img == nil {
 		return values, err
 	}

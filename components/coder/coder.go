@@ -176,7 +176,7 @@ func NewCoder(ctx *pulumi.Context, name string, args *CoderArgs, opts ...pulumi.
 	if err := ctx.RegisterComponentResourceV2(tokens.Coder, name, componentInputs(args), c, opts...); err != nil {
 		return nil, err
 	}
-	steps := []func(*pulumi.Context) error{c.createOperators, c.createWorkspaceIdentity}
+	steps := []func(*pulumi.Context) error{c.createOperators, c.createWorkspaceIdentity, c.createWorkspaceImages}
 	if args.Role.RunsCoderd() {
 		steps = append(steps, c.createCoderd)
 		if args.AIGateway != nil {

@@ -3,6 +3,7 @@ package coder
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platformeng/coder-platform/components/internal/helmchart"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
 	"github.com/platformeng/coder-platform/components/workloads"
@@ -30,8 +31,19 @@ func (c *Coder) createOperators(ctx *pulumi.Context) error {
 		"installCRDs":    pulumi.Bool(true),
 		"replicaCount":   pulumi.Int(2),
 		"webhook":        merge(placement, pulumi.Map{"replicaCount": pulumi.Int(2)}),
-		"certController": placement,
+		"certController": merge(placement),
 	})
+	// The controller, webhook and cert-controller run one image, each set
+	// on its own (the chart does not share image between them).
+	img, err := helmchart.Image(c.args.Images.Operators[ESOImage], helmchart.RepoTag)
+	if err != nil {
+		return err
+	}
+	if img != nil {
+		values["image"] = img
+		values["webhook"].(pulumi.Map)["image"] = img
+		values["certController"].(pulumi.Map)["image"] = img
+	}
 	eso, err := c.release(ctx, c.name+"-external-secrets", chart{Release: "external-secrets", Chart: ESOChart,
 		Version: ESOChartVersion, Repo: ESORepo, Namespace: "external-secrets", CreateNamespace: true}, values)
 	if err != nil {
@@ -55,6 +67,19 @@ func (c *Coder) createOperators(ctx *pulumi.Context) error {
 	kvalues := merge(placement, pulumi.Map{
 		"podIdentity": pulumi.Map{"aws": pulumi.Map{"irsa": pulumi.Map{"enabled": pulumi.Bool(true), "roleArn": role.Arn}}},
 	})
+	kimages := pulumi.Map{}
+	for key, up := range KEDAImages(c.args.KEDAChartVersion) {
+		img, err := helmchart.Image(c.args.Images.Operators[up], helmchart.RegistryRepoTag)
+		if err != nil {
+			return err
+		}
+		if img != nil {
+			kimages[key] = img
+		}
+	}
+	if len(kimages) > 0 {
+		kvalues["image"] = kimages
+	}
 	keda, err := c.release(ctx, c.name+"-keda", chart{Release: "keda", Chart: KEDAChart,
 		Version: c.args.KEDAChartVersion, Repo: KEDARepo, Namespace: "keda", CreateNamespace: true}, kvalues)
 	if err != nil {

@@ -16,6 +16,9 @@ type BuildRetriesArgs struct {
 	MaxPerRun           int
 	Window              time.Duration
 	Schedule            string
+	// SkipTemplates are templates whose failed builds are measured, not
+	// retried (the scale test's).
+	SkipTemplates []string
 }
 
 // createBuildRetries runs the retries as the Day-2 configuration's account:
@@ -30,7 +33,7 @@ func (c *Coder) createBuildRetries(ctx *pulumi.Context) error {
 	}
 	_, err := delivery.NewBuildRetries(ctx, c.name+"-build-retries", &delivery.BuildRetriesArgs{
 		MaxAttempts: r.MaxAttempts, BaseDelay: r.BaseDelay, MaxDelay: r.MaxDelay, MaxPerRun: r.MaxPerRun,
-		Window: r.Window, Schedule: r.Schedule,
+		Window: r.Window, Schedule: r.Schedule, SkipTemplates: r.SkipTemplates,
 		Runner: c.runner(ConfigServiceAccount, ConfigSecret, PurposeAdminToken, c.configuration),
 	}, pulumi.Parent(c))
 	return err

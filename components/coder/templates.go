@@ -23,10 +23,9 @@ const TemplateServiceAccount = "coder-templates"
 
 // TemplatesArgs are the composed templates coderd receives.
 type TemplatesArgs struct {
-	Organization    string
-	Composed        []*compose.Template
-	Groups          map[string][]string
-	ImageRepository string
+	Organization string
+	Composed     []*compose.Template
+	Groups       map[string][]string
 }
 
 // createTemplates delivers every composed template once the template-admin
@@ -80,8 +79,8 @@ func (c *Coder) templateVariables() map[string]pulumi.Input {
 	return map[string]pulumi.Input{
 		"namespace": pulumi.String(workloads.NamespaceWorkspaces), "service_account": pulumi.String(WorkspaceServiceAccount),
 		"storage_class": pulumi.String(workloads.StorageClassHome), "node_tier": pulumi.String(string(workloads.TierWorkspace)),
-		"image_repository": pulumi.String(a.Templates.ImageRepository),
-		"region":           pulumi.String(a.Region), "subnet_ids": a.Workspaces.SubnetIDs,
+		"images_config_map": pulumi.String(workloads.WorkspaceImagesConfigMap),
+		"region":            pulumi.String(a.Region), "subnet_ids": a.Workspaces.SubnetIDs,
 		"security_group_id": a.Workspaces.SecurityGroupID, "instance_profile": c.WorkspaceInstanceProfile,
 		"kms_key_arn": a.Keys.EBS,
 	}

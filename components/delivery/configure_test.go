@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +18,7 @@ import (
 
 	"github.com/platformeng/coder-platform/components/delivery"
 	"github.com/platformeng/coder-platform/components/observability"
+	"github.com/platformeng/coder-platform/internal/fakehttps"
 	"github.com/platformeng/coder-platform/internal/realcoderd"
 )
 
@@ -237,11 +235,8 @@ func licenseJWT(jti string) string {
 
 func startEnterprise(t *testing.T) (*enterprise, string, []string) {
 	e := newEnterprise()
-	srv := httptest.NewTLSServer(e)
-	t.Cleanup(srv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644))
-	return e, srv.URL, []string{"CURL_CA_BUNDLE=" + ca}
+	url, ca := fakehttps.Serve(t, e)
+	return e, url, []string{"CURL_CA_BUNDLE=" + ca}
 }
 
 func TestConfigureInstallsTheLicenceOnce(t *testing.T) {

@@ -3,6 +3,7 @@ package delivery
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 	"time"
 
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -37,6 +38,9 @@ type BuildRetriesArgs struct {
 	Window time.Duration
 	// Schedule runs it (cron, UTC); one run at a time.
 	Schedule string
+	// SkipTemplates are template names whose failed builds are left alone:
+	// the scale test's, whose first-try success is what it measures.
+	SkipTemplates []string
 	// Runner must hold a token that may start other users' workspaces
 	// (the owner role; template-admin may only read them).
 	Runner
@@ -90,5 +94,6 @@ func RetryEnv(args *BuildRetriesArgs) [][2]string {
 		{"MAX_DELAY_SECONDS", secs(args.MaxDelay)}, {"MAX_PER_RUN", fmt.Sprint(args.MaxPerRun)},
 		{"RETRY_WINDOW_SECONDS", secs(args.Window)},
 		{"RETRY_ON", rows(true)}, {"NEVER_RETRY", rows(false)},
+		{"SKIP_TEMPLATES", strings.Join(args.SkipTemplates, " ")},
 	}
 }

@@ -2,13 +2,10 @@ package delivery_test
 
 import (
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,9 +13,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/components/delivery"
+	"github.com/platformeng/coder-platform/internal/fakehttps"
 )
 
 // fakeCoderd answers the routes retry.sh calls as coderd v2.30.0 does
@@ -43,7 +40,7 @@ const (
 	prebuildsID  = "c42fdf75-3097-471c-8c33-fb52454d81c0" // database.PrebuildsSystemUserID
 )
 
-// The codersdk fields retry.sh reads, with their json names in v2.30.0
+// The codersdk fields retry.sh reads, with their json names in v2.35.1
 // (TestFakeCoderdShapes checks them against that source).
 type fakeWorkspace struct {
 	ID        string     `json:"id"`
@@ -51,6 +48,7 @@ type fakeWorkspace struct {
 	OwnerName string     `json:"owner_name"`
 	Name      string     `json:"name"`
 	DormantAt *time.Time `json:"dormant_at"`
+	Template  string     `json:"template_name"`
 	builds    []*fakeBuild
 }
 
@@ -90,7 +88,7 @@ func (w *fakeWorkspace) latest() *fakeBuild { return w.builds[len(w.builds)-1] }
 // the latest build.
 func (w *fakeWorkspace) render() map[string]any {
 	return map[string]any{"id": w.ID, "owner_id": w.OwnerID, "owner_name": w.OwnerName, "name": w.Name,
-		"dormant_at": w.DormantAt, "latest_build": w.latest(), "template_name": "ec2-swdev", "outdated": false}
+		"dormant_at": w.DormantAt, "latest_build": w.latest(), "template_name": w.Template, "outdated": false}
 }
 
 // failedStart is a start build that failed at completed with job error
@@ -109,7 +107,7 @@ func failedStart(initiator string, completed time.Time, jobErr string, logs ...s
 func (f *fakeCoderd) add(owner, ownerID, name string, builds ...*fakeBuild) *fakeWorkspace {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	w := &fakeWorkspace{ID: fmt.Sprintf("ws-%d", len(f.workspaces)+1), OwnerID: ownerID, OwnerName: owner, Name: name}
+	w := &fakeWorkspace{ID: fmt.Sprintf("ws-%d", len(f.workspaces)+1), OwnerID: ownerID, OwnerName: owner, Name: name, Template: "ec2-swdev"}
 	for _, b := range builds {
 		f.append(w, b)
 	}
@@ -282,11 +280,8 @@ type retryRun struct {
 }
 
 func startFake(t *testing.T, f *fakeCoderd) retryRun {
-	srv := httptest.NewTLSServer(f)
-	t.Cleanup(srv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644))
-	env := []string{"CURL_CA_BUNDLE=" + ca, "CODER_URL=" + srv.URL, "CODER_SESSION_TOKEN=" + token,
+	url, ca := fakehttps.Serve(t, f)
+	env := []string{"CURL_CA_BUNDLE=" + ca, "CODER_URL=" + url, "CODER_SESSION_TOKEN=" + token,
 		"TOKEN_SECRET=coder/prod/us-east-1/admin-token", "LICENSED_FEATURES="}
 	for _, kv := range delivery.RetryEnv(&delivery.BuildRetriesArgs{MaxAttempts: 3, BaseDelay: time.Minute,
 		MaxDelay: 150 * time.Second, MaxPerRun: 20, Window: 24 * time.Hour}) {

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/platformeng/coder-platform/internal/upstreamsrc"
+
 	"github.com/platformeng/coder-platform/components/delivery"
 )
 
@@ -58,6 +60,21 @@ func TestRetryStartsAnInfrastructureFailureAfterTheBackoff(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "retry: done: 0 started")
 	assert.Len(t, f.started(), 1, "idempotent: the queued retry is not started again")
+}
+
+// The scale test's failures are what it measures: a template in
+// SKIP_TEMPLATES is never retried, while the same failure elsewhere is.
+func TestRetrySkipsTheScaleTestTemplate(t *testing.T) {
+	f := &fakeCoderd{}
+	f.add("alice", aliceID, "dev", failedStart(aliceID, failedAt, applyFailed, noCapacity...))
+	probe := f.add("scaletest", automationID, "scaletest-1", failedStart(automationID, failedAt, applyFailed, noCapacity...))
+	probe.Template = "pod-swdev-scaletest"
+	r := startFake(t, f)
+
+	out, err := r.run(t, failedAt.Add(time.Minute), "SKIP_TEMPLATES=pod-swdev-scaletest")
+	require.NoError(t, err, out)
+	assert.Equal(t, []string{"dev"}, f.started(), out)
+	assert.NotContains(t, out, "scaletest/scaletest-1")
 }
 
 // Each retry that fails again waits twice as long as the one before, up to
@@ -267,19 +284,14 @@ func mustInt(t *testing.T, s string) int64 {
 // The fake's field names are codersdk's in the pinned source (v2.30.0 in
 // the module cache), so the script parses what coderd sends.
 func TestFakeCoderdShapes(t *testing.T) {
-	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-	require.NoError(t, err)
-	dir := filepath.Join(strings.TrimSpace(string(out)), "github.com", "coder", "coder", "v2@v2.30.0", "codersdk")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("coder v2.30.0 source not in the module cache")
-	}
+	dir := filepath.Join(upstreamsrc.Coder(t, "v2.35.1"), "codersdk")
 	src := ""
 	for _, f := range []string{"workspaces.go", "workspacebuilds.go", "provisionerdaemons.go"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		require.NoError(t, err)
 		src += string(b)
 	}
-	for _, tag := range []string{`json:"workspaces"`, `json:"latest_build"`, `json:"owner_id"`, `json:"owner_name"`, `json:"dormant_at"`,
+	for _, tag := range []string{`json:"workspaces"`, `json:"latest_build"`, `json:"owner_id"`, `json:"owner_name"`, `json:"dormant_at"`, `json:"template_name"`,
 		`json:"build_number"`, `json:"transition"`, `json:"initiator_id"`, `json:"template_version_id,omitempty"`, `json:"job"`,
 		`json:"status"`, `json:"completed_at,omitempty"`, `json:"error,omitempty"`, `json:"error_code,omitempty"`,
 		`json:"log_level"`, `json:"output"`} {

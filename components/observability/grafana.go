@@ -12,7 +12,6 @@ import (
 	"github.com/platformeng/coder-platform/components/internal/helmchart"
 	"github.com/platformeng/coder-platform/components/internal/irsa"
 	"github.com/platformeng/coder-platform/components/internal/policydoc"
-	"github.com/platformeng/coder-platform/components/registry/imageref"
 	"github.com/platformeng/coder-platform/components/tokens"
 	"github.com/platformeng/coder-platform/components/workloads"
 	"github.com/platformeng/coder-platform/sizing"
@@ -103,22 +102,6 @@ const (
 // GrafanaImages are Grafana's references (host/path:tag@digest).
 type GrafanaImages struct {
 	Grafana, Sidecar string
-}
-
-// grafanaImage is a reference as the chart takes it: image.registry,
-// .repository, .tag and .sha (the digest's hex), which its _pod.tpl renders
-// "registry/repository:tag@sha256:sha" (the same keys under sidecar.image).
-// Nil keeps the chart's default.
-func grafanaImage(ref string) (pulumi.Map, error) {
-	if ref == "" {
-		return nil, nil
-	}
-	r, err := imageref.Parse(ref)
-	if err != nil {
-		return nil, fmt.Errorf("grafana image: %w", err)
-	}
-	return pulumi.Map{"registry": pulumi.String(r.Host), "repository": pulumi.String(r.Path),
-		"tag": pulumi.String(r.Tag), "sha": pulumi.String(strings.TrimPrefix(r.Digest, "sha256:"))}, nil
 }
 
 // Dashboards is the stack's Grafana with the repository's dashboards.
@@ -253,14 +236,14 @@ func grafanaValues(args *DashboardsArgs, roleArn pulumi.StringOutput) (pulumi.Ma
 		"nodeSelector": pulumi.ToMap(ctl.NodeSelector()),
 		"tolerations":  pulumi.Array{pulumi.ToMap(ctl.Toleration())},
 	}
-	img, err := grafanaImage(args.Images.Grafana)
+	img, err := helmchart.Image(args.Images.Grafana, helmchart.RegistryRepoTagSha)
 	if err != nil {
 		return nil, err
 	}
 	if img != nil {
 		values["image"] = img
 	}
-	if img, err = grafanaImage(args.Images.Sidecar); err != nil {
+	if img, err = helmchart.Image(args.Images.Sidecar, helmchart.RegistryRepoTagSha); err != nil {
 		return nil, err
 	}
 	if img != nil {

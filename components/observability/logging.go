@@ -18,11 +18,15 @@ const (
 	FluentBitChart        = "aws-for-fluent-bit"
 	FluentBitChartVersion = "0.1.35"
 	FluentBitRepo         = "https://aws.github.io/eks-charts"
-	fluentBitNamespace    = "kube-system"
-	fluentBitSA           = "aws-for-fluent-bit"
-	insightsAddon         = "amazon-cloudwatch-observability"
-	insightsNamespace     = "amazon-cloudwatch"
-	insightsSA            = "cloudwatch-agent"
+	// FluentBitImage is chart 0.1.35's one container image (values
+	// image.repository and image.tag, rendered "repository:tag" by
+	// templates/daemonset.yaml; the tag has no appVersion default).
+	FluentBitImage     = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2.20240516"
+	fluentBitNamespace = "kube-system"
+	fluentBitSA        = "aws-for-fluent-bit"
+	insightsAddon      = "amazon-cloudwatch-observability"
+	insightsNamespace  = "amazon-cloudwatch"
+	insightsSA         = "cloudwatch-agent"
 	// AuditMessage is the msg of the JSON log line Coder's slog audit
 	// backend writes for every audit entry.
 	AuditMessage = "audit_log"
@@ -63,10 +67,11 @@ func (m *Monitoring) createLogging(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = helmchart.Install(ctx, m.name+"-fluent-bit", helmchart.Chart{
-		Release: FluentBitChart, Chart: FluentBitChart, Version: FluentBitChartVersion,
-		Repo: FluentBitRepo, Namespace: fluentBitNamespace,
-	}, pulumi.Map{
+	img, err := helmchart.Image(a.FluentBitImage, helmchart.RepoTag)
+	if err != nil {
+		return err
+	}
+	values := pulumi.Map{
 		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(fluentBitSA),
 			"annotations": pulumi.Map{irsa.AnnotationKey: role.Arn}},
 		// The C plugin; the groups exist already, encrypted and retained.
@@ -90,7 +95,14 @@ func (m *Monitoring) createLogging(ctx *pulumi.Context) error {
 			"requests": pulumi.Map{"cpu": pulumi.String("50m"), "memory": pulumi.String("100Mi")},
 			"limits":   pulumi.Map{"memory": pulumi.String("250Mi")},
 		},
-	}, pulumi.Parent(m), pulumi.Provider(a.KubeProvider))
+	}
+	if img != nil {
+		values["image"] = img
+	}
+	_, err = helmchart.Install(ctx, m.name+"-fluent-bit", helmchart.Chart{
+		Release: FluentBitChart, Chart: FluentBitChart, Version: FluentBitChartVersion,
+		Repo: FluentBitRepo, Namespace: fluentBitNamespace,
+	}, values, pulumi.Parent(m), pulumi.Provider(a.KubeProvider))
 	return err
 }
 

@@ -42,6 +42,9 @@ type MonitoringArgs struct {
 	Notifications []Subscription
 	RunbookURL    string
 	Thresholds    Thresholds
+	// FluentBitImage is FluentBitImage as the region pulls it ("": the
+	// chart's default).
+	FluentBitImage string
 	// RestartNamespaces are the namespaces whose container restarts alarm.
 	RestartNamespaces []string
 

@@ -57,7 +57,7 @@ func (g *Registry) createCaches(ctx *pulumi.Context) error {
 			credential = s.Arn.ToStringPtrOutput()
 		}
 		tpl, err := g.template(ctx, u.Prefix, "PULL_THROUGH_CACHE",
-			fmt.Sprintf("Images cached from %s", u.URL), false)
+			fmt.Sprintf("Images cached from %s", u.URL))
 		if err != nil {
 			return err
 		}
@@ -95,13 +95,11 @@ func (g *Registry) credential(ctx *pulumi.Context, u imageref.Upstream) (*secret
 }
 
 // template makes the repositories ECR creates under prefix KMS-encrypted
-// with the region's key, through the custom role.
-func (g *Registry) template(ctx *pulumi.Context, prefix, appliedFor, description string, immutable bool) (*ecr.RepositoryCreationTemplate, error) {
+// with the region's key, through the custom role. Their tags are mutable
+// like their sources' (a cache follows its upstream's tag, a replica its
+// control-plane repository's); every workload pulls by digest.
+func (g *Registry) template(ctx *pulumi.Context, prefix, appliedFor, description string) (*ecr.RepositoryCreationTemplate, error) {
 	a := g.args
-	mutability := "MUTABLE"
-	if immutable {
-		mutability = "IMMUTABLE"
-	}
 	return ecr.NewRepositoryCreationTemplate(ctx, fmt.Sprintf("%s-template-%s", g.name, slug(prefix)), &ecr.RepositoryCreationTemplateArgs{
 		Prefix:      pulumi.String(prefix),
 		AppliedFors: pulumi.ToStringArray([]string{appliedFor}),
@@ -109,7 +107,7 @@ func (g *Registry) template(ctx *pulumi.Context, prefix, appliedFor, description
 		EncryptionConfigurations: ecr.RepositoryCreationTemplateEncryptionConfigurationArray{
 			ecr.RepositoryCreationTemplateEncryptionConfigurationArgs{EncryptionType: pulumi.String("KMS"), KmsKey: a.KeyArn},
 		},
-		ImageTagMutability: pulumi.String(mutability),
+		ImageTagMutability: pulumi.String(tagMutability),
 		CustomRoleArn:      g.role.ToStringPtrOutput(),
 	}, pulumi.Parent(g))
 }

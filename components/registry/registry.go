@@ -37,7 +37,8 @@ type Args struct {
 	// are pulled from upstream, by the same digest, until it is filled.
 	CredentialsReady map[string]bool
 	// Repositories are the platform's own repositories (control plane):
-	// created here, immutable tags, scanned on push.
+	// created here, tags by image id (mutable; pulled by digest), scanned
+	// on push.
 	Repositories []string
 	// ReplicateTo are the regions the own repositories are copied to
 	// (control plane); a replica region lists them in Replicas instead.

@@ -33,7 +33,7 @@ func upstreams(prefixes ...string) []imageref.Upstream {
 }
 
 // The control plane: a rule and a KMS template per upstream, the own
-// repository immutable and KMS-encrypted, replicated to the proxies.
+// repository KMS-encrypted, replicated to the proxies.
 func TestControlPlaneRegistry(t *testing.T) {
 	rs, g := run(t, &registry.Args{Stack: "workshop", Region: "us-east-2", AccountID: "111122223333",
 		KeyArn: pulumi.String(key), SecretsKeyArn: pulumi.String("arn:aws:kms:us-east-2:111122223333:key/sm"),
@@ -60,7 +60,7 @@ func TestControlPlaneRegistry(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"encryptionType": "KMS", "kmsKey": key}}, componenttest.Input(t, tpl, "encryptionConfigurations"))
 
 	repo := rs.Named("aws:ecr/repository:Repository", "r-repo-coder-workspace")
-	assert.Equal(t, "IMMUTABLE", componenttest.String(t, repo, "imageTagMutability"))
+	assert.Equal(t, "MUTABLE", componenttest.String(t, repo, "imageTagMutability"), "a rebuild pushes the image id again; pulls are by digest")
 	assert.Equal(t, []any{map[string]any{"encryptionType": "KMS", "kmsKey": key}}, componenttest.Input(t, repo, "encryptionConfigurations"))
 
 	rep := rs.Named("aws:ecr/replicationConfiguration:ReplicationConfiguration", "r-replication")
@@ -88,7 +88,7 @@ func TestProxyRegistryWithPendingCredential(t *testing.T) {
 	assert.Empty(t, rs.OfType("aws:ecr/replicationConfiguration:ReplicationConfiguration"))
 	tpl := rs.Named("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "r-template-coder")
 	assert.Equal(t, []any{"REPLICATION"}, componenttest.Input(t, tpl, "appliedFors"))
-	assert.Equal(t, "IMMUTABLE", componenttest.String(t, tpl, "imageTagMutability"))
+	assert.Equal(t, "MUTABLE", componenttest.String(t, tpl, "imageTagMutability"), "replicas take the moved tag")
 	comp := rs.Named("coder:registry:Registry", "r")
 	assert.Equal(t, []any{"ghcr.io"}, componenttest.Input(t, comp, "pendingUpstreams"))
 

@@ -7,6 +7,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// tagMutability is every repository's: a workspace image's tag is its image
+// id (ubuntu-2404), which a rebuild pushes again, so tags move. What runs
+// never moves with them: every region pulls the digest the stack pins
+// (images.digests) or read when it was deployed, and a new digest reaches
+// workspaces only through a reviewed `pulumi up` (docs/images.md). A
+// replica must accept the moved tag its source replicates.
+const tagMutability = "MUTABLE"
+
 // createRepositories creates the platform's own repositories in the
 // control plane and replicates them to every other region of the stack
 // (cross-Region replication in the same account: the destination's
@@ -21,7 +29,7 @@ func (g *Registry) createRepositories(ctx *pulumi.Context) error {
 	for _, name := range a.Repositories {
 		repo, err := ecr.NewRepository(ctx, g.name+"-repo-"+slug(name), &ecr.RepositoryArgs{
 			Name:               pulumi.String(name),
-			ImageTagMutability: pulumi.String("IMMUTABLE"),
+			ImageTagMutability: pulumi.String(tagMutability),
 			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{
 				ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("KMS"), KmsKey: a.KeyArn},
 			},
@@ -66,7 +74,7 @@ func (g *Registry) createRepositories(ctx *pulumi.Context) error {
 			continue
 		}
 		seen[ns] = true
-		tpl, err := g.template(ctx, ns, "REPLICATION", "Replicas of the control plane's "+ns+"/ repositories", true)
+		tpl, err := g.template(ctx, ns, "REPLICATION", "Replicas of the control plane's "+ns+"/ repositories")
 		if err != nil {
 			return err
 		}

@@ -6,15 +6,27 @@ import (
 	"time"
 )
 
-// The command lines of a run. Every subcommand and flag is
-// `coder exp scaletest` of coder/coder v2.30.0, cli/exp_scaletest.go
-// (the module cache copy): scaletestCreateWorkspaces, scaletestWorkspaceTraffic,
-// scaletestDashboard and scaletestCleanup, with the shared
-// concurrencyFlags/timeoutFlags (--concurrency, --timeout, --job-timeout
-// and their cleanup- forms), scaletestOutputFlags (--output
-// "<format>[:<path>]") and scaletestPrometheusFlags
-// (--scaletest-prometheus-address). The same flags are in coder/coder's
-// own runner, scaletest/templates/scaletest-runner/scripts/run.sh.
+// The command lines of a run. Every subcommand and flag is `coder exp
+// scaletest` of coder/coder v2.35.1, the version the stack pins
+// (coder.version), in cli/exp_scaletest.go of the module cache copy:
+// scaletestCreateWorkspaces (options at lines 1027-1148), scaletestWorkspaceTraffic
+// (1639-1689), scaletestDashboard (1853-1894) and scaletestCleanup
+// (798-807), with the shared concurrencyFlags (155-157: --concurrency,
+// --cleanup-concurrency), timeoutFlags (189-193: --timeout, --job-timeout
+// and their cleanup- forms), scaletestOutputFlags (314: --output
+// "<format>[:<path>]"), scaletestPrometheusFlags (378:
+// --scaletest-prometheus-address) and workspaceTargetFlags (406-420:
+// --template, --use-host-login of workspace-traffic). commands_test.go
+// holds that list and fails on any other flag.
+//
+// The run creates every workspace as its own account (create-workspaces
+// --use-host-login, line 1129: no user is created, the runner builds as
+// the session's user, scaletest/createworkspaces/run.go:59), which is an
+// owner and so may use the scale-test template without any grant, and
+// workspace-traffic targets only that account's workspaces
+// (--use-host-login, line 419: owner "me", lines 446-449). Coder v2.30.0
+// had the same flags; what changed by v2.35.1 is in run.sh (cleanup and
+// tokens remove).
 
 // ResultsDir is where the commands write their JSON results.
 const ResultsDir = "/results"
@@ -51,22 +63,27 @@ func dur(d time.Duration) string { return d.String() }
 
 func num(n int) string { return strconv.Itoa(n) }
 
-// CreateArgs is create-workspaces: Workspaces users with one workspace each
-// from the template, Concurrency at a time. --no-cleanup keeps them for the
-// load commands; cleanup comes last.
+// CreateArgs is create-workspaces: Workspaces workspaces from the template,
+// all the run's own account's (--use-host-login: no scale-test users),
+// Concurrency at a time. --no-cleanup keeps them for the load commands;
+// cleanup comes last.
 func CreateArgs(r Run, template string) []string {
 	return []string{"exp", "scaletest", "create-workspaces",
-		"--count", num(r.Workspaces), "--template", template,
+		"--count", num(r.Workspaces), "--template", template, "--use-host-login",
 		"--concurrency", num(r.Concurrency), "--retry", num(r.Retry),
 		"--timeout", dur(r.Timeout), "--job-timeout", dur(r.JobTimeout),
 		"--no-cleanup", "--output", "json:" + createResults(template)}
 }
 
 // TrafficArgs is workspace-traffic to every scale-test workspace of the
-// template at once (--concurrency 0: unlimited) for Traffic.Duration.
+// template that the run's account owns (--use-host-login), all at once
+// (--concurrency 0: unlimited) for Traffic.Duration. Only its own: with
+// CODER_DISABLE_OWNER_WORKSPACE_ACCESS (the platform's default) an owner
+// cannot open anyone else's, and the command skips them (v2.35.1
+// cli/exp_scaletest.go:2261).
 func TrafficArgs(r Run, template string) []string {
 	t := r.Traffic
-	args := []string{"exp", "scaletest", "workspace-traffic", "--template", template,
+	args := []string{"exp", "scaletest", "workspace-traffic", "--template", template, "--use-host-login",
 		"--concurrency", "0", "--timeout", dur(t.Duration), "--job-timeout", dur(t.Duration + loadJobSlack),
 		"--bytes-per-tick", num(t.BytesPerTick), "--tick-interval", dur(t.TickInterval),
 		"--output", "json:" + ResultsDir + "/" + TrafficResults, "--scaletest-prometheus-address", trafficMetricsAddress}
@@ -77,7 +94,9 @@ func TrafficArgs(r Run, template string) []string {
 }
 
 // DashboardArgs is dashboard for the first Dashboard.Users scale-test users
-// at once.
+// at once: the command drives scale-test users (getScaletestUsers, v2.35.1
+// cli/exp_scaletest.go:1761), which create-workspaces no longer makes, so
+// run.sh creates Dashboard.Users of them first (DASHBOARD_USERS).
 func DashboardArgs(r Run) []string {
 	d := r.Dashboard
 	return []string{"exp", "scaletest", "dashboard", "--target-users", fmt.Sprintf("0:%d", d.Users),
@@ -87,7 +106,10 @@ func DashboardArgs(r Run) []string {
 }
 
 // CleanupArgs is cleanup of the template's scale-test workspaces, then of
-// every scale-test user.
+// every scale-test user. In v2.35.1 it first pauses the prebuilds
+// reconciler (cli/exp_scaletest.go:646-656, PUT /api/v2/prebuilds/settings,
+// a route of the workspace_prebuilds feature: enterprise/coderd/coderd.go:657-663),
+// and resumes it at the end; run.sh checks that entitlement first.
 func CleanupArgs(r Run, template string) []string {
 	return []string{"exp", "scaletest", "cleanup", "--template", template,
 		"--cleanup-concurrency", num(r.Concurrency), "--cleanup-timeout", dur(r.CleanupTimeout),

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,8 +132,16 @@ func (a *Args) jobSpec(b *bucket.Bucket) batchv1.JobSpecArgs {
 // scriptEnv is run.sh's environment: where coderd is, what to test and
 // the command lines.
 func (a *Args) scriptEnv() [][2]string {
+	dashboardUsers := 0
+	if d := a.Run.Dashboard; d != nil {
+		dashboardUsers = d.Users
+	}
+	// CODER_ORGANIZATION is also the coder CLI's --org (v2.35.1
+	// cli/root.go:1027), which `coder users create` reads.
 	env := [][2]string{{"CODER_URL", a.CoderURL}, {"HOME", "/tmp"}, {"CODER_ORGANIZATION", a.Organization},
-		{"TEMPLATE_NAME", a.Template}, {"LICENSED_FEATURES", strings.Join(a.LicensedFeatures, ",")},
+		{"TEMPLATE_NAME", a.Template}, {"SCALETEST_GROUP", a.Group}, {"GROUP_ALLOWANCE", strconv.Itoa(a.GroupAllowance)},
+		{"DASHBOARD_USERS", strconv.Itoa(dashboardUsers)},
+		{"LICENSED_FEATURES", strings.Join(a.LicensedFeatures, ",")},
 		{"TOKEN_SECRET", a.AdminToken.Name}, {"RUN_TOKEN_LIFETIME", fmt.Sprintf("%dm", int(math.Ceil(a.Run.Budget.Minutes())))}}
 	return append(env, Commands(a)...)
 }

@@ -4,7 +4,19 @@
 # (commands.go) and given here as one environment variable of
 # space-separated arguments. The admin token (CODER_SESSION_TOKEN) only
 # mints the run's own token; every test command runs with that token,
-# which expires with the run's budget and is removed at the end.
+# which expires with the run's budget and is expired at the end.
+#
+# Commands, flags and routes are Coder v2.35.1's (the module cache copy):
+# `coder tokens create --name --lifetime` and `coder tokens remove`
+# (cli/tokens.go:123-136, 335), `coder users create --username --email
+# --login-type none` (cli/usercreate.go:168-215), and the coderd routes
+# GET /users/{user} (coderd/coderd.go:1689-1707), GET
+# /organizations/{organization} (coderd/coderd.go:1513-1517), GET
+# /organizations/{organization}/groups/{groupName}, GET and PATCH
+# /groups/{group} with add_users/remove_users (enterprise/coderd/coderd.go:497-509,
+# 583-594; codersdk/groups.go:29-40, 189-191), GET /entitlements
+# (enterprise/coderd/coderd.go:337; codersdk/deployment.go:371-373, 499-500).
+# components/scaletest/commands_test.go checks the commands and flags.
 #
 # Results go to /results: one JSON file per command (the harness Results
 # of coder/coder scaletest/harness) and status (the first failing command's
@@ -28,27 +40,85 @@ if ! CODER_SESSION_TOKEN=$(coder tokens create --name "$run_name" --lifetime "$R
 fi
 export CODER_SESSION_TOKEN
 
-# Scale-test users are plain members: while the run lasts, Everyone may use
-# the scale-test template (its declared access is the empty scaletest
-# group, policy template-group-access). The grant goes at exit.
-org_id=""
-template_id=""
-grant() { # grant ROLE: "use" or "" (revoke) for Everyone
-  [ -n "$template_id" ] || return 0
-  api PATCH "/templates/${template_id}/acl" -d "{\"group_perms\":{\"${org_id}\":\"$1\"}}" >/dev/null
+# Every workspace is this account's own (create-workspaces
+# --use-host-login): an owner may use the scale-test template, which stays
+# granted to SCALETEST_GROUP only. Coder's quota is per owner (each
+# workspace costs its template's daily cost; enterprise/coderd/workspacequota.go
+# CommitQuota sums the allowances of the owner's groups), and Everyone's
+# allowance is a person's few workspaces: the account joins
+# SCALETEST_GROUP, whose allowance the Day-2 configuration holds at the
+# run's workspaces (stacks/scaletest.go), while the run lasts. So do the
+# dashboard command's users, so that they see the template. Only the
+# members the run added leave at exit.
+group_id=""
+joined=()
+member() { # member USER_ID: succeeds when the user is in the group
+  api GET "/groups/${group_id}" | grep -q "\"$1\""
+}
+join() { # join USER_ID NAME
+  [ -n "$group_id" ] || return 0
+  member "$1" && return 0
+  api PATCH "/groups/${group_id}" -d "{\"add_users\":[\"$1\"]}" >/dev/null || return 1
+  joined+=("$1")
+  note "$2 joined the group ${SCALETEST_GROUP} for the run"
+}
+leave() {
+  local id
+  for id in "${joined[@]}"; do
+    # A user cleanup deleted is no longer the organization's: coderd
+    # refuses to touch it, and it holds nothing.
+    api PATCH "/groups/${group_id}" -d "{\"remove_users\":[\"${id}\"]}" >/dev/null 2>&1 ||
+      [ "$id" != "$me_id" ] || note "the run's account could not leave ${SCALETEST_GROUP}: remove it by hand (docs/scaletest.md)"
+  done
+  [ "${#joined[@]}" -eq 0 ] || note "the run's members left ${SCALETEST_GROUP}"
 }
 finish() {
-  [ -z "$template_id" ] || { grant "" && note "Everyone's use of ${TEMPLATE_NAME} revoked"; }
-  CODER_SESSION_TOKEN=$admin_token coder tokens remove "$run_name" >/dev/null && note "run token ${run_name} removed"
+  leave
+  # v2.35.1 expires the token (cli/tokens.go:335-380; --delete would erase
+  # it): the audit log keeps it.
+  CODER_SESSION_TOKEN=$admin_token coder tokens remove "$run_name" >/dev/null && note "run token ${run_name} expired"
   echo "$status" >/results/status
 }
 trap finish EXIT
+setup_failed() { note "$*"; record setup 1; exit 0; }
 
+# Cleanup in v2.35.1 pauses the prebuilds reconciler before it deletes
+# anything (cli/exp_scaletest.go:646-656: PUT /prebuilds/settings), a
+# route coderd answers with 403 unless workspace_prebuilds is entitled
+# (enterprise/coderd/coderd.go:657-663): check before creating anything it
+# could not delete.
+if [ -n "$CLEANUP_ARGS" ]; then
+  prebuilds=$(api GET /entitlements | json_get features | json_get workspace_prebuilds | json_get enabled)
+  [ "$prebuilds" = true ] ||
+    setup_failed "coderd's entitlements do not enable workspace_prebuilds, which coder exp scaletest cleanup needs in Coder v2.35.1; nothing was created (docs/scaletest.md, Before a scale test)"
+fi
+
+me_id=$(api GET /users/me | json_get id) || setup_failed "reading the run's account failed"
 if licensed template_rbac; then
   org_id=$(api GET "/organizations/${CODER_ORGANIZATION}" | json_get id) &&
-    template_id=$(api GET "/organizations/${org_id}/templates/${TEMPLATE_NAME}" | json_get id) &&
-    grant use && note "Everyone may use ${TEMPLATE_NAME} during the run" ||
-    { record grant 1; exit 0; }
+    group=$(api GET "/organizations/${org_id}/groups/${SCALETEST_GROUP}") &&
+    group_id=$(printf '%s\n' "$group" | json_get id) ||
+    setup_failed "the group ${SCALETEST_GROUP} was not found (the Day-2 configuration creates it)"
+  allowance=$(printf '%s\n' "$group" | json_get quota_allowance)
+  [ "${allowance:-0}" -ge "$GROUP_ALLOWANCE" ] ||
+    setup_failed "the group ${SCALETEST_GROUP} has a quota allowance of ${allowance:-0}, not the run's ${GROUP_ALLOWANCE}: builds past the account's own few would fail; let the Day-2 configuration run first (docs/scaletest.md)"
+  join "$me_id" "the run's account" || setup_failed "the run's account could not join ${SCALETEST_GROUP}"
+fi
+
+# The dashboard command drives scale-test users (named scaletest-…, with
+# @scaletest.local emails, so cleanup deletes them); create-workspaces
+# makes none with --use-host-login. Members who cannot sign in (login type
+# none): the command gives each a token.
+if [ -n "$DASHBOARD_ARGS" ]; then
+  for ((i = 0; i < DASHBOARD_USERS; i++)); do
+    user="scaletest-dashboard-${i}"
+    if [ "$(status "/users/${user}")" != 200 ]; then
+      coder users create --username "$user" --email "dashboard-${i}@scaletest.local" --login-type none >/dev/null ||
+        setup_failed "creating the dashboard user ${user} failed"
+    fi
+    id=$(api GET "/users/${user}" | json_get id) && join "$id" "$user" ||
+      setup_failed "the dashboard user ${user} could not join ${SCALETEST_GROUP}"
+  done
 fi
 
 read -ra create <<<"$CREATE_ARGS"

@@ -10,6 +10,12 @@
 // credential and the audit log names every call it made. A dedicated owner
 // account is not used: the Day-2 configuration fails on any owner that
 // coder.identity.owners does not declare (components/delivery/configure.sh).
+//
+// Every workspace is that account's own (create-workspaces
+// --use-host-login): an owner may use any template, so the scale-test
+// template stays granted to its access group only and no one else is let
+// in. For the quota, the account joins that group, whose allowance covers
+// the run's workspaces, while the run lasts (run.sh).
 package scaletest
 
 import (
@@ -73,7 +79,15 @@ type Args struct {
 	UploadImage string
 	// Organization owns Template, the scale-test template's coderd name.
 	Organization, Template string
-	Run                    Run
+	// Group is the access group Template is granted to. The run's account
+	// (for the group's quota allowance) and the dashboard command's users
+	// (to see the template) are its members while the run lasts; with
+	// template_rbac unlicensed there are no groups, and it is not used.
+	// GroupAllowance is the quota allowance the Day-2 configuration holds
+	// it at; a run checks it before it creates anything.
+	Group          string
+	GroupAllowance int
+	Run            Run
 	// Schedule starts runs (cron, UTC); "" leaves the CronJob suspended.
 	Schedule string
 	// RetentionDays expires result files; BucketName is the results

@@ -34,7 +34,7 @@ const (
 func args() *scaletest.Args {
 	return &scaletest.Args{
 		Stack: "test", Region: "us-east-1", CoderURL: "https://coder.example.com", Image: "ghcr.io/coder/coder:v2.35.1",
-		Organization: "default", Template: "pod-swdev-scaletest",
+		Organization: "default", Template: "pod-swdev-scaletest", Group: "scaletest", GroupAllowance: 1000,
 		Run: scaletest.Run{Workspaces: 1000, Concurrency: 60, Timeout: 3 * time.Hour, JobTimeout: 15 * time.Minute,
 			Traffic: &scaletest.Traffic{Duration: 30 * time.Minute, TickInterval: 100 * time.Millisecond, BytesPerTick: 1024},
 			Cleanup: true, CleanupTimeout: 2 * time.Hour, Budget: 5*time.Hour + 31*time.Minute},
@@ -79,8 +79,9 @@ func env(t *testing.T, cron any) map[string]string {
 	return out
 }
 
-// The run's command lines are the verified flags of coder exp scaletest,
-// in the script's environment; the CronJob waits to be started.
+// The run's command lines are the verified flags of coder exp scaletest
+// (commands_test.go), in the script's environment; the CronJob waits to be
+// started.
 func TestScaletestRun(t *testing.T) {
 	t.Parallel()
 	rs := register(t, args())
@@ -98,11 +99,14 @@ func TestScaletestRun(t *testing.T) {
 	assert.Equal(t, map[string]any{"coder-control": "true"}, pod["nodeSelector"])
 
 	e := env(t, ct.Input(t, cron[0], "spec"))
-	assert.Equal(t, "exp scaletest create-workspaces --count 1000 --template pod-swdev-scaletest --concurrency 60 --retry 0 "+
+	assert.Equal(t, "exp scaletest create-workspaces --count 1000 --template pod-swdev-scaletest --use-host-login --concurrency 60 --retry 0 "+
 		"--timeout 3h0m0s --job-timeout 15m0s --no-cleanup --output json:/results/create-workspaces-pod-swdev-scaletest.json", e["CREATE_ARGS"])
-	assert.Equal(t, "exp scaletest workspace-traffic --template pod-swdev-scaletest --concurrency 0 --timeout 30m0s --job-timeout 30m30s "+
+	assert.Equal(t, "exp scaletest workspace-traffic --template pod-swdev-scaletest --use-host-login --concurrency 0 --timeout 30m0s --job-timeout 30m30s "+
 		"--bytes-per-tick 1024 --tick-interval 100ms --output json:/results/workspace-traffic.json --scaletest-prometheus-address 0.0.0.0:21112", e["TRAFFIC_ARGS"])
 	assert.Empty(t, e["DASHBOARD_ARGS"])
+	assert.Equal(t, "0", e["DASHBOARD_USERS"])
+	assert.Equal(t, "scaletest", e["SCALETEST_GROUP"], "the group the run's account joins for the quota")
+	assert.Equal(t, "1000", e["GROUP_ALLOWANCE"])
 	assert.Equal(t, "exp scaletest cleanup --template pod-swdev-scaletest --cleanup-concurrency 60 --cleanup-timeout 2h0m0s --cleanup-job-timeout 15m0s", e["CLEANUP_ARGS"])
 	assert.Equal(t, "331m", e["RUN_TOKEN_LIFETIME"], "the run's token lives as long as its budget")
 	assert.Equal(t, adminToken, e["TOKEN_SECRET"])
@@ -150,5 +154,6 @@ func TestScaletestScheduledWithDashboard(t *testing.T) {
 	e := env(t, ct.Input(t, cron, "spec"))
 	assert.Equal(t, "exp scaletest dashboard --target-users 0:10 --concurrency 0 --timeout 30m0s --job-timeout 30m30s --interval 10s --jitter 5s "+
 		"--output json:/results/dashboard.json --scaletest-prometheus-address 0.0.0.0:21113", e["DASHBOARD_ARGS"])
+	assert.Equal(t, "10", e["DASHBOARD_USERS"], "run.sh creates the users the dashboard command drives")
 	assert.Empty(t, e["CLEANUP_ARGS"], "no cleanup: the workspaces stay for a look")
 }

@@ -13,6 +13,12 @@ const (
 	NamespaceWorkspaces  = "coder-ws"
 )
 
+// WorkspaceImagesConfigMap is the ConfigMap, in NamespaceWorkspaces of
+// every region's cluster, that maps each workspace image id to the
+// reference the region pulls (its own ECR registry, by digest). Pod
+// templates read it through the base's images_config_map variable.
+const WorkspaceImagesConfigMap = "coder-workspace-images"
+
 // CoderdPodLabels select coderd (and proxy) pods of the official chart.
 var CoderdPodLabels = map[string]string{"app.kubernetes.io/name": "coder"}
 

@@ -8,6 +8,7 @@
 package fakeaws
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -534,6 +535,12 @@ func esc(s string) string {
 	return b.String()
 }
 
+// ImageDigest is the digest the server answers for an image: the sha256
+// of "repository:tag".
+func ImageDigest(repository, tag string) string {
+	return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(repository+":"+tag)))
+}
+
 func (s *Server) ecr(w http.ResponseWriter, body []byte) {
 	var in struct {
 		RepositoryName string `json:"repositoryName"`
@@ -551,7 +558,7 @@ func (s *Server) ecr(w http.ResponseWriter, body []byte) {
 				fmt.Sprintf("The image with imageId {imageTag:'%s'} does not exist within the repository with name '%s'", id.ImageTag, in.RepositoryName))
 			return
 		}
-		details = append(details, map[string]any{"repositoryName": in.RepositoryName, "imageTags": []string{id.ImageTag}, "imageDigest": "sha256:fake"})
+		details = append(details, map[string]any{"repositoryName": in.RepositoryName, "imageTags": []string{id.ImageTag}, "imageDigest": ImageDigest(in.RepositoryName, id.ImageTag)})
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	writeJSON(w, http.StatusOK, map[string]any{"imageDetails": details})

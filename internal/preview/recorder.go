@@ -4,6 +4,7 @@
 package preview
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,9 @@ type Recorder struct {
 	// SecretLookupError, when set, is the error every lookup of those
 	// secrets fails with (see FailSecretLookups).
 	SecretLookupError string
+	// ImageLookupErrors, by ECR repository name, are the errors the
+	// lookups of that repository's images fail with (see FailImageLookups).
+	ImageLookupErrors map[string]string
 
 	mu        sync.Mutex
 	resources []*Resource
@@ -196,6 +200,11 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 
 // Call answers provider functions (invokes).
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	if args.Token == "aws:ecr/getImage:getImage" {
+		if msg, ok := r.ImageLookupErrors[args.Args["repositoryName"].StringValue()]; ok {
+			return nil, errors.New(msg)
+		}
+	}
 	return mocks.Call(args, r.AccountID, r.CallerArn, r.EmptySecrets, r.SecretLookupError)
 }
 

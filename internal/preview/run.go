@@ -138,6 +138,17 @@ func AssumedRole(roleArn, session string) string {
 	return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, session)
 }
 
+// FailImageLookups makes the lookups of one ECR repository's images
+// (ecr:getImage) fail with msg, as the provider reports an AWS error.
+func FailImageLookups(repository, msg string) Option {
+	return func(s *runSettings) {
+		if s.rec.ImageLookupErrors == nil {
+			s.rec.ImageLookupErrors = map[string]string{}
+		}
+		s.rec.ImageLookupErrors[repository] = msg
+	}
+}
+
 // FailSecretLookups makes every lookup of those secrets fail with msg, as
 // the provider reports an AWS error (msg carries the AWS error code).
 func FailSecretLookups(msg string) Option {

@@ -13,6 +13,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 
+	"github.com/platformeng/coder-platform/components/registry/imageref"
 	"github.com/platformeng/coder-platform/internal/preflight"
 )
 
@@ -71,25 +72,38 @@ func (a AWS) ScheduledActions(ctx context.Context, region, cluster, nodegroup st
 // MissingImages returns the tags of repository (an ECR URI
 // ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME) that the registry does not hold.
 func (a AWS) MissingImages(ctx context.Context, repository string, tags []string) ([]string, error) {
-	host, name, ok := strings.Cut(repository, "/")
-	parts := strings.Split(host, ".")
-	if !ok || len(parts) < 6 || parts[1] != "dkr" || parts[2] != "ecr" {
-		return nil, fmt.Errorf("%s is not an ECR repository URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME)", repository)
-	}
-	client := ecr.NewFromConfig(a.in(parts[3]))
 	var missing []string
 	for _, tag := range tags {
-		_, err := client.DescribeImages(ctx, &ecr.DescribeImagesInput{
-			RegistryId: aws.String(parts[0]), RepositoryName: aws.String(name),
-			ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}},
-		})
+		_, err := a.ImageDigest(ctx, repository, tag)
 		var nf *ecrtypes.ImageNotFoundException
 		switch {
 		case errors.As(err, &nf):
 			missing = append(missing, tag)
 		case err != nil:
-			return nil, fmt.Errorf("ecr:DescribeImages %s:%s in %s: %w", name, tag, parts[3], err)
+			return nil, err
 		}
 	}
 	return missing, nil
+}
+
+// ImageDigest is the manifest digest of repository:tag in a private ECR
+// registry (ecr:DescribeImages, imageDetails[].imageDigest); a missing tag
+// is an *ecrtypes.ImageNotFoundException.
+func (a AWS) ImageDigest(ctx context.Context, repository, tag string) (string, error) {
+	host, name, ok := strings.Cut(repository, "/")
+	account, region, isECR := imageref.ECRHost(host)
+	if !ok || !isECR {
+		return "", fmt.Errorf("%s is not an ECR repository URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME)", repository)
+	}
+	out, err := ecr.NewFromConfig(a.in(region)).DescribeImages(ctx, &ecr.DescribeImagesInput{
+		RegistryId: aws.String(account), RepositoryName: aws.String(name),
+		ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}},
+	})
+	if err != nil {
+		return "", fmt.Errorf("ecr:DescribeImages %s:%s in %s: %w", name, tag, region, err)
+	}
+	if len(out.ImageDetails) == 0 || !imageref.DigestPattern.MatchString(aws.ToString(out.ImageDetails[0].ImageDigest)) {
+		return "", fmt.Errorf("ecr:DescribeImages %s:%s in %s answered no sha256 digest", name, tag, region)
+	}
+	return aws.ToString(out.ImageDetails[0].ImageDigest), nil
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // APILatencyMetric is coderd's API latency histogram
-// (coderd_api_request_latencies_seconds{method,path}: coder/coder v2.30.0
-// coderd/httpmw/prometheus.go), the one the latency alerts read.
+// (coderd_api_request_latencies_seconds{method,path}: coder/coder v2.35.1
+// coderd/httpmw/prometheus.go:86-92, as in v2.30.0), the one the latency
+// alerts read.
 const APILatencyMetric = "coderd_api_request_latencies_seconds"
 
 // APILatencyQuery is what to export for the report over a run's window W

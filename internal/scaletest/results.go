@@ -16,8 +16,10 @@ import (
 )
 
 // Results is one command's JSON output (--output json:PATH): coder/coder
-// v2.30.0 scaletest/harness/results.go, type Results, encoded by
-// cli/exp_scaletest.go scaleTestOutput.write with encoding/json.
+// v2.35.1 scaletest/harness/results.go:18-26, type Results, encoded by
+// cli/exp_scaletest.go:286 (scaleTestOutput.write) with encoding/json.
+// The shape is v2.30.0's too. results_test.go checks every tag against
+// that source.
 type Results struct {
 	TotalRuns int `json:"total_runs"`
 	TotalPass int `json:"total_pass"`
@@ -28,8 +30,9 @@ type Results struct {
 	Runs      map[string]RunResult `json:"runs"`
 }
 
-// RunResult is one run (harness RunResult). Error is fmt's "%+v" of the
-// run's error, which is "<nil>" for a run that passed (RunResult.MarshalJSON).
+// RunResult is one run (harness RunResult, results.go:29-39). Error is
+// fmt's "%+v" of the run's error, which is "<nil>" for a run that passed
+// (RunResult.MarshalJSON, results.go:42-51).
 type RunResult struct {
 	FullID     string         `json:"full_id"`
 	TestName   string         `json:"test_name"`
@@ -49,17 +52,18 @@ const noError = "<nil>"
 func (r RunResult) Passed() bool { return r.Error == noError || r.Error == "" }
 
 // Retried reports whether the workspace build was tried again: the line
-// workspacebuild.Runner logs before a retry (coder/coder v2.30.0
-// scaletest/workspacebuild/run.go, "Retrying build %d/%d...").
+// workspacebuild.Runner logs before a retry (coder/coder v2.35.1
+// scaletest/workspacebuild/run.go:71, "Retrying build %d/%d...").
 func (r RunResult) Retried() bool { return strings.Contains(r.Logs, "Retrying build ") }
 
 // Command is the scale-test command a result file came from.
 type Command string
 
-// The commands, by the test name their runs carry (th.AddRun in
+// The commands, by the test name their runs carry (th.AddRun in v2.35.1
 // cli/exp_scaletest.go): create-workspaces names its runs
-// "workspacebuild/<i>", workspace-traffic "workspace-traffic/<i>",
-// dashboard "dashboard/dashboard-<user>".
+// "workspacebuild/<i>" (line 914), workspace-traffic
+// "workspace-traffic/<i>" (1529), dashboard "dashboard/dashboard-<user>"
+// (1776, 1826).
 const (
 	CreateWorkspaces Command = "create-workspaces"
 	WorkspaceTraffic Command = "workspace-traffic"
@@ -68,8 +72,9 @@ const (
 
 var testNames = map[string]Command{"workspacebuild": CreateWorkspaces, "workspace-traffic": WorkspaceTraffic, "dashboard": Dashboard}
 
-// Metric names a workspace-traffic run reports (scaletest/workspacetraffic
-// run.go, BytesReadMetric and BytesWrittenMetric).
+// Metric names a workspace-traffic run reports (v2.35.1
+// scaletest/workspacetraffic/run.go:251-252, BytesReadMetric and
+// BytesWrittenMetric).
 const (
 	BytesRead    = "bytes_read"
 	BytesWritten = "bytes_written"

@@ -14,9 +14,11 @@ import (
 	"github.com/platformeng/coder-platform/components/observability/thresholds"
 )
 
-// The files under testdata are coder v2.30.0's harness.Results, encoded
-// by testdata/gen (the real type, from the module cache); api-latency.json
-// is an AMP instant-query answer of APILatencyQuery.
+// The files under testdata are coder's harness.Results, encoded by
+// testdata/gen with the real type of the version tools/coderd requires
+// (v2.30.0); v2.35.1, the stack's coder.version, has the same fields
+// (TestScaletestResultsAreTheHarnessShape checks them against its source).
+// api-latency.json is an AMP instant-query answer of APILatencyQuery.
 
 // targets are the thresholds' defaults.
 func targets(t *testing.T) Targets {

@@ -61,6 +61,7 @@ const (
 	tConfiguration = tokens.Configuration
 	tChartV4       = "kubernetes:helm.sh/v4:Chart"
 	tService       = "kubernetes:core/v1:Service"
+	tConfigMap     = "kubernetes:core/v1:ConfigMap"
 	tIngress       = "kubernetes:networking.k8s.io/v1:Ingress"
 	tCoder         = tokens.Coder
 	tTemplate      = tokens.Template

@@ -9,6 +9,7 @@ import (
 
 	"github.com/platformeng/coder-platform/components/registry/imageref"
 	"github.com/platformeng/coder-platform/components/tokens"
+	"github.com/platformeng/coder-platform/components/workloads"
 )
 
 const (
@@ -26,7 +27,8 @@ type imageUse struct {
 
 // imageUses finds every image reference of the stack's Kubernetes
 // workloads: a container's image, a Coder chart's coder.image (repo:tag,
-// as the chart renders it) and the add-on charts' image values.
+// as the chart renders it), the add-on charts' image values and the pod
+// templates' image list of each region (workloads.WorkspaceImagesConfigMap).
 func imageUses(rs []*Resource) []imageUse {
 	byURN := map[string]*Resource{}
 	for _, r := range rs {
@@ -45,6 +47,8 @@ func imageUses(rs []*Resource) []imageUse {
 				raws = append(raws, repo+":"+tag)
 			}
 			raws = append(raws, chartImages(r.Props)...)
+		} else if workspaceImageList(r) {
+			raws = configMapValues(r.Props)
 		} else {
 			raws = containerImages(resource.NewObjectProperty(r.Props))
 		}
@@ -60,33 +64,69 @@ func imageUses(rs []*Resource) []imageUse {
 }
 
 // chartImages are the images a release's values set the way the add-on
-// charts take them, image.repository and image.tag (aws-load-balancer-
-// controller, cluster-autoscaler: "repository:tag") and, in Grafana's
-// chart, image.registry and image.sha as well ("registry/repository:tag
-// @sha256:sha"), at values.image and values.sidecar.image. Values that do
-// not set them leave the chart's default, which this cannot see.
+// charts take them: any object of the values with repository and tag,
+// rendered "repository:tag" (aws-load-balancer-controller, cluster-
+// autoscaler, aws-for-fluent-bit, external-secrets' image, webhook.image and
+// certController.image), with registry "registry/repository:tag" (KEDA's
+// image.keda, image.metricsApiServer, image.webhooks) and with sha
+// "registry/repository:tag@sha256:sha" (Grafana's image and sidecar.image).
+// Values that do not set them leave the chart's default, which this cannot
+// see.
 func chartImages(props resource.PropertyMap) []string {
+	values, s := object(props, "values")
+	if s != known {
+		return nil
+	}
 	var out []string
-	for _, at := range [][]string{{"values", "image"}, {"values", "sidecar", "image"}} {
+	var walk func(m resource.PropertyMap)
+	walk = func(m resource.PropertyMap) {
 		get := func(k string) string {
-			v, s := str(props, append(append([]string{}, at...), k)...)
+			v, s := str(m, k)
 			if s != known {
 				return ""
 			}
 			return v
 		}
-		repo, tag := get("repository"), get("tag")
-		if repo == "" || tag == "" {
-			continue
+		if repo, tag := get("repository"), get("tag"); repo != "" && tag != "" {
+			raw := repo + ":" + tag
+			if reg := get("registry"); reg != "" {
+				raw = reg + "/" + raw
+			}
+			if sha := get("sha"); sha != "" {
+				raw += "@sha256:" + sha
+			}
+			out = append(out, raw)
+			return
 		}
-		raw := repo + ":" + tag
-		if reg := get("registry"); reg != "" {
-			raw = reg + "/" + raw
+		for _, k := range m.StableKeys() {
+			if sub, s := object(m, string(k)); s == known {
+				walk(sub)
+			}
 		}
-		if sha := get("sha"); sha != "" {
-			raw += "@sha256:" + sha
+	}
+	walk(values)
+	return out
+}
+
+// workspaceImageList reports whether r is a region's list of the pod
+// templates' images, which base-k8s reads to pick a workspace's image.
+func workspaceImageList(r *Resource) bool {
+	name, _ := str(r.Props, "metadata", "name")
+	ns, _ := str(r.Props, "metadata", "namespace")
+	return r.Type == tConfigMap && name == workloads.WorkspaceImagesConfigMap && ns == workloads.NamespaceWorkspaces
+}
+
+// configMapValues are the known values of a ConfigMap's data, by key.
+func configMapValues(props resource.PropertyMap) []string {
+	data, s := object(props, "data")
+	if s != known {
+		return nil
+	}
+	var out []string
+	for _, k := range data.StableKeys() {
+		if v, vs := unwrap(data[k]); vs == known && v.IsString() {
+			out = append(out, v.StringValue())
 		}
-		out = append(out, raw)
 	}
 	return out
 }
@@ -166,7 +206,12 @@ var imageDigestConsistency = &Policy{
 			case !isECR && !contains(pending[u.region], u.ref.Host):
 				out = append(out, Finding{u.r.URN, fmt.Sprintf("pulls %s from %s, not from its region's ECR registry.", u.raw, u.ref.Host)})
 			}
+			// One image is an origin at one tag: a repository's tags (the
+			// workspace images' ids) are different images.
 			origin := u.ref.Origin()
+			if u.ref.Tag != "" {
+				origin += ":" + u.ref.Tag
+			}
 			if digests[origin] == nil {
 				digests[origin] = map[string][]imageUse{}
 			}

@@ -61,14 +61,42 @@ func TestImageDigestConsistency(t *testing.T) {
 	}
 	addonOK := addon("lbc-ok", west, ecr("us-west-2")+"/ecr-public/eks/aws-load-balancer-controller", "v2.16.0@"+d1)
 	addonByTag := addon("lbc-by-tag", west, ecr("us-west-2")+"/ecr-public/eks/aws-load-balancer-controller", "v2.16.0")
+	// wsImages is a region's list of the pod templates' images.
+	wsImages := func(name string, in *Resource, ref string) *Resource {
+		r := named(res(t, tConfigMap, `{"metadata":{"name":"coder-workspace-images","namespace":"coder-ws"},"data":{"ubuntu-2404":"`+ref+`"}}`), name)
+		r.Parent = in.URN
+		return r
+	}
+	wsRepo := func(region string) string { return ecr(region) + "/coder/workspace:ubuntu-2404" }
+	wsEast, wsWest := wsImages("ws-east", east, wsRepo("us-east-2")+"@"+d1), wsImages("ws-west", west, wsRepo("us-west-2")+"@"+d1)
+	wsWestOther := wsImages("ws-west-other", west, wsRepo("us-west-2")+"@"+d2)
+	wsWestByTag := wsImages("ws-west-tag", west, wsRepo("us-west-2"))
+	wsWestCross := wsImages("ws-west-cross", west, wsRepo("us-east-2")+"@"+d1)
+	// eso sets the controller's image and the webhook's, as the chart takes
+	// them; keda sets image.keda with a registry.
+	eso := func(name string, in *Resource, webhookTag string) *Resource {
+		img := func(tag string) string {
+			return `{"repository":"` + ecr(in.Name) + `/github/external-secrets/external-secrets","tag":"` + tag + `"}`
+		}
+		r := named(res(t, tRelease, `{"chart":"external-secrets","values":{"image":`+img("v0.20.4@"+d1)+`,"webhook":{"replicaCount":2,"image":`+img(webhookTag)+`}}}`), name)
+		r.Parent = in.URN
+		return r
+	}
+	keda := func(name string, in *Resource, host string) *Resource {
+		r := named(res(t, tRelease, `{"chart":"keda","values":{"image":{"keda":{"registry":"`+host+`","repository":"github/kedacore/keda","tag":"2.19.0@`+d1+`"}}}}`), name)
+		r.Parent = in.URN
+		return r
+	}
+	esoOK, esoWebhookByTag := eso("eso-ok", west, "v0.20.4@"+d1), eso("eso-webhook-tag", west, "v0.20.4")
+	kedaOK, kedaCross := keda("keda-ok", west, ecr("us-west-2")), keda("keda-cross", west, ecr("us-east-2"))
 	grafanaOK := grafana("grafana-ok", east, ecr("us-east-2"))
 	grafanaCross := grafana("grafana-cross", east, ecr("us-west-2"))
 	checkStack(t, imageDigestConsistency, []stackCase{
 		{"images.ecr off: no registry, nothing judged", []*Resource{east, coder("x", east, "ghcr.io/coder/coder", "v2.35.1")}, nil},
 		{"one digest, each region's registry", with(cpOK, proxyOK), nil},
 		{"a region runs another digest", with(cpOK, proxyOther), []Finding{
-			{cpOK.URN, "runs ghcr.io/coder/coder at sha256:111111111111…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
-			{proxyOther.URN, "runs ghcr.io/coder/coder at sha256:222222222222…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
+			{cpOK.URN, "runs ghcr.io/coder/coder:v2.35.1 at sha256:111111111111…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
+			{proxyOther.URN, "runs ghcr.io/coder/coder:v2.35.1 at sha256:222222222222…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
 		}},
 		{"by tag", with(cpOK, byTag), []Finding{
 			{byTag.URN, "pulls " + ecr("us-west-2") + "/github/coder/coder:v2.35.1 by tag, not by digest."},
@@ -85,6 +113,25 @@ func TestImageDigestConsistency(t *testing.T) {
 		{"add-on and Grafana chart images by digest from their region", with(cpOK, addonOK, grafanaOK), nil},
 		{"Grafana's sidecar from another region", with(cpOK, grafanaCross), []Finding{
 			{grafanaCross.URN, "pulls " + ecr("us-west-2") + "/quay/kiwigrid/k8s-sidecar:2.10.1@" + d1 + " from the us-west-2 registry, not its own region's (us-east-2)."},
+		}},
+		{"operator charts by digest from their region", with(esoOK, kedaOK), nil},
+		{"External Secrets' webhook by tag", with(esoWebhookByTag), []Finding{
+			{esoWebhookByTag.URN, "pulls " + ecr("us-west-2") + "/github/external-secrets/external-secrets:v0.20.4 by tag, not by digest."},
+		}},
+		{"KEDA from another region's registry", with(kedaCross), []Finding{
+			{kedaCross.URN, "pulls " + ecr("us-east-2") + "/github/kedacore/keda:2.19.0@" + d1 + " from the us-east-2 registry, not its own region's (us-west-2)."},
+		}},
+		{"workspace images: one digest, each region's replica", with(wsEast, wsWest), nil},
+		{"workspace images: each image id its own digest", with(wsEast, wsImages("ws-al2023", west, ecr("us-west-2")+"/coder/workspace:al2023@"+d2)), nil},
+		{"workspace images: a region runs another digest", with(wsEast, wsWestOther), []Finding{
+			{wsEast.URN, "runs ecr/coder/workspace:ubuntu-2404 at sha256:111111111111…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
+			{wsWestOther.URN, "runs ecr/coder/workspace:ubuntu-2404 at sha256:222222222222…; the stack runs it at 2 digests (sha256:111111111111…, sha256:222222222222…): every region must run one."},
+		}},
+		{"workspace images by tag", with(wsEast, wsWestByTag), []Finding{
+			{wsWestByTag.URN, "pulls " + wsRepo("us-west-2") + " by tag, not by digest."},
+		}},
+		{"workspace images from the control plane's registry", with(wsEast, wsWestCross), []Finding{
+			{wsWestCross.URN, "pulls " + wsRepo("us-east-2") + "@" + d1 + " from the us-east-2 registry, not its own region's (us-west-2)."},
 		}},
 		{"upstream while its credential is pending, same digest", []*Resource{east, west, registry(east, ""), registry(west, `"ghcr.io"`), cpOK, ghcrJob}, nil},
 	})

@@ -165,6 +165,13 @@ func (s *Plan) LicensedFeatureUses() []FeatureUse {
 	if c.AIBridge {
 		add("aibridge", "coder.aiBridge")
 	}
+	if st := s.Scaletest; st.Enabled && st.CleanupOn() {
+		// v2.35.1's `coder exp scaletest cleanup` pauses the prebuilds
+		// reconciler first (cli/exp_scaletest.go:646-656, PUT
+		// /api/v2/prebuilds/settings), a route of this feature
+		// (enterprise/coderd/coderd.go:657-663).
+		add("workspace_prebuilds", "scaletest.cleanup")
+	}
 	return out
 }
 

@@ -69,7 +69,7 @@ func TestIdentityRules(t *testing.T) {
 			l := v.(map[string]any)["license"].(map[string]any)
 			l["features"] = append(l["features"].([]any), "premium")
 			return v
-		}, `coder.license.features[9]: got "premium"; must be a Coder licence feature: ` + strings.Join(LicenseFeatures, ", ")},
+		}, `coder.license.features[10]: got "premium"; must be a Coder licence feature: ` + strings.Join(LicenseFeatures, ", ")},
 		{"scim unlicensed", "prod", "coder", set("license.features", []any{"external_provisioner_daemons", "high_availability", "template_rbac", "access_control",
 			"advanced_template_scheduling", "user_role_management", "aibridge"}),
 			`coder.license.features: got ["external_provisioner_daemons" "high_availability" "template_rbac" "access_control" "advanced_template_scheduling" "user_role_management" "aibridge"]; must include scim: coder.identity.scim uses it`},

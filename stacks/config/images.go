@@ -12,10 +12,12 @@ import (
 // cache rules for the public registries and replicas of the control plane's
 // repositories, every image by digest.
 type Images struct {
-	// ECR pulls Coder's images (coderd, proxies, provisioners, jobs), the
-	// database bootstrap and the AI gateway from the region's own ECR
-	// registry, by digest, and replicates the workspace image repository to
-	// every region (default true); false pulls from upstream by tag.
+	// ECR pulls every image the stack runs (Coder's, the database
+	// bootstrap, the AI gateway, the cluster controllers, the operators,
+	// Fluent Bit, Grafana and the pod templates' workspace images) from the
+	// region's own ECR registry, by digest, and replicates the workspace
+	// image repository to every region (default true); false pulls from
+	// upstream by tag.
 	ECR *bool `json:"ecr"`
 	// Digests pins images: upstream reference (host/path:tag, as the
 	// program names it; `platform images list --stack S`) to its manifest

@@ -26,9 +26,10 @@ type Scaletest struct {
 	// the stack delivers). The copy keeps the pod-/ec2- prefix that gives a
 	// template its kind (components/observability/thresholds).
 	Template string `json:"template"`
-	// Workspaces is how many workspaces the test creates, one scale-test
-	// user each (create-workspaces --count): 1,000 for the enterprise
-	// profile, workload.users for the workshop profile.
+	// Workspaces is how many workspaces the test creates, all owned by the
+	// run's automation account (create-workspaces --count --use-host-login):
+	// 1,000 for the enterprise profile, workload.users for the workshop
+	// profile.
 	Workspaces int `json:"workspaces"`
 	// Concurrency is the ramp: how many workspaces are created at once
 	// (--concurrency; default workspaces × workload.buildConcurrency, the
@@ -81,8 +82,8 @@ type WorkspaceTraffic struct {
 // DashboardLoad is `coder exp scaletest dashboard`: a headless browser per
 // scale-test user clicking through the dashboard every Interval ± Jitter.
 type DashboardLoad struct {
-	// Users is how many scale-test users browse (--target-users 0:Users):
-	// each is a Chromium in the Job's pod.
+	// Users is how many scale-test users browse (--target-users 0:Users),
+	// which the run creates for it: each is a Chromium in the Job's pod.
 	Users int `json:"users"`
 	// Duration is how long they browse (--timeout).
 	Duration string `json:"duration"`
@@ -93,7 +94,7 @@ type DashboardLoad struct {
 }
 
 // The scale-test commands, as `coder exp scaletest` names them
-// (coder/coder v2.30.0 cli/exp_scaletest.go, scaletestCmd's children).
+// (coder/coder v2.35.1 cli/exp_scaletest.go, scaletestCmd's children).
 const (
 	ScaletestCreateWorkspaces = "create-workspaces"
 	ScaletestWorkspaceTraffic = "workspace-traffic"
@@ -116,7 +117,7 @@ const ScaletestTemplateSuffix = "-scaletest"
 func (s Scaletest) TemplateName() string { return s.Template + ScaletestTemplateSuffix }
 
 // maxCoderName is the longest name coderd accepts for a template
-// (coder/coder v2.30.0 codersdk/name.go NameValid).
+// (coder/coder v2.35.1 codersdk/name.go NameValid).
 const maxCoderName = 32
 
 // ScaletestDurations are the run's parsed durations.
@@ -289,7 +290,7 @@ func validateScaletest(s *Plan, p *problems) {
 	}
 	validateScaletestTemplate(s, p)
 	// The dashboard command gives each scale-test user (a member) a 30-day
-	// token (coder/coder v2.30.0 cli/exp_scaletest.go), which coderd refuses
+	// token (coder/coder v2.35.1 cli/exp_scaletest.go), which coderd refuses
 	// above CODER_MAX_TOKEN_LIFETIME (coderd/apikey.go validateAPIKeyLifetime).
 	if lt := s.lifetimes.Token; st.Runs(ScaletestDashboard) && lt > 0 && lt < dashboardTokenLifetime {
 		p.add("scaletest.commands", st.Commands, "run the dashboard command, which gives each scale-test user a %s token; coder.identity.maxTokenLifetime (%s) must allow it", dashboardTokenLifetime, lt)

@@ -87,6 +87,32 @@ func TestScaletestNeedsDelivery(t *testing.T) {
 	assert.Contains(t, err.Error(), `scaletest.enabled: got true; needs templates.deliver: the scale test builds a dedicated copy of a delivered template`)
 }
 
+// A run's cleanup pauses the prebuilds reconciler: with cleanup on, the
+// licence must declare workspace_prebuilds; without cleanup it need not.
+func TestScaletestCleanupNeedsPrebuildsFeature(t *testing.T) {
+	sf := readStack(t, "workshop")
+	var coder map[string]any
+	require.NoError(t, json.Unmarshal([]byte(sf.Values["coder"]), &coder))
+	l := coder["license"].(map[string]any)
+	var kept []any
+	for _, f := range l["features"].([]any) {
+		if f != "workspace_prebuilds" {
+			kept = append(kept, f)
+		}
+	}
+	l["features"] = kept
+	b, err := json.Marshal(coder)
+	require.NoError(t, err)
+	sf.Values["coder"] = string(b)
+	sf.Values["scaletest"] = `{"enabled": true}`
+	_, err = Load(project, "workshop", sf.Source())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "must include workspace_prebuilds: scaletest.cleanup uses it")
+	sf.Values["scaletest"] = `{"enabled": true, "cleanup": false}`
+	_, err = Load(project, "workshop", sf.Source())
+	require.NoError(t, err)
+}
+
 // The dashboard command's 30-day user tokens must be allowed.
 func TestScaletestDashboardTokens(t *testing.T) {
 	sf := readStack(t, "workshop")

@@ -505,7 +505,8 @@ type Templates struct {
 	// another continent's hours).
 	Schedule *templates.Schedule `json:"schedule"`
 	// ImageRepository holds the hardened workspace images of base-k8s,
-	// tagged by image id.
+	// tagged by image id; each region's workspaces pull its replica by
+	// digest (docs/images.md).
 	ImageRepository string `json:"imageRepository"`
 }
 

@@ -196,14 +196,14 @@ func TestCompositionErrors(t *testing.T) {
 		}, "pod-swdev", "compose pod-swdev: toolchain swdev 1.2.0 is lower than the published 1.3.0; versions never go backwards (roll back by releasing the old content as a new version)"},
 		{"content changed without a bump", func(c *templates.Catalog) {
 			c.Bases["base-k8s"].Hash = strings.Repeat("1", 64)
-		}, "pod-swdev", "compose pod-swdev: base base-k8s 1.0.0 changed after it was published (sha256 111111111111, published "},
+		}, "pod-swdev", "compose pod-swdev: base base-k8s 1.1.0 changed after it was published (sha256 111111111111, published "},
 		{"beta base on the stable channel", func(c *templates.Catalog) {
 			c.Bases["base-k8s"].Channel = "beta"
-		}, "pod-swdev", "compose pod-swdev: base base-k8s 1.0.0 is released on beta; a composition on the stable channel takes stable releases only"},
+		}, "pod-swdev", "compose pod-swdev: base base-k8s 1.1.0 is released on beta; a composition on the stable channel takes stable releases only"},
 		{"pinned to another version", func(c *templates.Catalog) {
 			m, _ := c.Composition("pod-swdev")
 			m.Base = templates.BaseRef{Name: "base-k8s", Channel: "pinned", Version: "0.9.0"}
-		}, "pod-swdev", "compose pod-swdev: base base-k8s is pinned to 0.9.0 but the catalog has 1.0.0"},
+		}, "pod-swdev", "compose pod-swdev: base base-k8s is pinned to 0.9.0 but the catalog has 1.1.0"},
 		{"base breaks the contract", func(c *templates.Catalog) {
 			b := c.Bases["base-k8s"]
 			b.Module["main.tf"] = []byte(strings.Replace(string(b.Module["main.tf"]), `output "volume_mounts"`, `output "mounts"`, 1))

@@ -24,9 +24,20 @@ variable "namespace" { type = string }
 variable "service_account" { type = string }
 variable "storage_class" { type = string }
 variable "node_tier" { type = string }
-variable "image_repository" { type = string }
+# The region's image list, which the platform writes into this cluster:
+# image id -> reference in the region's own ECR registry, by digest
+# (docs/images.md). One delivered template serves every region, and each
+# region's provisioner reads its own cluster's list.
+variable "images_config_map" { type = string }
 
 data "coder_workspace" "me" {}
+
+data "kubernetes_config_map_v1" "images" {
+  metadata {
+    name      = var.images_config_map
+    namespace = var.namespace
+  }
+}
 
 locals {
   name = lower("coder-${var.owner.name}-${var.workspace_name}")
@@ -37,6 +48,7 @@ locals {
     "com.coder.user.id"          = var.owner.id
   }
   kasmvnc_port = 6800
+  image        = lookup(data.kubernetes_config_map_v1.images.data, var.image_id, "")
 }
 
 resource "coder_agent" "main" {
@@ -137,6 +149,12 @@ resource "kubernetes_network_policy" "isolation" {
 resource "kubernetes_deployment" "workspace" {
   count            = data.coder_workspace.me.start_count
   wait_for_rollout = false
+  lifecycle {
+    precondition {
+      condition     = local.image != ""
+      error_message = "Image ${var.image_id} is not in ConfigMap ${var.namespace}/${var.images_config_map} of this region: run pulumi up for the stack (docs/images.md)."
+    }
+  }
   metadata {
     name      = local.name
     namespace = var.namespace
@@ -168,7 +186,7 @@ resource "kubernetes_deployment" "workspace" {
         }
         container {
           name              = "dev"
-          image             = "${var.image_repository}:${var.image_id}"
+          image             = local.image
           image_pull_policy = "IfNotPresent"
           command           = ["sh", "-c", coder_agent.main.init_script]
           env {
@@ -255,7 +273,7 @@ output "metadata" {
     resource_id = kubernetes_persistent_volume_claim.home.id
     items = {
       platform = "kubernetes"
-      image    = "${var.image_repository}:${var.image_id}"
+      image    = local.image
       size     = "${var.compute_profile.cpu} vCPU, ${var.compute_profile.memory_gib} GiB"
       home     = "${var.compute_profile.disk_gib} GiB PVC (${var.storage_class})"
     }

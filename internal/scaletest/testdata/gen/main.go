@@ -1,6 +1,7 @@
-// Command stgen (run by gen.sh) writes scale-test result files in coder v2.30.0's JSON
-// shape by encoding the real harness.Results, as cli/exp_scaletest.go's
-// scaleTestOutput.write does (json.NewEncoder(w).Encode(res)).
+// Command stgen (run by gen.sh) writes scale-test result files in coder's JSON
+// shape (v2.30.0, tools/coderd's; v2.35.1's is the same) by encoding the
+// real harness.Results, as cli/exp_scaletest.go's scaleTestOutput.write does
+// (json.NewEncoder(w).Encode(res)).
 package main
 
 import (
