@@ -122,7 +122,7 @@ func resolveImages(ctx *pulumi.Context, cfg *config.Plan, cp *Region) (*stackIma
 			return nil, err
 		}
 		res, err := ecr.GetImage(ctx, &ecr.GetImageArgs{RepositoryName: cached.Path, ImageTag: &ref.Tag}, pulumi.Provider(cp.Provider))
-		if _, _, own := imageref.ECRHost(ref.Host); own && err != nil && imageNotPushed(err) {
+		if _, _, own := imageref.ECRHost(ref.Host); own && err != nil && imageref.NotPushed(err) {
 			// The operators push these after the first `pulumi up`
 			// creates the repository (docs/images.md).
 			si.unpushed = append(si.unpushed, img.Ref)
@@ -136,15 +136,6 @@ func resolveImages(ctx *pulumi.Context, cfg *config.Plan, cp *Region) (*stackIma
 		si.digests[img.Ref] = res.ImageDigest
 	}
 	return si, nil
-}
-
-// ECR's answers to DescribeImages (which ecr:getImage calls) for a
-// repository or tag that does not exist (Amazon ECR API Reference,
-// DescribeImages, Errors). Any other failure stops the program.
-var imageMissingCodes = []string{"RepositoryNotFoundException", "ImageNotFoundException"}
-
-func imageNotPushed(err error) bool {
-	return slices.ContainsFunc(imageMissingCodes, func(c string) bool { return strings.Contains(err.Error(), c) })
 }
 
 // upstreams are the registries the stack's images come from.

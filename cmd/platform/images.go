@@ -62,17 +62,32 @@ func runImages(args []string, stdout, stderr io.Writer) (int, error) {
 		return readiness.AWS{Config: cfg}.ImageDigest(ctx, repository, tag)
 	}
 	fmt.Fprintf(stdout, "# The digests of stack %q's images now; put them under coder-platform:images in %s.\n", *stack, file)
-	fmt.Fprintln(stdout, "  digests:")
+	if err := writePins(ctx, stdout, images, res); err != nil {
+		return exitFailure, err
+	}
+	return exitOK, nil
+}
+
+// writePins prints the images.digests block: each image's digest now. An
+// image of the account's own repository that is not there yet (before the
+// first `pulumi up` creates the repository, or before it is pushed) is a
+// comment, so the rest can be pinned for that first `up`.
+func writePins(ctx context.Context, w io.Writer, images []stacks.Image, res *resolver) error {
+	fmt.Fprintln(w, "  digests:")
 	for _, img := range images {
 		ref, err := imageref.Parse(img.Ref)
 		if err != nil {
-			return exitFailure, err
+			return err
 		}
 		d, err := res.digest(ctx, ref)
-		if err != nil {
-			return exitFailure, fmt.Errorf("%s: %w", img.Ref, err)
+		if _, _, own := imageref.ECRHost(ref.Host); own && imageref.NotPushed(err) {
+			fmt.Fprintf(w, "    # %q: not pushed yet: push it, then pin again (docs/images.md)\n", ref.Pinned())
+			continue
 		}
-		fmt.Fprintf(stdout, "    %q: %q\n", ref.Pinned(), d)
+		if err != nil {
+			return fmt.Errorf("%s: %w", img.Ref, err)
+		}
+		fmt.Fprintf(w, "    %q: %q\n", ref.Pinned(), d)
 	}
-	return exitOK, nil
+	return nil
 }

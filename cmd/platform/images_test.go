@@ -16,6 +16,7 @@ import (
 	"github.com/platformeng/coder-platform/components/registry/imageref"
 	"github.com/platformeng/coder-platform/internal/fakeaws"
 	"github.com/platformeng/coder-platform/internal/readiness"
+	"github.com/platformeng/coder-platform/stacks"
 )
 
 // A local registry that wants an anonymous bearer token, as ghcr.io and
@@ -124,4 +125,30 @@ func TestImagesPinAsksECRForTheWorkspaceImages(t *testing.T) {
 	res.ecr = nil
 	_, err = res.digest(context.Background(), ref)
 	require.ErrorContains(t, err, "private ECR registry")
+}
+
+// Before the first `pulumi up` the workspace repository does not exist:
+// pin prints the other images and names the workspace images to push; any
+// other ECR failure stops it.
+func TestImagesPinBeforeTheWorkspaceImagesArePushed(t *testing.T) {
+	want := "sha256:" + strings.Repeat("d", 64)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Docker-Content-Digest", want)
+	}))
+	defer srv.Close()
+	fake := fakeaws.New(t)
+	res := newResolver(srv.Client(), func(string) string { return srv.URL })
+	res.ecr = readiness.AWS{Config: fake.Config()}.ImageDigest
+	images := []stacks.Image{{Ref: "ghcr.io/coder/coder:v2.35.1"}, {Ref: "111122223333.dkr.ecr.us-east-1.amazonaws.com/coder/workspace:ubuntu-2404"}}
+	var out bytes.Buffer
+	require.NoError(t, writePins(context.Background(), &out, images, res))
+	assert.Equal(t, "  digests:\n"+
+		`    "ghcr.io/coder/coder:v2.35.1": "`+want+`"`+"\n"+
+		`    # "111122223333.dkr.ecr.us-east-1.amazonaws.com/coder/workspace:ubuntu-2404": not pushed yet: push it, then pin again (docs/images.md)`+"\n", out.String())
+
+	fake.Deny["ecr:DescribeImages"] = true
+	out.Reset()
+	err := writePins(context.Background(), &out, images, res)
+	require.Error(t, err, "access denied is not an answer about the image")
+	assert.NotContains(t, err.Error(), "not pushed")
 }

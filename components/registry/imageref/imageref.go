@@ -198,3 +198,23 @@ func supportedHosts() string {
 	}
 	return strings.Join(hs, ", ")
 }
+
+// notFoundCodes are ECR's answers to DescribeImages (which the provider's
+// ecr:getImage calls) for a repository or a tag that does not exist (Amazon
+// ECR API Reference, DescribeImages, Errors).
+var notFoundCodes = []string{"RepositoryNotFoundException", "ImageNotFoundException"}
+
+// NotPushed reports whether err is ECR saying that the image, or its whole
+// repository, does not exist (yet): the account's own images before they
+// are pushed. Any other error is not an answer about the image.
+func NotPushed(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, c := range notFoundCodes {
+		if strings.Contains(err.Error(), c) {
+			return true
+		}
+	}
+	return false
+}
