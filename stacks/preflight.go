@@ -176,18 +176,22 @@ func QuotaOwner(cfg *config.Plan) preflight.Owner {
 	return o
 }
 
+// sdkConfig is the AWS SDK config the program itself calls AWS with during
+// an update (the quota pre-flight, the cache fill): opts.AWS in tests, else
+// the default credential chain, which the AWS provider reads too.
+func sdkConfig(c context.Context, opts Options) (aws.Config, error) {
+	if opts.AWS != nil {
+		return *opts.AWS, nil
+	}
+	return awsconfig.LoadDefaultConfig(c)
+}
+
 // gateQuotas runs the pre-flight before `pulumi up` registers anything: a
 // shortfall (or an account it cannot read) stops the update unless the
 // stack says preflight: warn.
 func gateQuotas(ctx *pulumi.Context, cfg *config.Plan, opts Options) error {
 	c := context.Background()
-	var awsCfg aws.Config
-	var err error
-	if opts.AWS != nil {
-		awsCfg = *opts.AWS
-	} else {
-		awsCfg, err = awsconfig.LoadDefaultConfig(c)
-	}
+	awsCfg, err := sdkConfig(c, opts)
 	var rep *preflight.Report
 	if err == nil {
 		rep, err = preflight.Check(c, preflight.NewAccount(awsCfg, QuotaOwner(cfg)), QuotaNeeds(cfg))

@@ -4,6 +4,7 @@
 package stacks
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformeng/coder-platform/components/dns"
+	"github.com/platformeng/coder-platform/components/registry"
 	"github.com/platformeng/coder-platform/stacks/config"
 )
 
@@ -74,6 +76,9 @@ type Platform struct {
 	// providers maps every region the stack touches (its own regions and the
 	// backup-copy region) to that region's AWS provider.
 	providers map[string]*aws.Provider
+	// warmer fills the regions' pull-through caches during an update; nil
+	// in a preview, which only records what an update fills.
+	warmer registry.Warmer
 }
 
 // Deploy registers every component of the stack.
@@ -83,6 +88,13 @@ func Deploy(ctx *pulumi.Context, cfg *config.Plan, opts Options) (*Platform, err
 	}
 	d := &diagnostics{ctx: ctx, report: opts.Report}
 	p := &Platform{providers: map[string]*aws.Provider{}}
+	if !ctx.DryRun() && !opts.Offline {
+		awsCfg, err := sdkConfig(context.Background(), opts)
+		if err != nil {
+			return nil, fmt.Errorf("the AWS config to fill the registries' caches with: %w", err)
+		}
+		p.warmer = registry.NewWarmer(awsCfg)
+	}
 	reportPassedEvent(cfg, d)
 	reportCapacity(cfg, "stack", d)
 	reportIdentity(cfg, d)

@@ -94,6 +94,8 @@ func workspaceImages(cfg *config.Plan) map[string]string {
 type stackImages struct {
 	refs    map[string]imageref.Ref // by upstream reference
 	digests map[string]string
+	// cpOnly are the images only the control plane runs.
+	cpOnly map[string]bool
 	// unpushed are the images of the stack's own repository that it does
 	// not hold yet (none before the first `pulumi up` creates it): no
 	// region lists them until they are pushed.
@@ -106,13 +108,14 @@ type stackImages struct {
 // pinned nor cached yet (the first `pulumi up` of a stack) stops the
 // program: nothing is planned with a guessed digest.
 func resolveImages(ctx *pulumi.Context, cfg *config.Plan, cp *Region) (*stackImages, error) {
-	si := &stackImages{refs: map[string]imageref.Ref{}, digests: map[string]string{}}
+	si := &stackImages{refs: map[string]imageref.Ref{}, digests: map[string]string{}, cpOnly: map[string]bool{}}
 	for _, img := range Images(cfg) {
 		ref, err := imageref.Parse(img.Ref)
 		if err != nil {
 			return nil, fmt.Errorf("image of %s: %w", img.Use, err)
 		}
 		si.refs[img.Ref] = ref
+		si.cpOnly[img.Ref] = si.cpOnly[img.Ref] || img.ControlPlaneOnly
 		if d, ok := cfg.Images.Digests[ref.Pinned()]; ok {
 			si.digests[img.Ref] = d
 			continue
@@ -194,8 +197,9 @@ func deployRegistry(s *scope) error {
 	}
 	args := &registry.Args{
 		Stack: cfg.Name, Region: r.Config.Name, AccountID: id.AccountId,
-		KeyArn: r.Keys.Arn(security.KeyECR), SecretsKeyArn: r.Keys.Arn(security.KeySecrets),
+		KeyArn:    r.Keys.Arn(security.KeyECR),
 		Upstreams: p.images.upstreams(), CredentialsReady: map[string]bool{},
+		Images: p.images.runIn(r), Warmer: p.warmer,
 	}
 	for _, u := range args.Upstreams {
 		if !u.Credential {
@@ -288,6 +292,21 @@ func (si *stackImages) in(r *Region) (map[string]string, error) {
 		out[up] = got.String()
 	}
 	return out, nil
+}
+
+// runIn are the images region r runs, as upstream references with the
+// digest it pulls (what its registry fills its caches with).
+func (si *stackImages) runIn(r *Region) []imageref.Ref {
+	var out []imageref.Ref
+	for _, up := range templates.SortedKeys(si.refs) {
+		if slices.Contains(si.unpushed, up) || si.cpOnly[up] && !r.Config.Role.RunsCoderd() {
+			continue
+		}
+		ref := si.refs[up]
+		ref.Digest = si.digests[up]
+		out = append(out, ref)
+	}
+	return out
 }
 
 // secretFilled reports whether a secret holds a value, as secretsReady

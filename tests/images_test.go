@@ -109,8 +109,9 @@ func TestOperatorAndWorkspaceImagesByDigest(t *testing.T) {
 // empties the lists.
 func TestWorkspaceImagesNotPushedYet(t *testing.T) {
 	t.Parallel()
-	missing := "reading ECR Image (coder/workspace): operation error ECR: DescribeImages, https response error StatusCode: 400, " +
-		"RequestID: 1, RepositoryNotFoundException: The repository with name 'coder/workspace' does not exist in the registry with id '123456789012'"
+	// What the provider's ecr:getImage answers for a repository or a tag
+	// that does not exist: ECR's exception name is not in it.
+	missing := "invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: couldn't find resource"
 	r, err := preview.RunStackFile(project(t).Name, "workshop", stackFile(t, "workshop"), preview.At(testNow), preview.FailImageLookups("coder/workspace", missing))
 	require.NoError(t, err)
 	lists := 0

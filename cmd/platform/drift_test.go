@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/internal/engine"
-	"github.com/platformeng/coder-platform/internal/fakeaws"
 	"github.com/platformeng/coder-platform/internal/standin"
 )
 
@@ -26,9 +25,7 @@ func TestEngineDriftCommand(t *testing.T) {
 	repo, err := engine.FindRepo(wd)
 	require.NoError(t, err)
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	fake := fakeaws.New(t) // the quota pre-flight of `up` reads this account
-	fake.Plenty = 100000
-	awsCfg := fake.Config()
+	awsCfg := engine.FakeAccount(t).Config() // the quota pre-flight and the cache fill of `up` use this account
 	s, err := engine.NewCommittedStack(context.Background(), repo, "prod", now, engine.Options{AWS: &awsCfg})
 	require.NoError(t, err, "the drift test needs the pinned Pulumi CLI and the stand-in providers")
 	t.Cleanup(func() { _ = s.Close() })

@@ -49,16 +49,18 @@ func TestPreviewGatesOnThePack(t *testing.T) {
 	require.Equal(t, exitOK, code, out)
 	assert.Contains(t, out, fmt.Sprintf("Policy pack coder-platform 0.1.0: %d policies over", len(rules.Pack())))
 	// The only reports are the advisory ones for the templates' accepted
-	// supply-chain exceptions; they never block.
+	// supply-chain exceptions and the pull through cache credentials on the
+	// AWS-managed key (GHCR, Docker Hub); they never block.
 	assert.Contains(t, out, "template-accepted-risks (advisory, low): 5 violation(s)")
-	assert.Contains(t, out, "5 violation(s), 0 mandatory")
+	assert.Contains(t, out, "pull-through-credential-key (advisory, low): 2 violation(s)")
+	assert.Contains(t, out, "7 violation(s), 0 mandatory")
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var doc struct {
 		PolicyViolations []rules.Violation `json:"policyViolations"`
 	}
 	require.NoError(t, json.Unmarshal(data, &doc))
-	require.Len(t, doc.PolicyViolations, 5)
+	require.Len(t, doc.PolicyViolations, 7)
 	for _, v := range doc.PolicyViolations {
 		assert.Equal(t, rules.Advisory, v.Enforcement, v.Message)
 	}
@@ -91,7 +93,7 @@ func TestPolicyCheckJudgesAPreviewFile(t *testing.T) {
 
 	code, out, errOut := runCLI(t, "policy", "check", path)
 	assert.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, out, "1 violation(s), 0 mandatory", "code-server, accepted in swdev, is reported")
+	assert.Contains(t, out, "7 violation(s), 0 mandatory", "code-server, accepted in swdev, and the six pull through cache credentials on the AWS-managed key are reported")
 
 	groups := 0
 	bad := weaken(t, path, "aws:cloudwatch/logGroup:LogGroup", func(ns map[string]any) {

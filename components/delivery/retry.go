@@ -72,7 +72,9 @@ func NewBuildRetries(ctx *pulumi.Context, name string, args *BuildRetriesArgs, o
 	}, b, opts...); err != nil {
 		return nil, err
 	}
-	spec := jobSpec{name: name + "-retry", container: "retry", script: RetryScript(), env: RetryEnv(args),
+	// once: each run starts at most MAX_PER_RUN builds; a pod run again
+	// after a failure would start more.
+	spec := jobSpec{name: name + "-retry", container: "retry", script: RetryScript(), env: RetryEnv(args), once: true,
 		meta: &metav1.ObjectMetaArgs{Namespace: pulumi.String(args.Namespace),
 			Labels: pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("coder-build-retries")}}}
 	cron, err := args.Runner.cronJob(ctx, spec, args.Schedule, args.Runner.opts(b)...)

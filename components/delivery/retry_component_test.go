@@ -47,6 +47,9 @@ func TestBuildRetriesAsRegistered(t *testing.T) {
 	assert.Equal(t, "*/2 * * * *", componenttest.String(t, cron, "spec.schedule"))
 	assert.Equal(t, "Forbid", componenttest.String(t, cron, "spec.concurrencyPolicy"), "one run at a time")
 	assert.Equal(t, "coder", componenttest.String(t, cron, "metadata.namespace"))
+	// A failed run is not run again by the Job: each run starts at most
+	// MAX_PER_RUN builds, and the next scheduled run is the retry.
+	assert.EqualValues(t, 0, componenttest.Input(t, cron, "spec.jobTemplate.spec.backoffLimit"))
 	pod := "spec.jobTemplate.spec.template.spec."
 	assert.Equal(t, "coder-configuration", componenttest.String(t, cron, pod+"serviceAccountName"))
 	assert.Equal(t, "ghcr.io/coder/coder:v2.35.1", componenttest.String(t, cron, pod+"containers[0].image"))

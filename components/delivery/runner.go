@@ -77,6 +77,9 @@ type jobSpec struct {
 	// podAnnotations are on the pod template: a change replaces the Job,
 	// so it runs again.
 	podAnnotations map[string]string
+	// once: a failed pod is not run again; the next scheduled run is the
+	// retry (a run that counts what it starts must not start it twice).
+	once bool
 }
 
 // job creates the Job. Jobs are kept after completion: a deleted Job would
@@ -113,8 +116,12 @@ func (r Runner) spec(s jobSpec) batchv1.JobSpecArgs {
 	if len(s.podAnnotations) > 0 {
 		podMeta = &metav1.ObjectMetaArgs{Annotations: pulumi.ToStringMap(s.podAnnotations)}
 	}
+	backoff := 4
+	if s.once {
+		backoff = 0
+	}
 	return batchv1.JobSpecArgs{
-		BackoffLimit:          pulumi.Int(4),
+		BackoffLimit:          pulumi.Int(backoff),
 		ActiveDeadlineSeconds: pulumi.Int(1800),
 		Template: corev1.PodTemplateSpecArgs{Metadata: podMeta, Spec: &corev1.PodSpecArgs{
 			ServiceAccountName: pulumi.String(r.ServiceAccount),

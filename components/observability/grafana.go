@@ -204,6 +204,10 @@ func grafanaValues(args *DashboardsArgs, roleArn pulumi.StringOutput) (pulumi.Ma
 			"jsonData": pulumi.Map{
 				"httpMethod": pulumi.String("POST"), "sigV4Auth": pulumi.Bool(true),
 				"sigV4AuthType": pulumi.String("default"), "sigV4Region": pulumi.String(w.Region),
+				// The program owns the workspaces' rules (rules.go): Grafana
+				// neither edits them nor asks the ruler, which would take
+				// aps:ListRules and more (the plugin's docs/sources/alerting.md).
+				"manageAlerts": pulumi.Bool(false),
 			},
 		})
 	}
@@ -217,6 +221,10 @@ func grafanaValues(args *DashboardsArgs, roleArn pulumi.StringOutput) (pulumi.Ma
 		"datasources": pulumi.Map{"datasources.yaml": pulumi.Map{
 			"apiVersion": pulumi.Int(1), "datasources": sources,
 		}},
+		// The sidecar reads dashboards from Grafana's own namespace: a Role
+		// there, not the chart's default ClusterRole over every Secret and
+		// ConfigMap (chart 12.11.1 templates/clusterrole.yaml, role.yaml).
+		"rbac": pulumi.Map{"namespaced": pulumi.Bool(true)},
 		"sidecar": pulumi.Map{"dashboards": pulumi.Map{
 			"enabled": pulumi.Bool(true), "label": pulumi.String(DashboardLabel), "labelValue": pulumi.String("1"),
 			"resource": pulumi.String("configmap"),

@@ -71,6 +71,9 @@ func TestDashboardsRelease(t *testing.T) {
 	assert.Equal(t, false, ct.At(t, rel, "values", "persistence", "enabled"))
 	assert.Equal(t, true, ct.At(t, rel, "values", "sidecar", "dashboards", "enabled"))
 	assert.Equal(t, observability.DashboardLabel, ct.At(t, rel, "values", "sidecar", "dashboards", "label"))
+	// The sidecar gets a Role in Grafana's namespace, not the chart's
+	// default ClusterRole over every Secret of the cluster.
+	assert.Equal(t, true, ct.At(t, rel, "values", "rbac", "namespaced"))
 
 	sources, ok := ct.At(t, rel, "values", "datasources", "datasources.yaml", "datasources").([]any)
 	require.True(t, ok)
@@ -83,6 +86,7 @@ func TestDashboardsRelease(t *testing.T) {
 		js := m["jsonData"].(map[string]any)
 		assert.Equal(t, true, js["sigV4Auth"])
 		assert.Equal(t, "default", js["sigV4AuthType"], "the AWS SDK default chain: the pod's IRSA web identity")
+		assert.Equal(t, false, js["manageAlerts"], "the program owns the rules; the role cannot list them")
 	}
 	require.Contains(t, byUID, observability.CoderdDatasource)
 	assert.Equal(t, "us-east-2", byUID[observability.CoderdDatasource]["jsonData"].(map[string]any)["sigV4Region"])

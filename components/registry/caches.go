@@ -12,15 +12,9 @@ import (
 	"github.com/platformeng/coder-platform/components/registry/imageref"
 )
 
-// CredentialPrefix begins the name of every Secrets Manager secret a pull
-// through cache rule authenticates with ("Creating a pull through cache
-// rule in Amazon ECR": the name of the secret begins with
-// ecr-pullthroughcache/, in the rule's account and region).
-const CredentialPrefix = "ecr-pullthroughcache/"
-
 // CredentialName is the secret of one upstream's credential in a stack.
 func CredentialName(stack, prefix string) string {
-	return fmt.Sprintf("%s%s/%s", CredentialPrefix, stack, prefix)
+	return fmt.Sprintf("%s%s/%s", imageref.CredentialPrefix, stack, prefix)
 }
 
 // credentialRotationDays: a registry token is issued outside AWS and
@@ -78,13 +72,15 @@ func (g *Registry) createCaches(ctx *pulumi.Context) error {
 // credential is the Secrets Manager secret an operator puts the upstream's
 // user name and access token in (a JSON object {"username", "accessToken"},
 // "Storing your upstream repository credentials in an AWS Secrets Manager
-// secret").
+// secret"). It has no kmsKeyId: that page says "You must use the default
+// aws/secretsmanager encryption key to encrypt your secret", the one
+// secret of the stack not on the region's secrets key (the policy pack's
+// pull-through-credential-key reports it).
 func (g *Registry) credential(ctx *pulumi.Context, u imageref.Upstream) (*secretsmanager.Secret, error) {
 	a := g.args
 	return secretsmanager.NewSecret(ctx, g.name+"-cache-"+u.Prefix+"-credential", &secretsmanager.SecretArgs{
 		Name:                 pulumi.String(CredentialName(a.Stack, u.Prefix)),
 		Description:          pulumi.Sprintf("%s credential of the ECR pull through cache rule %s/ (username, accessToken)", u.URL, u.Prefix),
-		KmsKeyId:             a.SecretsKeyArn,
 		RecoveryWindowInDays: pulumi.Int(30),
 		Tags: pulumi.StringMap{
 			coder.RotationTag: pulumi.String("manual"), coder.RotationDaysTag: pulumi.String(fmt.Sprint(credentialRotationDays)),

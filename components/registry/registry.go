@@ -27,8 +27,6 @@ type Args struct {
 	AccountID string
 	// KeyArn is the region's ECR key: repositories and cached images.
 	KeyArn pulumi.StringInput
-	// SecretsKeyArn encrypts the upstream credentials.
-	SecretsKeyArn pulumi.StringInput
 	// Upstreams are the public registries the stack's images come from; a
 	// rule caches each.
 	Upstreams []imageref.Upstream
@@ -46,6 +44,12 @@ type Args struct {
 	// Replicas are the own repositories this region receives (proxy
 	// regions): a creation template encrypts them on arrival.
 	Replicas []string
+	// Images are the images the region's workloads run, as upstream
+	// references with the digest they pull: those of an active rule are
+	// filled into its cache (warm.go).
+	Images []imageref.Ref
+	// Warmer fills the caches during an update; nil in a preview.
+	Warmer Warmer
 }
 
 // Registry is one region's ECR registry.
@@ -61,9 +65,10 @@ type Registry struct {
 	// them.
 	Ready []pulumi.Resource
 
-	args *Args
-	name string
-	role pulumi.StringOutput
+	args       *Args
+	name       string
+	role       pulumi.StringOutput
+	rolePolicy pulumi.CustomResource
 }
 
 // New creates a region's registry.
@@ -72,7 +77,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := ctx.RegisterComponentResourceV2(tokens.Registry, name, inputs(args), g, opts...); err != nil {
 		return nil, err
 	}
-	for _, step := range []func(*pulumi.Context) error{g.createRole, g.createCaches, g.createRepositories} {
+	for _, step := range []func(*pulumi.Context) error{g.createRole, g.createCaches, g.createRepositories, g.createWarm} {
 		if err := step(ctx); err != nil {
 			return nil, fmt.Errorf("registry %s: %w", name, err)
 		}

@@ -1,6 +1,9 @@
 package registry_test
 
 import (
+	"context"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -36,7 +39,7 @@ func upstreams(prefixes ...string) []imageref.Upstream {
 // repository KMS-encrypted, replicated to the proxies.
 func TestControlPlaneRegistry(t *testing.T) {
 	rs, g := run(t, &registry.Args{Stack: "workshop", Region: "us-east-2", AccountID: "111122223333",
-		KeyArn: pulumi.String(key), SecretsKeyArn: pulumi.String("arn:aws:kms:us-east-2:111122223333:key/sm"),
+		KeyArn:    pulumi.String(key),
 		Upstreams: upstreams("ecr-public", "github"), CredentialsReady: map[string]bool{"github": true},
 		Repositories: []string{"coder/workspace"}, ReplicateTo: []string{"us-west-2", "eu-west-2"}})
 	assert.Equal(t, "111122223333.dkr.ecr.us-east-2.amazonaws.com", g.Host)
@@ -53,6 +56,7 @@ func TestControlPlaneRegistry(t *testing.T) {
 
 	sec := rs.Named("aws:secretsmanager/secret:Secret", "r-cache-github-credential")
 	assert.Equal(t, "ecr-pullthroughcache/workshop/github", componenttest.String(t, sec, "name"))
+	assert.False(t, componenttest.Has(sec, "kmsKeyId"), "ECR reads a pull through cache credential on aws/secretsmanager only")
 
 	tpl := rs.Named("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "r-template-github")
 	assert.Equal(t, "github", componenttest.String(t, tpl, "prefix"))
@@ -81,7 +85,7 @@ func TestControlPlaneRegistry(t *testing.T) {
 // images come from ghcr.io by digest, and the replicas get a template.
 func TestProxyRegistryWithPendingCredential(t *testing.T) {
 	rs, g := run(t, &registry.Args{Stack: "workshop", Region: "us-west-2", AccountID: "111122223333",
-		KeyArn: pulumi.String(key), SecretsKeyArn: pulumi.String("sm"),
+		KeyArn:    pulumi.String(key),
 		Upstreams: upstreams("github"), CredentialsReady: map[string]bool{}, Replicas: []string{"coder/workspace"}})
 	assert.Equal(t, []string{"ghcr.io"}, g.Pending)
 	assert.Empty(t, rs.OfType("aws:ecr/pullThroughCacheRule:PullThroughCacheRule"))
@@ -101,4 +105,54 @@ func TestProxyRegistryWithPendingCredential(t *testing.T) {
 	ref, err = registry.Ref("111122223333", "us-west-2", up, d, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "111122223333.dkr.ecr.us-west-2.amazonaws.com/github/coder/coder:v2.35.1@"+d, ref.String())
+}
+
+// recorder is a Warmer that records what it is asked to fill.
+type recorder struct {
+	mu    sync.Mutex
+	calls map[string][]registry.Cached
+}
+
+func (r *recorder) Warm(_ context.Context, region string, images []registry.Cached) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[region] = append(r.calls[region], images...)
+	return nil
+}
+
+// The registry fills, through its Warmer, the caches of the rules it has
+// with the images the region runs, and records them in a parameter that
+// is its child, so everything that waits for the registry waits for the
+// fill. Images of an upstream whose credential is pending, and the stack's
+// own replicated repository, are not cached here.
+func TestRegistryFillsItsCaches(t *testing.T) {
+	parse := func(s string) imageref.Ref {
+		ref, err := imageref.Parse(s)
+		require.NoError(t, err)
+		return ref
+	}
+	d := "sha256:" + strings.Repeat("ab", 32)
+	withDigest := func(s string) imageref.Ref { r := parse(s); r.Digest = d; return r }
+	w := &recorder{calls: map[string][]registry.Cached{}}
+	rs, _ := run(t, &registry.Args{Stack: "workshop", Region: "us-west-2", AccountID: "111122223333",
+		KeyArn:    pulumi.String(key),
+		Upstreams: upstreams("ecr-public", "github", "docker-hub"), CredentialsReady: map[string]bool{"github": true},
+		Replicas: []string{"coder/workspace"}, Warmer: w,
+		Images: []imageref.Ref{
+			withDigest("ghcr.io/coder/coder:v2.35.1"),
+			withDigest("public.ecr.aws/eks/aws-load-balancer-controller:v2.16.0"),
+			withDigest("docker.io/grafana/grafana:13.2.0"), // its credential is pending
+			withDigest("111122223333.dkr.ecr.us-east-2.amazonaws.com/coder/workspace:ubuntu"),
+		}})
+	assert.Equal(t, map[string][]registry.Cached{"us-west-2": {
+		{Repository: "ecr-public/eks/aws-load-balancer-controller", Tag: "v2.16.0", Digest: d},
+		{Repository: "github/coder/coder", Tag: "v2.35.1", Digest: d},
+	}}, w.calls)
+	p := rs.Named("aws:ssm/parameter:Parameter", "r-cached-images")
+	require.NotNil(t, p)
+	assert.Equal(t, "/coder/workshop/us-west-2/registry/cached-images", componenttest.String(t, p, "name"))
+	assert.Regexp(t, `^2 images, sha256:[0-9a-f]{64}$`, componenttest.String(t, p, "value"))
+	reg := rs.Named("coder:registry:Registry", "r")
+	require.NotNil(t, reg)
+	assert.Equal(t, reg.URN, p.Parent, "a child: what waits for the registry waits for the fill")
 }

@@ -35,7 +35,7 @@ func (g *Registry) createRole(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := iam.NewRolePolicy(ctx, g.name+"-ecr-create", &iam.RolePolicyArgs{
+	policy, err := iam.NewRolePolicy(ctx, g.name+"-ecr-create", &iam.RolePolicyArgs{
 		Role: role.Name,
 		Policy: policydoc.Document{
 			{Sid: "CreateTemplatedRepositories", Actions: []string{"ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"},
@@ -43,10 +43,11 @@ func (g *Registry) createRole(ctx *pulumi.Context) error {
 			{Sid: "EncryptWithRegistryKey", Actions: []string{"kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"},
 				Resources: pulumi.StringArray{a.KeyArn.ToStringOutput()}},
 		}.JSON(),
-	}, pulumi.Parent(role)); err != nil {
+	}, pulumi.Parent(role))
+	if err != nil {
 		return err
 	}
-	g.role = role.Arn
+	g.role, g.rolePolicy = role.Arn, policy
 	return nil
 }
 

@@ -27,7 +27,10 @@ const coderVersion = "v2.35.1"
 // Shared flags are attached to the command by a call: Via is its line in
 // File, which holds ViaText. Bool flags take no value.
 type flag struct {
-	Name       string
+	Name string
+	// File holds Line when it is not the command's (a flag of the CLI's
+	// root, attached at Via).
+	File       string
 	Bool       bool
 	Line       int
 	Text       string
@@ -124,6 +127,9 @@ var cliCommands = map[string]command{
 		{Name: "email", Line: 168, Text: `"email"`},
 		{Name: "username", Line: 174, Text: `"username"`},
 		{Name: "login-type", Line: 208, Text: `"login-type"`, EnumValues: []string{"password", "none", "github", "oidc"}},
+		// Takes an organization's name or id, not "default"
+		// (OrganizationContext.Selected, cli/root.go:1050): run.sh gives the id.
+		{Name: "org", File: "cli/root.go", Line: 1025, Text: `Flag:          "org"`, Via: 226, ViaText: "orgContext.AttachOptions(cmd)"},
 	}},
 }
 
@@ -273,7 +279,11 @@ func TestScaletestFlagListsAreCoderSource(t *testing.T) {
 		assert.Contains(t, use, "Use:", "%s: %s:%d", name, cmd.File, cmd.Use)
 		assert.Contains(t, use, cmd.Name, "%s: %s:%d", name, cmd.File, cmd.Use)
 		for _, f := range cmd.Flags {
-			assert.Contains(t, line(cmd.File, f.Line), f.Text, "%s --%s: %s:%d", name, f.Name, cmd.File, f.Line)
+			file := cmd.File
+			if f.File != "" {
+				file = f.File
+			}
+			assert.Contains(t, line(file, f.Line), f.Text, "%s --%s: %s:%d", name, f.Name, file, f.Line)
 			if f.Via != 0 {
 				assert.Contains(t, line(cmd.File, f.Via), f.ViaText, "%s --%s: %s:%d", name, f.Name, cmd.File, f.Via)
 				assert.Greater(t, f.Via, cmd.Use, "%s --%s is attached inside the command", name, f.Name)
@@ -285,7 +295,7 @@ func TestScaletestFlagListsAreCoderSource(t *testing.T) {
 				// A bool option's Value is BoolOf, a few lines below.
 				var block string
 				for n := f.Line; n < f.Line+7; n++ {
-					block += line(cmd.File, n)
+					block += line(file, n)
 				}
 				assert.Contains(t, block, "BoolOf", "%s --%s is a bool flag", name, f.Name)
 			}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -48,10 +47,6 @@ exit "$status"`
 // it never fires while suspended.
 const suspendedSchedule = "0 0 1 1 *"
 
-// runSlack is what the Job's deadline gives beyond the run's budget:
-// pulling images, the upload.
-const runSlack = 30 * time.Minute
-
 // cronJob is the run: the scale test in an init container (its results in
 // a shared emptyDir), then the upload. One run at a time, never retried (a
 // retry would create the workspaces again), kept for inspection.
@@ -91,7 +86,7 @@ func (a *Args) jobSpec(b *bucket.Bucket) batchv1.JobSpecArgs {
 	}
 	return batchv1.JobSpecArgs{
 		BackoffLimit:          pulumi.Int(0),
-		ActiveDeadlineSeconds: pulumi.Int(int(math.Ceil((a.Run.Budget + runSlack).Seconds()))),
+		ActiveDeadlineSeconds: pulumi.Int(int(math.Ceil(a.Run.Budget.Seconds()))),
 		Template: corev1.PodTemplateSpecArgs{
 			Metadata: &metav1.ObjectMetaArgs{Labels: pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(CronJobName)}},
 			Spec: &corev1.PodSpecArgs{
@@ -136,9 +131,9 @@ func (a *Args) scriptEnv() [][2]string {
 	if d := a.Run.Dashboard; d != nil {
 		dashboardUsers = d.Users
 	}
-	// CODER_ORGANIZATION is also the coder CLI's --org (v2.35.1
-	// cli/root.go:1027), which `coder users create` reads.
-	env := [][2]string{{"CODER_URL", a.CoderURL}, {"HOME", "/tmp"}, {"CODER_ORGANIZATION", a.Organization},
+	// ORGANIZATION is not CODER_ORGANIZATION: the CLI would read that as
+	// --org, which takes no "default" (run.sh passes the id).
+	env := [][2]string{{"CODER_URL", a.CoderURL}, {"HOME", "/tmp"}, {"ORGANIZATION", a.Organization},
 		{"TEMPLATE_NAME", a.Template}, {"SCALETEST_GROUP", a.Group}, {"GROUP_ALLOWANCE", strconv.Itoa(a.GroupAllowance)},
 		{"DASHBOARD_USERS", strconv.Itoa(dashboardUsers)},
 		{"LICENSED_FEATURES", strings.Join(a.LicensedFeatures, ",")},

@@ -94,9 +94,12 @@ if [ -n "$CLEANUP_ARGS" ]; then
 fi
 
 me_id=$(api GET /users/me | json_get id) || setup_failed "reading the run's account failed"
+# The CLI is given the organization's id: coderd's API takes "default",
+# the CLI's --org only a name or id of the caller's organizations (v2.35.1
+# cli/root.go OrganizationContext.Selected), as deliver.sh does.
+org_id=$(organization_id "$ORGANIZATION") || setup_failed "the organization ${ORGANIZATION} was not found"
 if licensed template_rbac; then
-  org_id=$(api GET "/organizations/${CODER_ORGANIZATION}" | json_get id) &&
-    group=$(api GET "/organizations/${org_id}/groups/${SCALETEST_GROUP}") &&
+  group=$(api GET "/organizations/${org_id}/groups/${SCALETEST_GROUP}") &&
     group_id=$(printf '%s\n' "$group" | json_get id) ||
     setup_failed "the group ${SCALETEST_GROUP} was not found (the Day-2 configuration creates it)"
   allowance=$(printf '%s\n' "$group" | json_get quota_allowance)
@@ -113,7 +116,7 @@ if [ -n "$DASHBOARD_ARGS" ]; then
   for ((i = 0; i < DASHBOARD_USERS; i++)); do
     user="scaletest-dashboard-${i}"
     if [ "$(status "/users/${user}")" != 200 ]; then
-      coder users create --username "$user" --email "dashboard-${i}@scaletest.local" --login-type none >/dev/null ||
+      coder users create --org "$org_id" --username "$user" --email "dashboard-${i}@scaletest.local" --login-type none >/dev/null ||
         setup_failed "creating the dashboard user ${user} failed"
     fi
     id=$(api GET "/users/${user}" | json_get id) && join "$id" "$user" ||

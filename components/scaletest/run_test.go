@@ -224,9 +224,9 @@ func TestScaletestScriptRunsAsItsOwnAccount(t *testing.T) {
 	want := []string{
 		"coder [admin] tokens create --name scaletest-scaletest-1 --lifetime 360m",
 		"join " + fakeMe,
-		"coder [run] users create --username scaletest-dashboard-0 --email dashboard-0@scaletest.local --login-type none",
+		"coder [run] users create --org " + fakeOrg + " --username scaletest-dashboard-0 --email dashboard-0@scaletest.local --login-type none",
 		"join " + d0,
-		"coder [run] users create --username scaletest-dashboard-1 --email dashboard-1@scaletest.local --login-type none",
+		"coder [run] users create --org " + fakeOrg + " --username scaletest-dashboard-1 --email dashboard-1@scaletest.local --login-type none",
 		"join " + d1,
 		create,
 	}

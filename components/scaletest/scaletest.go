@@ -43,7 +43,8 @@ type Run struct {
 	// CleanupTimeout.
 	Cleanup        bool
 	CleanupTimeout time.Duration
-	// Budget bounds the whole run: the run's token lives this long.
+	// Budget bounds the whole run, setup and upload included: the Job's
+	// deadline, and the lifetime of the run's token.
 	Budget time.Duration
 }
 

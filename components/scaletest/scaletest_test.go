@@ -93,7 +93,7 @@ func TestScaletestRun(t *testing.T) {
 	assert.Equal(t, "Forbid", spec["concurrencyPolicy"])
 	job := spec["jobTemplate"].(map[string]any)["spec"].(map[string]any)
 	assert.EqualValues(t, 0, job["backoffLimit"], "a failed run is never retried: it would create the workspaces again")
-	assert.EqualValues(t, (5*time.Hour + 61*time.Minute).Seconds(), job["activeDeadlineSeconds"])
+	assert.EqualValues(t, (5*time.Hour + 31*time.Minute).Seconds(), job["activeDeadlineSeconds"], "the run's budget, as long as its token lives")
 	pod := job["template"].(map[string]any)["spec"].(map[string]any)
 	assert.Equal(t, scaletest.ServiceAccount, pod["serviceAccountName"])
 	assert.Equal(t, map[string]any{"coder-control": "true"}, pod["nodeSelector"])

@@ -96,6 +96,7 @@ var FreeTypes = map[string]string{
 	"aws:cfg/recorderStatus:RecorderStatus":                       configOnly,
 	"aws:cfg/remediationConfiguration:RemediationConfiguration":   "runs Systems Manager Automation only when a rule finds a resource non-compliant: a few steps, not estimated",
 	"aws:ssm/document:Document":                                   "Systems Manager documents are free",
+	"aws:ssm/parameter:Parameter":                                 "standard-tier Parameter Store parameters are free (the registry's fill record is one)",
 	"aws:securityhub/standardsSubscription:StandardsSubscription": "its checks are priced on the Security Hub account",
 	"aws:accessanalyzer/analyzer:Analyzer":                        "an external-access analyzer is free (IAM Access Analyzer pricing)",
 	"aws:budgets/budget:Budget": "a budget without actions: free as one of the account's first two budgets, else $0.02 a day " +

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platformeng/coder-platform/internal/engine"
-	"github.com/platformeng/coder-platform/internal/fakeaws"
 	"github.com/platformeng/coder-platform/internal/preview"
 	"github.com/platformeng/coder-platform/internal/standin"
 	"github.com/platformeng/coder-platform/stacks"
@@ -53,9 +52,7 @@ func newStack(t *testing.T, name string) *engine.Stack {
 func newStackWith(t *testing.T, name string, o engine.Options) *engine.Stack {
 	t.Helper()
 	if o.AWS == nil {
-		fake := fakeaws.New(t)
-		fake.Plenty = 100000
-		cfg := fake.Config()
+		cfg := engine.FakeAccount(t).Config()
 		o.AWS = &cfg
 	}
 	s, err := engine.NewCommittedStack(context.Background(), repoRoot(t), name, testNow, o)

@@ -17,8 +17,7 @@ import (
 
 // shortAccount has room for everything but on-demand standard vCPUs.
 func shortAccount(t *testing.T) *fakeaws.Server {
-	fake := fakeaws.New(t)
-	fake.Plenty = 100000
+	fake := engine.FakeAccount(t)
 	fake.Applied["us-east-1/ec2/L-1216C47A"] = 64
 	return fake
 }
@@ -64,4 +63,18 @@ func TestEngineUpWarnsOnShortfallWhenAsked(t *testing.T) {
 	assert.Contains(t, res.StdOut+res.StdErr, "L-1216C47A")
 	assert.Contains(t, res.StdOut+res.StdErr, "preflight: warn, so the update goes on")
 	assert.Positive(t, (*res.Summary.ResourceChanges)["create"])
+
+	// The update filled the region's pull-through caches by tag, with the
+	// token ECR issued, before anything pulled by digest.
+	filled := 0
+	for _, c := range fake.Calls {
+		if strings.HasPrefix(c, "registry:GET us-east-1/ecr-public/") {
+			filled++
+		}
+	}
+	assert.Positive(t, filled, "the public ECR images were pulled through the cache")
+	assert.Positive(t, fake.CallCount("ecr:GetAuthorizationToken"))
+	for k := range fake.Cached {
+		assert.True(t, strings.HasPrefix(k, "us-east-1/"), "prod runs in one region: %s", k)
+	}
 }

@@ -1,7 +1,8 @@
 // Package fakeaws is a local server on 127.0.0.1 that answers the AWS APIs
 // the operations commands call, in each API's own protocol (Service Quotas
 // JSON 1.1, the EC2 query protocol, the ELB and RDS query protocols, EKS
-// REST-JSON, AWS Config JSON 1.1 and Security Hub REST-JSON), so the real
+// REST-JSON, AWS Config JSON 1.1, Security Hub REST-JSON, and ECR's JSON
+// 1.1 with its registry's HTTP API), so the real
 // aws-sdk-go-v2 clients run against it with an endpoint override. It pages
 // every list, and it can throttle or deny any action, as AWS does. Wire
 // shapes follow the SDK's own response snapshots.
@@ -127,6 +128,16 @@ type Server struct {
 	Calls []string
 	// Images are the ECR images present, as "repository:tag".
 	Images map[string]bool
+	// The registry (registry.go). UpstreamDigest is where an upstream's tag
+	// points (ImageDigest when nil); Cached holds "region/repository@digest"
+	// of every manifest a region's cache holds; Indexes are the
+	// "repository:tag" served as a multi-platform index; Missing are those
+	// the upstream does not have.
+	UpstreamDigest func(repository, tag string) string
+	Cached         map[string]bool
+	Indexes        map[string]bool
+	Missing        map[string]bool
+	manifests      map[string]string
 }
 
 // New starts a server; it stops with the test.
@@ -181,6 +192,10 @@ func (s *Server) CallCount(action string) int {
 var credScope = regexp.MustCompile(`Credential=[^/]+/\d+/([^/]+)/([^/]+)/aws4_request`)
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/ecr/") {
+		s.registry(w, r) // Basic credentials, not SigV4
+		return
+	}
 	m := credScope.FindStringSubmatch(r.Header.Get("Authorization"))
 	if m == nil {
 		http.Error(w, "unsigned request", http.StatusForbidden)
@@ -220,6 +235,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, service, http.StatusForbidden, deniedCode(service), "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized to perform: "+action)
 	case service == "servicequotas":
 		s.quota(w, region, action, body)
+	case action == "ecr:GetAuthorizationToken":
+		s.authorizationToken(w, region)
 	case service == "ecr":
 		s.ecr(w, body)
 	case service == "config":

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/platformeng/coder-platform/components/registry/imageref"
 )
 
 // Encryption at rest with customer-managed KMS keys.
@@ -189,11 +191,58 @@ var (
 		tLogGroup, "the log group", "kmsKeyId", "set kmsKeyId to the region's logs key (its policy must allow logs.<region>.amazonaws.com).")
 	snsTopicEncrypted = keyed("sns-topic-encrypted", "SNS topics are encrypted with a customer-managed KMS key.", Medium,
 		tTopic, "the topic", "kmsMasterKeyId", "set kmsMasterKeyId to the region's SNS key.")
-	secretEncrypted = keyed("secret-encrypted", "Secrets Manager secrets are encrypted with a customer-managed KMS key.", High,
-		tSecret, "the secret", "kmsKeyId", "set kmsKeyId to the region's secrets key.")
 	backupVaultEncrypted = keyed("backup-vault-encrypted", "Backup vaults are encrypted with a customer-managed KMS key.", High,
 		tVault, "the vault", "kmsKeyArn", "set kmsKeyArn to the region's backup key.")
 )
+
+// isPullThroughCredential: an ECR pull through cache rule's credential,
+// which ECR reads only on the AWS-managed aws/secretsmanager key (Amazon
+// ECR User Guide: "You must use the default aws/secretsmanager encryption
+// key").
+func isPullThroughCredential(r *Resource) bool {
+	name, s := str(r.Props, "name")
+	return s == known && strings.HasPrefix(name, imageref.CredentialPrefix)
+}
+
+var secretEncrypted = &Policy{
+	Name:        "secret-encrypted",
+	Description: "Secrets Manager secrets are encrypted with a customer-managed KMS key (ECR pull through cache credentials excepted: pull-through-credential-key).",
+	Severity:    High,
+	Enforcement: Mandatory,
+	Remediation: "set kmsKeyId to the region's secrets key.",
+	Types:       []string{tSecret},
+	Check: func(r *Resource, _ Config) []string {
+		if isPullThroughCredential(r) {
+			return nil
+		}
+		return cmk(r, "the secret", "kmsKeyId")
+	},
+}
+
+// pullThroughCredentialKey reports the documented exception to
+// secret-encrypted, and refuses a customer key on such a secret, which
+// would leave the rule unable to read its credential.
+var pullThroughCredentialKey = &Policy{
+	Name:        "pull-through-credential-key",
+	Description: "ECR pull through cache credentials are on the AWS-managed aws/secretsmanager key, the only one ECR reads them with: an exception to secret-encrypted, reported.",
+	Severity:    Low,
+	Enforcement: Advisory,
+	Remediation: "leave kmsKeyId unset on ecr-pullthroughcache/ secrets; keep what they hold to a read-only registry token.",
+	Types:       []string{tSecret},
+	Check: func(r *Resource, _ Config) []string {
+		if !isPullThroughCredential(r) {
+			return nil
+		}
+		v, s := str(r.Props, "kmsKeyId")
+		switch {
+		case s == unknown:
+			return nil
+		case s == absent || v == "" || strings.Contains(v, "alias/aws/secretsmanager"):
+			return []string{"the secret is on the AWS-managed aws/secretsmanager key, not the region's secrets key: ECR's pull through cache reads its credential with no other (Amazon ECR User Guide)."}
+		}
+		return []string{fmt.Sprintf("the secret is on %s, which ECR's pull through cache cannot read its credential with: the rule's pulls would fail; leave kmsKeyId unset.", v)}
+	},
+}
 
 var kmsKeyRotation = &Policy{
 	Name:        "kms-key-rotation",

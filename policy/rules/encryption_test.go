@@ -96,6 +96,32 @@ func TestKeyedEncryption(t *testing.T) {
 	}
 }
 
+// A pull through cache credential is the one secret on the AWS-managed
+// key, because ECR reads it with no other: secret-encrypted lets it be,
+// pull-through-credential-key reports it, and refuses a customer key on
+// it, which ECR could not read. Any other secret on the AWS-managed key
+// still fails secret-encrypted.
+func TestPullThroughCredentialKey(t *testing.T) {
+	t.Parallel()
+	const cred = `"name":"ecr-pullthroughcache/prod/github"`
+	checkResource(t, secretEncrypted, []resourceCase{
+		{"credential, no key", res(t, tSecret, `{`+cred+`}`), nil},
+		{"other secret, no key", res(t, tSecret, `{"name":"coder/prod/us-east-1/admin-token"}`),
+			[]string{"the secret has no kmsKeyId, so AWS encrypts it with an AWS-owned or AWS-managed key."}},
+	})
+	checkResource(t, pullThroughCredentialKey, []resourceCase{
+		{"credential, no key", res(t, tSecret, `{`+cred+`}`),
+			[]string{"the secret is on the AWS-managed aws/secretsmanager key, not the region's secrets key: ECR's pull through cache reads its credential with no other (Amazon ECR User Guide)."}},
+		{"credential on a customer key", res(t, tSecret, `{`+cred+`,"kmsKeyId":"arn:aws:kms:us-east-1:1:key/k"}`),
+			[]string{"the secret is on arn:aws:kms:us-east-1:1:key/k, which ECR's pull through cache cannot read its credential with: the rule's pulls would fail; leave kmsKeyId unset."}},
+		{"credential, key unknown", res(t, tSecret, `{`+cred+`,"kmsKeyId":"<unknown>"}`), nil},
+		{"other secret", res(t, tSecret, `{"name":"coder/prod/us-east-1/admin-token"}`), nil},
+	})
+	if pullThroughCredentialKey.Enforcement != Advisory {
+		t.Error("a documented weaker setting is reported, not blocked")
+	}
+}
+
 func TestKMSKeyRotation(t *testing.T) {
 	t.Parallel()
 	checkResource(t, kmsKeyRotation, []resourceCase{

@@ -14,7 +14,7 @@ func Pack() []*Policy {
 		coderHTTPSURLs, k8sNoPlaintextExposure, s3TLSOnly,
 		// Encryption at rest.
 		rdsEncrypted, ebsEncrypted, s3SSEKMS, eksSecretsEncryption, logGroupEncrypted,
-		snsTopicEncrypted, secretEncrypted, backupVaultEncrypted, kmsKeyRotation, kmsContextConditions,
+		snsTopicEncrypted, secretEncrypted, pullThroughCredentialKey, backupVaultEncrypted, kmsKeyRotation, kmsContextConditions,
 		// Baseline.
 		sgNoWorldIngress, sgWorldHTTPSOnlyOnLoadBalancer, imdsv2Required, eksPrivateEndpoint,
 		eksControlPlaneLogs, vpcFlowLogs, logRetention, dataStoreProtection, backupCrossRegion, workspaceVolumesBackedUp,

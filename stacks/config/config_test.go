@@ -438,6 +438,8 @@ func TestValidationRules(t *testing.T) {
 			`observability.thresholds.licenseExpiryCriticalDays: got 30; must be less than licenseExpiryDays (30): the critical alarm follows the warning`},
 		{"scaling lag", "workshop", "observability", set("thresholds.scalingLagMinutes", 500),
 			`observability.thresholds.scalingLagMinutes: got 500; must be between 1 and 120`},
+		{"scaling lag not whole", "workshop", "observability", set("thresholds.scalingLagMinutes", 2.5),
+			`observability.thresholds.scalingLagMinutes: got 2.5; must be a whole number between 1 and 120: it is the rule's for: duration`},
 		{"build SLO of 100 % leaves no error budget", "workshop", "observability", set("thresholds.buildSuccessPercent", 100),
 			`observability.thresholds.buildSuccessPercent: got 100; must be a percentage between 90 and 100 (exclusive)`},
 		{"pod start threshold", "workshop", "observability", set("thresholds.podStartP95Seconds", 5),

@@ -138,9 +138,12 @@ func (s Scaletest) Durations() ScaletestDurations {
 	}
 }
 
-// Budget is the longest the whole run may take: creation, the load
-// commands (which run side by side), and cleanup. The run's own token
-// lives this long.
+// Budget is the longest the whole run may take, and so the Job's deadline
+// and its token's lifetime: setup (the token, the group, the dashboard's
+// users, image pulls) and the upload, creation, the load commands (which
+// run side by side), and cleanup, whose workspace and user stages each get
+// their own --cleanup-timeout (v2.35.1 cli/exp_scaletest.go, one
+// cleanupStrategy.toContext per stage).
 func (s Scaletest) Budget() time.Duration {
 	d := s.Durations()
 	load := time.Duration(0)
@@ -153,12 +156,22 @@ func (s Scaletest) Budget() time.Duration {
 	if load > 0 {
 		load += scaletestLoadSlack
 	}
-	total := d.Timeout + load
+	total := scaletestSetupSlack + d.Timeout + load
 	if s.CleanupOn() {
-		total += d.Cleanup
+		total += scaletestCleanupStages * d.Cleanup
 	}
 	return total
 }
+
+// scaletestSetupSlack is the run's time outside the scale-test commands:
+// pulling images, minting the token, creating the dashboard's users, and
+// the upload.
+const scaletestSetupSlack = 30 * time.Minute
+
+// scaletestCleanupStages are cleanup's stages with a timeout each:
+// workspaces, then users (the prebuild stages run only when there are
+// prebuilds, which create-workspaces makes none of).
+const scaletestCleanupStages = 2
 
 // scaletestLoadSlack is the time a load command takes beyond its duration:
 // Coder's own runner gives --job-timeout 30s more than --timeout
@@ -271,7 +284,7 @@ func validateScaletest(s *Plan, p *problems) {
 		p.add("scaletest.commands", st.Commands, "must include %s: %s act on the workspaces and users it creates", ScaletestCreateWorkspaces, strings.Join(scaletestLoadCommands, " and "))
 	}
 	if st.Runs(ScaletestDashboard) && st.Image == "" {
-		p.add("scaletest.image", st.Image, "is required with the dashboard command: it drives Chromium (coder/coder scaletest/dashboard/chromedp.go), which the coder image lacks; give an image of coder %s with chromium", s.Coder.Version)
+		p.add("scaletest.image", st.Image, "is required with the dashboard command: it drives Chromium (coder/coder scaletest/dashboard/chromedp.go), which the coder image lacks; give an image of coder %s with chromium, started with --no-sandbox (docs/scaletest.md)", s.Coder.Version)
 	}
 	if st.Dashboard.Users < 1 || st.Dashboard.Users > st.Workspaces && st.Workspaces > 0 {
 		p.add("scaletest.dashboard.users", st.Dashboard.Users, "must be 1–scaletest.workspaces (%d)", st.Workspaces)
@@ -296,7 +309,7 @@ func validateScaletest(s *Plan, p *problems) {
 		p.add("scaletest.commands", st.Commands, "run the dashboard command, which gives each scale-test user a %s token; coder.identity.maxTokenLifetime (%s) must allow it", dashboardTokenLifetime, lt)
 	}
 	if lt := s.lifetimes.AdminToken; lt > 0 && st.Budget() > lt {
-		p.add("scaletest.timeout", st.Timeout, "the whole run (timeout, load and cleanup: %s) must fit in an owner token's lifetime (coder.identity.maxAdminTokenLifetime, %s): the run mints its token for that long", st.Budget(), lt)
+		p.add("scaletest.timeout", st.Timeout, "the whole run (setup, timeout, load and cleanup: %s) must fit in an owner token's lifetime (coder.identity.maxAdminTokenLifetime, %s): the run mints its token for that long", st.Budget(), lt)
 	}
 }
 

@@ -51,7 +51,7 @@ func TestScaletestValidation(t *testing.T) {
 		{"load without creation", "prod", on(map[string]any{"commands": []any{"workspace-traffic"}}),
 			`scaletest.commands: got ["workspace-traffic"]; must include create-workspaces: workspace-traffic and dashboard act on the workspaces and users it creates`},
 		{"dashboard without a browser image", "prod", on(map[string]any{"commands": []any{"create-workspaces", "dashboard"}}),
-			`scaletest.image: got nothing; is required with the dashboard command: it drives Chromium (coder/coder scaletest/dashboard/chromedp.go), which the coder image lacks; give an image of coder v2.35.1 with chromium`},
+			`scaletest.image: got nothing; is required with the dashboard command: it drives Chromium (coder/coder scaletest/dashboard/chromedp.go), which the coder image lacks; give an image of coder v2.35.1 with chromium, started with --no-sandbox (docs/scaletest.md)`},
 		{"dashboard users above workspaces", "workshop", on(map[string]any{"dashboard": map[string]any{"users": 100}}),
 			`scaletest.dashboard.users: got 100; must be 1–scaletest.workspaces (30)`},
 		{"bad schedule", "prod", on(map[string]any{"schedule": "daily"}),
@@ -61,7 +61,7 @@ func TestScaletestValidation(t *testing.T) {
 		{"template not delivered", "prod", on(map[string]any{"template": "pod-unknown"}),
 			`scaletest.template: got "pod-unknown"; must be a composition the stack delivers: `},
 		{"run longer than an owner token", "prod", on(map[string]any{"timeout": "200h", "jobTimeout": "1h"}),
-			`scaletest.timeout: got "200h"; the whole run (timeout, load and cleanup: 202h31m0s) must fit in an owner token's lifetime (coder.identity.maxAdminTokenLifetime, 168h0m0s): the run mints its token for that long`},
+			`scaletest.timeout: got "200h"; the whole run (setup, timeout, load and cleanup: 205h1m0s) must fit in an owner token's lifetime (coder.identity.maxAdminTokenLifetime, 168h0m0s): the run mints its token for that long`},
 		{"unknown key", "prod", on(map[string]any{"count": 10}), `scaletest.count: got "set"; unknown key`},
 	}
 	for _, c := range cases {
@@ -148,8 +148,8 @@ func TestScaletestDefaults(t *testing.T) {
 		assert.Equal(t, []string{ScaletestCreateWorkspaces, ScaletestWorkspaceTraffic}, st.Commands, stack)
 		assert.True(t, st.CleanupOn(), stack)
 		assert.Equal(t, 365, st.ResultsRetentionDays, stack)
-		// timeout 3h + traffic 30m (+1m) + cleanup 2h
-		assert.Equal(t, 5*time.Hour+31*time.Minute, st.Budget(), stack)
+		// setup 30m + timeout 3h + traffic 30m (+1m) + cleanup 2h × 2 stages
+		assert.Equal(t, 8*time.Hour+1*time.Minute, st.Budget(), stack)
 
 		sf := readStack(t, stack)
 		sf.Values["scaletest"] = `{"enabled": true}`

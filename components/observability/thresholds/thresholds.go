@@ -13,6 +13,7 @@ package thresholds
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -330,7 +331,7 @@ var Table = []Row{
 			Expr: RecordStartP95 + `{kind="` + KindEC2 + `"} > {threshold}`, For: "15m"}},
 	// The cluster autoscaler has asked for nodes that have not joined
 	// (desired > in service) for longer than the threshold.
-	{Key: "scalingLagMinutes", Default: 10, Min: 1, Max: 120, Meaning: "requested nodes not joined for this long",
+	{Key: "scalingLagMinutes", Default: 10, Min: 1, Max: 120, Allowed: "1–120, whole minutes", Meaning: "requested nodes not joined for this long",
 		Field: func(v *Values) *float64 { return &v.ScalingLagMinutes },
 		Alarm: Alarm{On: ClusterMetrics, Name: "NodeGroupScalingLag", Runbook: "node-scaling-lag", Summary: "requested nodes have not joined the cluster", Unit: " min",
 			Expr: `sum(cluster_autoscaler_nodes_count{state=~"notStarted|unregistered|longUnregistered"}) > 0`, For: "{threshold}m"}},
@@ -384,6 +385,10 @@ func Fill(v *Values) {
 	}
 }
 
+// InDuration reports whether the threshold is written into the rule's for:
+// duration, which Prometheus takes in whole units.
+func (r Row) InDuration() bool { return strings.Contains(r.Alarm.For, "{threshold}") }
+
 // Problem is a threshold outside what is allowed.
 type Problem struct {
 	Key     string
@@ -404,6 +409,10 @@ func Check(v Values) []Problem {
 			out = append(out, Problem{r.Key, x, fmt.Sprintf("must be a percentage between %s and %s (exclusive)", num(r.Min), num(r.Max))})
 		} else if !r.Open && (x < r.Min || x > r.Max) {
 			out = append(out, Problem{r.Key, x, fmt.Sprintf("must be between %s and %s", num(r.Min), num(r.Max))})
+		} else if r.InDuration() && x != math.Trunc(x) {
+			// Prometheus durations are whole numbers of a unit (model.ParseDuration):
+			// "2.5m" would make AMP refuse the whole rule group namespace.
+			out = append(out, Problem{r.Key, x, fmt.Sprintf("must be a whole number between %s and %s: it is the rule's for: duration", num(r.Min), num(r.Max))})
 		}
 	}
 	es := v.EphemeralStoragePercent

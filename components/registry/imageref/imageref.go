@@ -38,6 +38,14 @@ var Upstreams = []Upstream{
 	{Prefix: "docker-hub", URL: "registry-1.docker.io", Hosts: []string{"docker.io", "registry-1.docker.io", "index.docker.io"}, Credential: true},
 }
 
+// CredentialPrefix begins the name of every Secrets Manager secret a pull
+// through cache rule authenticates with ("Creating a pull through cache
+// rule in Amazon ECR": the name begins with ecr-pullthroughcache/, in the
+// rule's account and region). ECR reads such a secret only on the
+// AWS-managed aws/secretsmanager key ("Storing your upstream repository
+// credentials in an AWS Secrets Manager secret").
+const CredentialPrefix = "ecr-pullthroughcache/"
+
 // ForHost is the upstream whose host names include host, or nil.
 func ForHost(host string) *Upstream {
 	for i := range Upstreams {
@@ -199,19 +207,22 @@ func supportedHosts() string {
 	return strings.Join(hs, ", ")
 }
 
-// notFoundCodes are ECR's answers to DescribeImages (which the provider's
-// ecr:getImage calls) for a repository or a tag that does not exist (Amazon
-// ECR API Reference, DescribeImages, Errors).
-var notFoundCodes = []string{"RepositoryNotFoundException", "ImageNotFoundException"}
+// notFound are the ways an answer says that a repository or a tag does not
+// exist. ECR's own codes (Amazon ECR API Reference, DescribeImages, Errors)
+// reach `platform images pin`, which calls DescribeImages with
+// aws-sdk-go-v2. The provider's ecr:getImage does not pass them on: its
+// findImageDetails turns RepositoryNotFoundException and
+// ImageNotFoundException into a terraform-plugin-sdk retry.NotFoundError,
+// which prints as "couldn't find resource" after the data source's
+// "reading ECR Images: " (terraform-provider-aws
+// internal/service/ecr/image_data_source.go).
+var notFound = []string{"RepositoryNotFoundException", "ImageNotFoundException", "reading ECR Images: couldn't find resource"}
 
-// NotPushed reports whether err is ECR saying that the image, or its whole
-// repository, does not exist (yet): the account's own images before they
-// are pushed. Any other error is not an answer about the image.
 func NotPushed(err error) bool {
 	if err == nil {
 		return false
 	}
-	for _, c := range notFoundCodes {
+	for _, c := range notFound {
 		if strings.Contains(err.Error(), c) {
 			return true
 		}

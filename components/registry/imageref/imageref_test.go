@@ -1,6 +1,7 @@
 package imageref
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -57,4 +58,26 @@ func TestChartVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v2.35.1@"+digest, r.Version())
 	assert.Equal(t, "ghcr.io/coder/coder:v2.35.1", r.Pinned())
+}
+
+// NotPushed knows each form "no such repository or tag" reaches us in: the
+// provider's ecr:getImage (whose not-found error drops ECR's code) and
+// aws-sdk-go-v2's DescribeImages. Anything else is not an answer about the
+// image.
+func TestNotPushed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  string
+		want bool
+	}{
+		{"invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: couldn't find resource", true},
+		{"invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: couldn't find resource (21 retries)", true},
+		{"operation error ECR: DescribeImages, https response error StatusCode: 400, RequestID: 1, RepositoryNotFoundException: no repo", true},
+		{"operation error ECR: DescribeImages, https response error StatusCode: 400, RequestID: 1, ImageNotFoundException: no tag", true},
+		{"operation error ECR: DescribeImages, https response error StatusCode: 400, RequestID: 2, api error AccessDeniedException: not authorized", false},
+		{"reading ECR Images: operation error ECR: DescribeImages, exceeded maximum number of attempts, 3, https response error StatusCode: 400, ThrottlingException", false},
+	} {
+		assert.Equal(t, tc.want, NotPushed(errors.New(tc.err)), tc.err)
+	}
+	assert.False(t, NotPushed(nil))
 }
