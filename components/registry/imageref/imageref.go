@@ -218,6 +218,9 @@ func supportedHosts() string {
 // internal/service/ecr/image_data_source.go).
 var notFound = []string{"RepositoryNotFoundException", "ImageNotFoundException", "reading ECR Images: couldn't find resource"}
 
+// NotPushed reports whether err is ECR saying that the image, or its whole
+// repository, does not exist (yet): the account's own images before they
+// are pushed. Any other error is not an answer about the image.
 func NotPushed(err error) bool {
 	if err == nil {
 		return false
