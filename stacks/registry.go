@@ -114,8 +114,13 @@ func resolveImages(ctx *pulumi.Context, cfg *config.Plan, cp *Region) (*stackIma
 		if err != nil {
 			return nil, fmt.Errorf("image of %s: %w", img.Use, err)
 		}
+		// Only the control plane's when every use of it is.
+		if only, seen := si.cpOnly[img.Ref]; seen {
+			si.cpOnly[img.Ref] = only && img.ControlPlaneOnly
+		} else {
+			si.cpOnly[img.Ref] = img.ControlPlaneOnly
+		}
 		si.refs[img.Ref] = ref
-		si.cpOnly[img.Ref] = si.cpOnly[img.Ref] || img.ControlPlaneOnly
 		if d, ok := cfg.Images.Digests[ref.Pinned()]; ok {
 			si.digests[img.Ref] = d
 			continue

@@ -134,3 +134,37 @@ func TestWorkspaceImagesNotPushedYet(t *testing.T) {
 	assert.Contains(t, err.Error(), "AccessDeniedException")
 	assert.Contains(t, err.Error(), "run `platform images pin --stack workshop`")
 }
+
+// Each region's registry fills its caches, during an update, with the
+// images that region runs, at the digests it pulls: the control plane's
+// alone (Grafana's sidecar) are filled there only, the shared ones in
+// every region at one digest.
+func TestEachRegionFillsTheImagesItRuns(t *testing.T) {
+	t.Parallel()
+	r := stack(t, "workshop")
+	fills := map[string][]string{}
+	for _, reg := range r.OfType("coder:registry:Registry") {
+		var list []string
+		for _, v := range preview.PlainValue(mustInput(t, reg, "cachedImages")).([]any) {
+			list = append(list, v.(string))
+		}
+		fills[str(reg, "region")] = list
+	}
+	require.Len(t, fills, 3)
+	has := func(region, repo string) string {
+		for _, c := range fills[region] {
+			if strings.HasPrefix(c, repo+":") {
+				return c
+			}
+		}
+		return ""
+	}
+	sidecar, lbc := "quay/kiwigrid/k8s-sidecar", "ecr-public/eks/aws-load-balancer-controller"
+	assert.NotEmpty(t, has("us-east-2", sidecar), "the control plane runs Grafana's sidecar")
+	want := has("us-east-2", lbc)
+	assert.Regexp(t, `@sha256:[0-9a-f]{64}$`, want)
+	for _, region := range []string{"us-west-2", "eu-west-2"} {
+		assert.Empty(t, has(region, sidecar), "%s does not run Grafana", region)
+		assert.Equal(t, want, has(region, lbc), "%s fills the control plane's digest", region)
+	}
+}

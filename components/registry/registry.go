@@ -69,12 +69,24 @@ type Registry struct {
 	name       string
 	role       pulumi.StringOutput
 	rolePolicy pulumi.CustomResource
+	// fill are the images an update fills the caches with (warm.go).
+	fill []Cached
 }
 
 // New creates a region's registry.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Registry, error) {
 	g := &Registry{args: args, name: name, Account: args.AccountID, Host: imageref.RegistryHost(args.AccountID, args.Region)}
-	if err := ctx.RegisterComponentResourceV2(tokens.Registry, name, inputs(args), g, opts...); err != nil {
+	var err error
+	if g.fill, err = g.cached(); err != nil {
+		return nil, fmt.Errorf("registry %s: %w", name, err)
+	}
+	in := inputs(args)
+	var fill []string
+	for _, c := range g.fill {
+		fill = append(fill, c.String())
+	}
+	in["cachedImages"] = pulumi.ToStringArray(fill)
+	if err := ctx.RegisterComponentResourceV2(tokens.Registry, name, in, g, opts...); err != nil {
 		return nil, err
 	}
 	for _, step := range []func(*pulumi.Context) error{g.createRole, g.createCaches, g.createRepositories, g.createWarm} {
@@ -91,7 +103,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 }
 
 // inputs records what the policy pack judges: the region and the
-// upstreams whose images may still come from upstream.
+// upstreams whose images may still come from upstream (New adds the images
+// an update fills the caches with).
 func inputs(a *Args) pulumi.Map {
 	ups := pulumi.StringMap{}
 	var pending []string

@@ -70,9 +70,9 @@ func CachedImagesParameter(stack, region string) string {
 // everything that waits for the registry waits for the fill. Without a
 // Warmer (a preview) it records what an update fills.
 func (g *Registry) createWarm(ctx *pulumi.Context) error {
-	images, err := g.cached()
-	if err != nil || len(images) == 0 {
-		return err
+	images := g.fill
+	if len(images) == 0 {
+		return nil
 	}
 	var lines []string
 	for _, c := range images {
