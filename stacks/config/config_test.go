@@ -462,6 +462,10 @@ func TestValidationRules(t *testing.T) {
 			`templates.compositions[0]: got "pod-swdev"; must compose: compose pod-swdev: settings.schedule: autostop 06:00 must be after autostart 08:00`},
 		{"pod images without a repository", "prod", "templates", set("imageRepository", nil),
 			`templates.imageRepository: got nothing; is required for pod-swdev (base base-k8s runs the hardened workspace images tagged by image id)`},
+		{"pod images in another region's registry", "prod", "templates", set("imageRepository", "111122223333.dkr.ecr.us-west-2.amazonaws.com/coder/workspace"),
+			`templates.imageRepository: got "111122223333.dkr.ecr.us-west-2.amazonaws.com/coder/workspace"; must be in the control plane's region (us-east-1): with images.ecr on, the program creates the repository there and replicates it to every other region`},
+		{"pod images repository with a tag", "prod", "templates", set("imageRepository", "111122223333.dkr.ecr.us-east-1.amazonaws.com/coder/workspace:latest"),
+			`templates.imageRepository: got "111122223333.dkr.ecr.us-east-1.amazonaws.com/coder/workspace:latest"; must be a repository without a tag or digest, such as 111122223333.dkr.ecr.us-east-1.amazonaws.com/coder/workspace`},
 		{"quiet hours after the templates stop", "prod", "coder", set("quietHours.schedule", "CRON_TZ=America/New_York 0 2 * * *"),
 			`coder.quietHours.schedule: got "CRON_TZ=America/New_York 0 2 * * *"; must begin when template pod-swdev stops workspaces (18:00 America/New_York): CRON_TZ=America/New_York 0 18 * * *`},
 	}

@@ -50,3 +50,23 @@ func validateImages(s *Stack, p *problems) {
 		}
 	}
 }
+
+// validateImageRepository: with per-region registries, a workspace image
+// repository in ECR is the stack's own, which the program creates in the
+// control plane and replicates to every other region (stacks/registry.go):
+// it must name the control plane's region, or the references every
+// region's list holds would point where nothing was created.
+func validateImageRepository(s *Stack, p *problems) {
+	repo := s.Templates.ImageRepository
+	if repo == "" || !s.Images.On() {
+		return
+	}
+	ref, err := imageref.Parse(repo + ":x")
+	if err != nil || ref.Tag != "x" || ref.Digest != "" {
+		p.add("templates.imageRepository", repo, "must be a repository without a tag or digest, such as 111122223333.dkr.ecr.us-east-1.amazonaws.com/coder/workspace")
+		return
+	}
+	if _, region, ecr := imageref.ECRHost(ref.Host); ecr && s.ControlPlane() != nil && region != s.ControlPlane().Name {
+		p.add("templates.imageRepository", repo, "must be in the control plane's region (%s): with images.ecr on, the program creates the repository there and replicates it to every other region", s.ControlPlane().Name)
+	}
+}

@@ -31,6 +31,7 @@ func validate(s *Plan, p *problems) {
 	validateSecurity(&s.Stack, p)
 	validateResilience(s, p)
 	validateTemplates(s, p)
+	validateImageRepository(&s.Stack, p)
 	workloadShapes(s, p)
 	validateRegions(s, p)
 	validateNames(&s.Stack, p)
